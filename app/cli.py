@@ -1,0 +1,191 @@
+"""The `semfind` command line: a thin layer over the engine and the indexer."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from semfind.engine import paths
+from semfind.engine.config import Settings, load_settings
+from semfind.engine.errors import SemfindError
+from semfind.engine.store import Store
+
+from . import models_cli
+from .render import counts_table, hit_json, print_hits, print_report
+
+F = TypeVar("F", bound=Callable[..., Any])
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+@dataclasses.dataclass
+class Context:
+    settings: Settings
+
+
+def _version() -> str:
+    from importlib.metadata import version
+
+    return version("semfind")
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path),
+    help="Index database file (default: in the data folder).",
+)
+@click.version_option(package_name="semfind", message="semfind %(version)s")
+@click.pass_context
+def cli(ctx: click.Context, db: Path | None) -> None:
+    """semfind: search your own documents by meaning, offline."""
+    settings = load_settings()
+    if db is not None:
+        settings = dataclasses.replace(settings, db=db)
+    ctx.obj = Context(settings)
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.pass_obj
+def index(obj: Context, paths: tuple[Path, ...], quiet: bool) -> None:
+    """Index (or refresh) files and folders; unchanged files are skipped."""
+    from semfind.engine.lock import WriterLock
+    from semfind.engine.models import open_embedder
+    from semfind.indexer.indexing import Indexer, require_paths
+
+    from .progress import IndexProgressBar
+
+    require_paths(paths)
+    settings = obj.settings
+    with WriterLock(settings.db_path()), Store.open(settings.db_path()) as store:
+        embedder = open_embedder(settings)
+        bar = IndexProgressBar(err)
+        with _maybe(bar, not quiet and err.is_terminal):
+            indexer = Indexer(store, embedder, settings, on_progress=bar if not quiet else None)
+            report = indexer.index_paths(list(paths))
+        print_report(err, report, embedder.name)
+        embedder.close()
+
+
+@cli.command()
+@click.argument("query")
+@click.option("-k", "k", default=10, show_default=True, help="Number of files to return.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per result, per line.")
+@click.option(
+    "--path", "path_glob", help="Only files whose path matches this glob (e.g. '*.md', 'notes/*')."
+)
+@click.option(
+    "--type", "types", multiple=True, help="Only these file kinds or extensions (repeatable)."
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["hybrid", "vector", "keyword"]),
+    default="hybrid",
+    show_default=True,
+)
+@click.pass_obj
+def search(
+    obj: Context,
+    query: str,
+    k: int,
+    as_json: bool,
+    path_glob: str | None,
+    types: tuple[str, ...],
+    mode: str,
+) -> None:
+    """Search the index by meaning and keywords; results are grouped per file."""
+    from semfind.engine.models import open_embedder
+    from semfind.engine.search import Filters, Searcher
+
+    settings = obj.settings
+    with Store.open(settings.db_path(), readonly=True) as store:
+        embedder = open_embedder(settings) if mode != "keyword" else None
+        searcher = Searcher(store, embedder, settings)
+        if embedder is not None and searcher.model is None:
+            err.print(
+                "[yellow]warning:[/] nothing is embedded with this model yet; "
+                "run `semfind index` to build its vectors (keyword results only)"
+            )
+        hits = searcher.search(query, k=k, mode=mode, filters=Filters(path_glob, types))
+    if as_json:
+        for rank, hit in enumerate(hits, start=1):
+            click.echo(hit_json(rank, hit, mode))
+    else:
+        print_hits(out, hits, query)
+
+
+@cli.command()
+@click.option(
+    "--failed", is_flag=True, help="List files that failed or were skipped, with reasons."
+)
+@click.pass_obj
+def status(obj: Context, failed: bool) -> None:
+    """What the index holds."""
+    path = obj.settings.db_path()
+    with Store.open(path, readonly=True) as store:
+        out.print(f"index: {path}")
+        out.print(counts_table(store.counts()))
+        for model in store.models():
+            out.print(f"vectors for {model.name} ({model.dim}-d): {store.vector_count(model):,}")
+        if failed:
+            for state in store.failures():
+                out.print(f"[red]{state.status}[/] {state.path}: {state.error}", soft_wrap=True)
+
+
+@cli.group()
+def config() -> None:
+    """Where semfind keeps its settings and data."""
+
+
+@config.command("show")
+@click.pass_obj
+def config_show(obj: Context) -> None:
+    """Print the settings in effect and the folders in use."""
+    out.print(f"config file: {paths.config_file()}")
+    out.print(f"data folder: {paths.data_dir()}")
+    out.print(f"index:       {obj.settings.db_path()}")
+    for field in dataclasses.fields(obj.settings):
+        out.print(f"  {field.name} = {getattr(obj.settings, field.name)!r}")
+
+
+cli.add_command(models_cli.models)
+
+
+@contextmanager
+def _maybe(manager: Any, enabled: bool) -> Iterator[None]:
+    if enabled:
+        with manager:
+            yield
+    else:
+        yield
+
+
+def main() -> None:
+    """Entry point: library errors become one-line messages and exit codes here."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except SemfindError as exc:
+        err.print(f"[bold red]semfind:[/] {exc}", soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("interrupted: files committed so far are kept")
+        sys.exit(130)

@@ -1,0 +1,58 @@
+"""A live progress bar for indexing runs, drawn on stderr."""
+
+from __future__ import annotations
+
+import time
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from semfind.indexer.indexing import Progress as IndexProgress
+
+
+class IndexProgressBar:
+    """Receives indexer progress callbacks; redraws at most ten times a second."""
+
+    def __init__(self, console: Console) -> None:
+        self._bar = Progress(
+            TextColumn("[bold]indexing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rates]}"),
+            TimeElapsedColumn(),
+            TextColumn("[dim]{task.fields[current]}"),
+            console=console,
+            transient=True,
+        )
+        self._task = self._bar.add_task("index", total=None, rates="", current="")
+        self._last = 0.0
+
+    def __call__(self, progress: IndexProgress) -> None:
+        now = time.perf_counter()
+        if now - self._last < 0.1 and progress.files_done < progress.files_total:
+            return
+        self._last = now
+        elapsed = max(now - progress.started, 1e-6)
+        tok_s = progress.embed_tokens / progress.embed_seconds if progress.embed_seconds else 0.0
+        rates = (
+            f"{progress.files_done / elapsed:6.1f} files/s {progress.units / elapsed:7.1f} units/s "
+            f"{tok_s:8,.0f} tok/s"
+        )
+        name = progress.current.rsplit("/", 1)[-1][:40]
+        self._bar.update(
+            self._task,
+            total=progress.files_total or None,
+            completed=progress.files_done,
+            rates=rates,
+            current=name,
+        )
+
+    def __enter__(self) -> IndexProgressBar:
+        self._bar.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._bar.stop()

@@ -1,0 +1,102 @@
+"""Turning engine results into terminal text and JSON lines."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from semfind.engine.search import Hit
+from semfind.indexer.indexing import IndexReport
+
+SNIPPET_CHARS = 240
+
+
+def snippet(text: str, query: str, width: int = SNIPPET_CHARS) -> str:
+    """The unit text on one line, cut around the first query word it contains."""
+    flat = " ".join(text.split())
+    if len(flat) <= width:
+        return flat
+    lowered = flat.lower()
+    positions = [lowered.find(w) for w in _words(query) if lowered.find(w) >= 0]
+    start = max(0, min(positions) - width // 4) if positions else 0
+    cut = flat[start : start + width]
+    return ("…" if start else "") + cut + ("…" if start + width < len(flat) else "")
+
+
+def highlight(text: str, query: str) -> str:
+    """Rich markup of `text` with the query's words in bold."""
+    words = _words(query)
+    if not words:
+        return escape(text)
+    pattern = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)), re.I)
+    out, last = [], 0
+    for match in pattern.finditer(text):
+        out += [escape(text[last : match.start()]), f"[bold yellow]{escape(match.group())}[/]"]
+        last = match.end()
+    out.append(escape(text[last:]))
+    return "".join(out)
+
+
+def _words(query: str) -> list[str]:
+    return [w.lower() for w in re.findall(r"\w{3,}", query)]
+
+
+def print_hits(console: Console, hits: Sequence[Hit], query: str) -> None:
+    if not hits:
+        console.print("[dim]no results[/]")
+        return
+    for rank, hit in enumerate(hits, start=1):
+        console.print(
+            f"[bold]{rank:>2}.[/] [cyan]{escape(hit.location)}[/]  [dim]{hit.score:.4f}[/]",
+            soft_wrap=True,
+        )
+        console.print("    " + highlight(snippet(hit.text, query), query), soft_wrap=True)
+
+
+def hit_json(rank: int, hit: Hit, mode: str) -> str:
+    return json.dumps({"rank": rank, "mode": mode, **hit.to_json()}, ensure_ascii=False)
+
+
+def print_report(console: Console, report: IndexReport, model_name: str) -> None:
+    console.print(
+        f"[bold green]indexed[/] {report.indexed} files into {report.units} passages "
+        f"({report.unchanged} unchanged, {report.moved} moved, {report.removed} removed) "
+        f"in {report.elapsed:.1f} s"
+    )
+    if report.embedded or report.reused:
+        console.print(
+            f"embedding: {report.embedded} texts, {report.tokens:,} tokens in "
+            f"{report.embed_seconds:.1f} s = [bold]{report.tokens_per_s:,.0f} tokens/s[/] "
+            f"({_rate(report.embedded, report.embed_seconds):.0f} texts/s); "
+            f"{report.reused} reused from the content-hash cache"
+        )
+    if report.backend is not None:
+        console.print(f"backend: {report.backend.describe()} · model {model_name}")
+    _print_problems(console, "failed", report.failed, "red")
+    _print_problems(console, "skipped", report.skipped, "yellow")
+
+
+def _rate(count: int, seconds: float) -> float:
+    return count / seconds if seconds > 0 else 0.0
+
+
+def _print_problems(console: Console, label: str, items: list[tuple[str, str]], color: str) -> None:
+    if not items:
+        return
+    console.print(f"[{color}]{label} ({len(items)}):[/]")
+    for path, reason in items[:50]:
+        console.print(f"  {escape(path)}: {escape(reason)}", soft_wrap=True)
+    if len(items) > 50:
+        console.print(f"  … and {len(items) - 50} more (see `semfind status --failed`)")
+
+
+def counts_table(counts: dict[str, int]) -> Table:
+    table = Table(show_header=False, box=None)
+    for key, value in counts.items():
+        table.add_row(key, f"{value:,}")
+    return table

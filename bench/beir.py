@@ -1,0 +1,341 @@
+#!/usr/bin/env python3
+"""Retrieval quality and speed of semfind on a BEIR dataset folder.
+
+    python bench/beir.py ../shared/data/beir/scifact [--tune] [--fresh]
+
+Indexes corpus.jsonl through the same indexer and store as `semfind index` (into a
+benchmark database in the cache folder, never the user's index; a rerun reuses its
+vectors), runs the test queries in keyword, vector and hybrid mode and prints
+nDCG@10, recall@100, MRR@10, indexing throughput and query latency. `--tune` grid-searches
+the fusion parameters on the *train* qrels and reports the chosen setting on test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import math
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from semfind.engine import paths
+from semfind.engine.config import Settings, load_settings
+from semfind.engine.fusion import Scored
+from semfind.engine.hashing import text_hash
+from semfind.engine.models import open_embedder
+from semfind.engine.records import FileMeta
+from semfind.engine.search import Filters, Searcher
+from semfind.engine.store import Store
+from semfind.indexer.document import Document, Page
+from semfind.indexer.indexing import Indexer, IndexReport
+
+Qrels = dict[str, dict[str, int]]
+DEPTH = 1000
+"""Units fetched per leg, so that 100 distinct documents survive grouping."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Legs:
+    keyword: Scored
+    vector: Scored
+
+
+def load_corpus(folder: Path) -> Iterator[tuple[str, str, str]]:
+    with (folder / "corpus.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            yield str(row["_id"]), row.get("title") or "", row.get("text") or ""
+
+
+def load_queries(folder: Path) -> dict[str, str]:
+    with (folder / "queries.jsonl").open(encoding="utf-8") as fh:
+        return {str(r["_id"]): r["text"] for r in map(json.loads, fh)}
+
+
+def load_qrels(folder: Path, split: str) -> Qrels:
+    qrels: Qrels = {}
+    path = folder / "qrels" / f"{split}.tsv"
+    if not path.exists():
+        return qrels
+    for line in path.read_text(encoding="utf-8").splitlines()[1:]:
+        query_id, doc_id, score = line.split("\t")
+        if int(score) > 0:
+            qrels.setdefault(query_id, {})[doc_id] = int(score)
+    return qrels
+
+
+def documents(folder: Path, name: str) -> Iterator[tuple[FileMeta, Document]]:
+    for doc_id, title, text in load_corpus(folder):
+        meta = FileMeta(f"beir:{name}/{doc_id}", len(text), 0, text_hash(f"{title}\n{text}"))
+        page = Page(text)
+        yield meta, Document("text", title or doc_id, (page,), has_real_title=bool(title))
+
+
+def doc_id(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
+
+
+# -- metrics --------------------------------------------------------------------
+
+
+def ndcg_at(ranked: list[str], relevant: dict[str, int], k: int = 10) -> float:
+    gains = sum(relevant.get(d, 0) / math.log2(i + 2) for i, d in enumerate(ranked[:k]))
+    ideal = sorted(relevant.values(), reverse=True)[:k]
+    best = sum(g / math.log2(i + 2) for i, g in enumerate(ideal))
+    return gains / best if best else 0.0
+
+
+def recall_at(ranked: list[str], relevant: dict[str, int], k: int = 100) -> float:
+    return len(set(ranked[:k]) & set(relevant)) / len(relevant)
+
+
+def mrr_at(ranked: list[str], relevant: dict[str, int], k: int = 10) -> float:
+    return next((1.0 / (i + 1) for i, d in enumerate(ranked[:k]) if d in relevant), 0.0)
+
+
+def evaluate(runs: dict[str, list[str]], qrels: Qrels) -> dict[str, float]:
+    ids = [q for q in qrels if q in runs]
+    return {
+        "ndcg@10": statistics.fmean(ndcg_at(runs[q], qrels[q]) for q in ids),
+        "recall@100": statistics.fmean(recall_at(runs[q], qrels[q]) for q in ids),
+        "mrr@10": statistics.fmean(mrr_at(runs[q], qrels[q]) for q in ids),
+    }
+
+
+# -- running --------------------------------------------------------------------
+
+
+def index_corpus(folder: Path, name: str, store: Store, settings: Settings) -> IndexReport:
+    embedder = open_embedder(settings)
+    started = time.perf_counter()
+
+    def progress(p: object) -> None:
+        done = getattr(p, "files_done", 0)
+        if done % 500 == 0:
+            rate = getattr(p, "embed_tokens", 0) / max(getattr(p, "embed_seconds", 0), 1e-9)
+            elapsed = time.perf_counter() - started
+            print(f"  indexed {done} docs, {elapsed:.0f} s, {rate:,.0f} tok/s", file=sys.stderr)
+
+    report = Indexer(store, embedder, settings, on_progress=progress).index_documents(
+        documents(folder, name)
+    )
+    embedder.close()
+    return report
+
+
+def collect_legs(searcher: Searcher, queries: dict[str, str], ids: list[str]) -> dict[str, Legs]:
+    none = Filters()
+    return {
+        q: Legs(searcher.keyword(queries[q], DEPTH, none), searcher.vector(queries[q], DEPTH, none))
+        for q in ids
+    }
+
+
+def ranked_docs(searcher: Searcher, scores: dict[int, float], k: int = 100) -> list[str]:
+    return [doc_id(hit.path) for hit in searcher.rank_files(scores, k)]
+
+
+def run_mode(
+    searcher: Searcher, legs: dict[str, Legs], fuse: Callable[[Legs], dict[int, float]]
+) -> dict[str, list[str]]:
+    return {q: ranked_docs(searcher, fuse(leg)) for q, leg in legs.items()}
+
+
+def tune(searcher: Searcher, legs: dict[str, Legs], qrels: Qrels) -> tuple[Settings, float]:
+    """Best fusion settings by nDCG@10 on the given (train) qrels."""
+    base = searcher.settings
+    grid = [
+        dataclasses.replace(base, fusion="rrf", fusion_k=k, fusion_vector_weight=w)
+        for k in (5, 10, 20, 40, 60, 100)
+        for w in (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0)
+    ] + [
+        dataclasses.replace(base, fusion="convex", fusion_vector_weight=w)
+        for w in (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0)
+    ]
+    scored = []
+    for candidate in grid:
+        searcher.settings = candidate
+        runs = run_mode(searcher, legs, lambda leg: searcher.fuse(leg.keyword, leg.vector))
+        scored.append((evaluate(runs, qrels)["ndcg@10"], candidate))
+    searcher.settings = base
+    best_score, best = max(scored, key=lambda item: item[0])
+    return best, best_score
+
+
+def latency(searcher: Searcher, queries: list[str], mode: str) -> tuple[float, float]:
+    times = []
+    for query in queries:
+        start = time.perf_counter()
+        searcher.search(query, k=10, mode=mode)
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return statistics.median(times), times[int(0.95 * (len(times) - 1))]
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} logical CPUs"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "folder", type=Path, help="a BEIR dataset folder (corpus.jsonl, queries.jsonl, qrels/)"
+    )
+    parser.add_argument("--db", type=Path, help="benchmark database (default: in the cache folder)")
+    parser.add_argument("--fresh", action="store_true", help="use a throw-away database")
+    parser.add_argument("--tune", action="store_true", help="tune fusion on the train qrels")
+    parser.add_argument("--split", default="test")
+    args = parser.parse_args()
+    run(args)
+
+
+def run(args: argparse.Namespace) -> None:
+    folder: Path = args.folder
+    name = folder.resolve().name
+    settings = load_settings()
+    tmp = tempfile.TemporaryDirectory() if args.fresh else None
+    db = (
+        Path(tmp.name) / "bench.sqlite3"
+        if tmp
+        else args.db or paths.cache_dir() / "bench" / f"{name}.sqlite3"
+    )
+    settings = dataclasses.replace(settings, db=db)
+    print(f"benchmark index: {db}", file=sys.stderr)
+    with Store.open(db) as store:
+        report = index_corpus(folder, name, store, settings)
+        stats_file = db.with_suffix(".indexing.json")
+        indexing = _indexing_stats(report, stats_file)
+        embedder = open_embedder(settings)
+        searcher = Searcher(store, embedder, settings)
+        queries = load_queries(folder)
+        qrels = load_qrels(folder, args.split)
+        legs = collect_legs(searcher, queries, sorted(qrels))
+        rows = _quality_rows(searcher, legs, qrels)
+        if args.tune:
+            rows += _tuned_rows(searcher, folder, queries, legs, qrels)
+        lat = {
+            m: latency(searcher, [queries[q] for q in sorted(qrels)], m)
+            for m in ("keyword", "vector", "hybrid")
+        }
+        _print_table(
+            name,
+            args.split,
+            len(qrels),
+            rows,
+            indexing,
+            lat,
+            embedder.backend_info().describe(),
+            embedder.name,
+        )
+    if tmp:
+        tmp.cleanup()
+
+
+def _indexing_stats(report: IndexReport, stats_file: Path) -> dict[str, float | str]:
+    if report.embedded:
+        stats: dict[str, float | str] = {
+            "docs": report.indexed,
+            "seconds": report.elapsed,
+            "docs_per_s": report.indexed / report.elapsed,
+            "tokens_per_s": report.tokens_per_s,
+            "texts_per_s": report.embedded / report.embed_seconds,
+            "measured": time.strftime("%Y-%m-%d %H:%M"),
+        }
+        stats_file.write_text(json.dumps(stats, indent=1))
+        return stats
+    if stats_file.exists():
+        stats = json.loads(stats_file.read_text())
+        stats["note"] = (
+            f"vectors reused from the content-hash cache; figures from {stats['measured']}"
+        )
+        return stats
+    return {"note": "nothing was embedded in this run"}
+
+
+def _quality_rows(
+    searcher: Searcher, legs: dict[str, Legs], qrels: Qrels
+) -> list[tuple[str, dict[str, float]]]:
+    s = searcher.settings
+    modes: list[tuple[str, Callable[[Legs], dict[int, float]]]] = [
+        ("keyword (FTS5 BM25)", lambda leg: dict(leg.keyword)),
+        ("vector (KNN)", lambda leg: dict(leg.vector)),
+        ("hybrid RRF k=60 (baseline)", lambda leg: _rrf60(leg)),
+        (
+            f"hybrid {s.fusion} k={s.fusion_k:g} w={s.fusion_vector_weight:g} (default)",
+            lambda leg: searcher.fuse(leg.keyword, leg.vector),
+        ),
+    ]
+    return [(label, evaluate(run_mode(searcher, legs, fn), qrels)) for label, fn in modes]
+
+
+def _rrf60(leg: Legs) -> dict[int, float]:
+    from semfind.engine.fusion import rrf
+
+    return rrf((leg.keyword, leg.vector), (1.0, 1.0), 60.0)
+
+
+def _tuned_rows(
+    searcher: Searcher, folder: Path, queries: dict[str, str], legs: dict[str, Legs], qrels: Qrels
+) -> list[tuple[str, dict[str, float]]]:
+    train = load_qrels(folder, "train")
+    train_legs = collect_legs(searcher, queries, sorted(train))
+    best, train_score = tune(searcher, train_legs, train)
+    searcher.settings, saved = best, searcher.settings
+    result = evaluate(
+        run_mode(searcher, legs, lambda leg: searcher.fuse(leg.keyword, leg.vector)), qrels
+    )
+    searcher.settings = saved
+    label = (
+        f"hybrid tuned on train: {best.fusion} k={best.fusion_k:g} "
+        f"w={best.fusion_vector_weight:g} (train nDCG {train_score:.3f})"
+    )
+    return [(label, result)]
+
+
+def _print_table(
+    name: str,
+    split: str,
+    n_queries: int,
+    rows: list[tuple[str, dict[str, float]]],
+    indexing: dict[str, float | str],
+    lat: dict[str, tuple[float, float]],
+    backend: str,
+    model: str,
+) -> None:
+    print(f"\n## {name} ({split}, {n_queries} queries) · model {model}\n")
+    print(f"machine: {machine()}; {backend}\n")
+    print("| mode | nDCG@10 | recall@100 | MRR@10 |")
+    print("|---|---:|---:|---:|")
+    for label, m in rows:
+        print(f"| {label} | {m['ndcg@10']:.4f} | {m['recall@100']:.4f} | {m['mrr@10']:.4f} |")
+    print("\n| indexing | value |\n|---|---:|")
+    for key in ("docs", "seconds", "docs_per_s", "tokens_per_s", "texts_per_s", "note"):
+        if key in indexing:
+            value = indexing[key]
+            print(
+                f"| {key} | {value:,.1f} |" if isinstance(value, float) else f"| {key} | {value} |"
+            )
+    print("\n| query latency (k=10, warm) | p50 ms | p95 ms |\n|---|---:|---:|")
+    for mode, (p50, p95) in lat.items():
+        print(f"| {mode} | {p50:.1f} | {p95:.1f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""Typed settings, read from the config file and then `SEMFIND_*` environment variables."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from . import paths
+from .errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a user can configure. Each field maps to `SEMFIND_<FIELD>`."""
+
+    db: Path | None = None
+    """The index database file; empty means `index.sqlite3` in the data folder."""
+
+    embed_model: str = ""
+    """Embedding model: empty for the one chosen with `semfind models use` (else the
+    built-in default), "default", a name from `semfind models list`, or a .gguf path."""
+
+    n_threads: int = 0
+    """CPU threads for llama.cpp; 0 means one per physical core (at least 1)."""
+
+    n_gpu_layers: int = -1
+    """Layers to offload to a GPU: -1 all of them when llama.cpp was built with a GPU
+    backend, 0 keeps everything on the CPU."""
+
+    embed_batch_tokens: int = 512
+    """Tokens handed to llama.cpp in one embedding batch."""
+
+    passage_tokens: int = 256
+    """Longest passage, in model tokens; never more than the model's trained context."""
+
+    max_file_mb: float = 50.0
+    """Files larger than this many MiB are skipped and listed as such."""
+
+    ignore: tuple[str, ...] = field(default=())
+    """Extra gitignore-style patterns to skip everywhere, on top of .gitignore and
+    .semfindignore files."""
+
+    fusion: str = "rrf"
+    """How hybrid search merges keyword and vector results: "rrf" or "convex"."""
+
+    fusion_k: float = 60.0
+    """Reciprocal-rank-fusion constant k (fusion = "rrf")."""
+
+    fusion_vector_weight: float = 1.0
+    """Weight of the vector list against the keyword list, whose weight is 1."""
+
+    def db_path(self) -> Path:
+        """The database file these settings point to."""
+        return self.db if self.db is not None else paths.data_dir() / "index.sqlite3"
+
+
+def load_settings(config_path: Path | None = None, env: dict[str, str] | None = None) -> Settings:
+    """Defaults, overridden by the config file, overridden by the environment."""
+    path = config_path or paths.config_file()
+    values: dict[str, Any] = _read_file(path) if path.exists() else {}
+    values.update(_read_env(os.environ if env is None else env))
+    return _build(values, source=str(path))
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from exc
+    section = data.get("semfind", data)
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: [semfind] must be a table")
+    return {key.replace("-", "_"): value for key, value in section.items()}
+
+
+def _read_env(env: Any) -> dict[str, Any]:
+    names = {f.name for f in dataclasses.fields(Settings)}
+    found: dict[str, Any] = {}
+    for key, value in env.items():
+        if key.startswith("SEMFIND_") and key[8:].lower() in names:
+            found[key[8:].lower()] = value
+    return found
+
+
+def _build(values: dict[str, Any], source: str) -> Settings:
+    hints = get_type_hints(Settings)
+    known = {f.name for f in dataclasses.fields(Settings)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ConfigError(f"{source}: unknown setting(s): {', '.join(unknown)}")
+    converted = {name: _convert(name, value, hints[name]) for name, value in values.items()}
+    return Settings(**converted)
+
+
+def _convert(name: str, value: Any, hint: Any) -> Any:
+    text = str(hint)
+    try:
+        if value == "" and "None" in text:
+            return None
+        if "Path" in text:
+            return Path(os.path.expanduser(str(value)))
+        if hint is int:
+            return int(value)
+        if hint is float:
+            return float(value)
+        if "tuple" in text:
+            items = value if isinstance(value, list) else str(value).split(",")
+            return tuple(str(item).strip() for item in items if str(item).strip())
+        return str(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"setting {name!r}: invalid value {value!r}") from exc

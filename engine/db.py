@@ -1,0 +1,100 @@
+"""Opening the index database: checks, pragmas, sqlite-vec, migrations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import apsw
+import sqlite_vec
+
+from .errors import NotAnIndexError, SchemaTooNewError, StoreError
+from .migrations import LATEST_VERSION, MIGRATIONS
+
+APPLICATION_ID = 0x53454D46  # "SEMF": marks a file as a semfind index
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def open_db(path: Path, *, readonly: bool = False) -> apsw.Connection:
+    """Open (creating and migrating if needed) the index at `path`."""
+    _check_header(path)
+    if readonly and not path.exists():
+        raise StoreError(f"no index at {path} yet: run `semfind index PATH` first")
+    if not readonly:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    flags = (
+        apsw.SQLITE_OPEN_READONLY
+        if readonly
+        else apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE
+    )
+    try:
+        conn = apsw.Connection(str(path), flags=flags)
+        conn.set_busy_timeout(10_000)
+        _load_vec(conn)
+        _check_identity(conn, path)
+        if not readonly:
+            _configure(conn)
+            migrate(conn)
+    except apsw.NotADBError as exc:
+        raise NotAnIndexError(
+            f"{path} is not a SQLite database (corrupt or another kind of file)"
+        ) from exc
+    except apsw.CorruptError as exc:
+        raise NotAnIndexError(f"{path} is corrupt: {exc}") from exc
+    except apsw.Error as exc:
+        raise StoreError(f"cannot open index {path}: {exc}") from exc
+    return conn
+
+
+def _check_header(path: Path) -> None:
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    with path.open("rb") as fh:
+        if fh.read(16) != SQLITE_MAGIC:
+            raise NotAnIndexError(
+                f"{path} is not a SQLite database (corrupt or another kind of file); "
+                "it was left untouched"
+            )
+
+
+def _load_vec(conn: apsw.Connection) -> None:
+    conn.enable_load_extension(True)
+    conn.load_extension(sqlite_vec.loadable_path())
+    conn.enable_load_extension(False)
+
+
+def _check_identity(conn: apsw.Connection, path: Path) -> None:
+    app_id = _scalar(conn, "PRAGMA application_id")
+    if app_id == APPLICATION_ID:
+        version = _scalar(conn, "PRAGMA user_version")
+        if version > LATEST_VERSION:
+            raise SchemaTooNewError(
+                f"{path} was written by a newer semfind (schema {version}, this one knows "
+                f"up to {LATEST_VERSION}); upgrade semfind or use another --db"
+            )
+        return
+    tables = _scalar(conn, "SELECT count(*) FROM sqlite_schema")
+    if app_id != 0 or tables:
+        raise NotAnIndexError(
+            f"{path} is a SQLite database but not a semfind index; it was left untouched"
+        )
+
+
+def _configure(conn: apsw.Connection) -> None:
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+
+
+def migrate(conn: apsw.Connection) -> None:
+    """Apply every migration past the file's user_version, each in its own transaction."""
+    version = _scalar(conn, "PRAGMA user_version")
+    for number in range(version + 1, LATEST_VERSION + 1):
+        with conn:
+            MIGRATIONS[number - 1](conn)
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute(f"PRAGMA user_version = {number}")
+
+
+def _scalar(conn: apsw.Connection, sql: str) -> int:
+    row = conn.execute(sql).fetchone()
+    return int(row[0]) if row else 0

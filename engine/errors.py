@@ -1,0 +1,57 @@
+"""The one error hierarchy of semfind.
+
+Library code raises these; only the edges (CLI, TUI) turn them into messages
+and exit codes.
+"""
+
+from __future__ import annotations
+
+
+class SemfindError(Exception):
+    """Base of every error semfind raises on purpose."""
+
+    exit_code = 1
+
+
+class UsageError(SemfindError):
+    """The user asked for something that cannot be done as asked."""
+
+    exit_code = 2
+
+
+class ConfigError(SemfindError):
+    """The configuration file or an environment variable is invalid."""
+
+    exit_code = 2
+
+
+class ModelError(SemfindError):
+    """A model is missing, unreadable, or not what it claims to be."""
+
+
+class ModelNotFoundError(ModelError):
+    """No model file could be found for the requested role."""
+
+
+class StoreError(SemfindError):
+    """The index database cannot be used."""
+
+
+class NotAnIndexError(StoreError):
+    """The file is not a semfind index (corrupt, foreign, or not SQLite)."""
+
+
+class SchemaTooNewError(StoreError):
+    """The index was written by a newer semfind than this one."""
+
+
+class IndexLockedError(StoreError):
+    """Another process holds the single-writer lock."""
+
+
+class ExtractionError(SemfindError):
+    """Text could not be extracted from one file; the file is skipped."""
+
+
+class UnsupportedFileError(ExtractionError):
+    """The file is of a kind semfind does not index (binary, unknown type)."""

@@ -1,0 +1,175 @@
+"""Embeddings from a GGUF model through llama-cpp-python, batched by token budget."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .embedder import BackendInfo, Embedder
+from .errors import ModelError
+
+_POOLING = {"none": 0, "mean": 1, "cls": 2, "last": 3, "rank": 4}
+
+
+def default_threads() -> int:
+    """One thread per physical core is what llama.cpp runs best with."""
+    count = os.cpu_count() or 1
+    return max(1, count // 2) if count > 4 else count
+
+
+def gpu_offload_supported() -> bool:
+    import llama_cpp
+
+    return bool(llama_cpp.llama_supports_gpu_offload())
+
+
+class LlamaEmbedder(Embedder):
+    """A GGUF embedding model held in memory by llama.cpp."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        name: str,
+        key: str,
+        n_threads: int = 0,
+        n_gpu_layers: int = -1,
+        batch_tokens: int = 2048,
+        pooling: str | None = None,
+        n_ctx_train: int = 512,
+    ) -> None:
+        super().__init__()
+        self.name, self.key, self.path = name, key, path
+        self._threads = n_threads or default_threads()
+        self._gpu_layers = n_gpu_layers if gpu_offload_supported() else 0
+        n_ctx = max(batch_tokens, n_ctx_train)
+        self._llm = _load(path, self._threads, self._gpu_layers, n_ctx, pooling)
+        self.dim = int(self._llm.n_embd())
+        self.n_ctx_train = n_ctx_train
+        self._batch_tokens = n_ctx
+        self._max_seqs = int(self._llm.context_params.n_seq_max)
+
+    def backend_info(self) -> BackendInfo:
+        import llama_cpp
+
+        device = "GPU" if self._gpu_layers != 0 else "CPU"
+        system = llama_cpp.llama_print_system_info().decode(errors="replace")
+        return BackendInfo(
+            backend="llama.cpp",
+            device=device,
+            threads=self._threads,
+            n_gpu_layers=self._gpu_layers,
+            details={"system": system.strip()},
+        )
+
+    def tokenize(self, text: str) -> list[int]:
+        # Cap the characters first: tokenizing a 50 MB string only to truncate it is waste.
+        raw = text[: self.n_ctx_train * 24].encode("utf-8", "replace")
+        tokens: list[int] = self._llm.tokenize(raw, add_bos=True)
+        return tokens
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenize(text))
+
+    def _fit(self, text: str) -> list[int]:
+        """Tokens of `text`, truncated to the trained context but keeping the final [SEP]."""
+        tokens = self.tokenize(text)
+        if len(tokens) > self.n_ctx_train:
+            tokens = [*tokens[: self.n_ctx_train - 1], tokens[-1]]
+        return tokens
+
+    def embed_batch(self, texts: Sequence[str]) -> tuple[np.ndarray, int]:
+        token_lists = [self._fit(text) for text in texts]
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for group in self._groups(token_lists):
+            self._decode(group, token_lists, out)
+        return out, sum(len(t) for t in token_lists)
+
+    def _groups(self, token_lists: list[list[int]]) -> Iterator[list[int]]:
+        """Indices grouped so each group fits one llama.cpp batch; similar lengths together."""
+        order = sorted(range(len(token_lists)), key=lambda i: len(token_lists[i]))
+        group: list[int] = []
+        used = 0
+        for i in order:
+            size = len(token_lists[i])
+            if group and (used + size > self._batch_tokens or len(group) >= self._max_seqs):
+                yield group
+                group, used = [], 0
+            group.append(i)
+            used += size
+        if group:
+            yield group
+
+    def _decode(self, group: list[int], token_lists: list[list[int]], out: np.ndarray) -> None:
+        import llama_cpp
+
+        ctx, batch = self._llm._ctx, self._llm._batch
+        ctx.kv_cache_clear()
+        batch.reset()
+        for seq, index in enumerate(group):
+            batch.add_sequence(token_lists[index], seq, True)
+        try:
+            ctx.decode(batch)
+        except RuntimeError as exc:
+            raise ModelError(f"llama.cpp failed to embed a batch: {exc}") from exc
+        finally:
+            batch.reset()
+        for seq, index in enumerate(group):
+            ptr = llama_cpp.llama_get_embeddings_seq(ctx.ctx, seq)
+            if not ptr:
+                raise ModelError(f"{self.name}: llama.cpp returned no pooled embedding")
+            out[index] = np.ctypeslib.as_array(
+                ctypes.cast(ptr, ctypes.POINTER(ctypes.c_float)), shape=(self.dim,)
+            )
+
+    def close(self) -> None:
+        self._llm.close()
+
+
+_LOG_SINK: Any = None
+"""The ctypes log callback must outlive every call into llama.cpp."""
+
+
+def quiet_llama_logs() -> None:
+    """Drop llama.cpp's own logging (it writes warnings to stderr) unless SEMFIND_DEBUG=1."""
+    global _LOG_SINK
+    if _LOG_SINK is not None or os.environ.get("SEMFIND_DEBUG"):
+        return
+    import llama_cpp
+
+    @llama_cpp.llama_log_callback  # type: ignore[untyped-decorator]
+    def sink(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+        return None
+
+    _LOG_SINK = sink
+    llama_cpp.llama_log_set(sink, ctypes.c_void_p(0))
+
+
+def _load(path: Path, threads: int, gpu_layers: int, n_ctx: int, pooling: str | None) -> Any:
+    import llama_cpp
+
+    quiet_llama_logs()
+    kwargs: dict[str, Any] = {}
+    if pooling in _POOLING:
+        kwargs["pooling_type"] = _POOLING[pooling]
+    try:
+        return llama_cpp.Llama(
+            model_path=str(path),
+            embedding=True,
+            n_ctx=n_ctx,
+            n_batch=n_ctx,
+            n_ubatch=n_ctx,
+            n_threads=threads,
+            n_threads_batch=threads,
+            n_gpu_layers=gpu_layers,
+            flash_attn=True,
+            verbose=False,
+            **kwargs,
+        )
+    except (ValueError, RuntimeError, OSError) as exc:
+        raise ModelError(f"llama.cpp could not load {path}: {exc}") from exc

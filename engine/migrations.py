@@ -1,0 +1,74 @@
+"""Numbered schema migrations. Append new ones; never edit a released one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import apsw
+
+Migration = Callable[[apsw.Connection], None]
+
+
+def _m0001_initial(conn: apsw.Connection) -> None:
+    conn.execute(
+        """
+        CREATE TABLE files (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL UNIQUE,
+            kind TEXT,
+            title TEXT,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            content_hash TEXT,
+            status TEXT NOT NULL CHECK (status IN ('indexed', 'failed', 'skipped')),
+            error TEXT,
+            indexed_at REAL NOT NULL
+        );
+        CREATE INDEX files_status ON files(status);
+
+        CREATE TABLE units (
+            id INTEGER PRIMARY KEY,
+            file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+            parent_id INTEGER REFERENCES units(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            ord INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            embed_text TEXT,
+            embed_hash TEXT NOT NULL,
+            page INTEGER,
+            char_start INTEGER NOT NULL,
+            char_end INTEGER NOT NULL,
+            line_start INTEGER NOT NULL,
+            line_end INTEGER NOT NULL
+        );
+        CREATE INDEX units_file ON units(file_id);
+        CREATE INDEX units_embed_hash ON units(embed_hash);
+
+        CREATE VIRTUAL TABLE units_fts USING fts5(
+            title, text,
+            tokenize = 'porter unicode61 remove_diacritics 2',
+            content = '', contentless_delete = 1
+        );
+
+        CREATE TABLE embed_models (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            dim INTEGER NOT NULL,
+            created_at REAL NOT NULL
+        );
+
+        CREATE TABLE vectors (
+            id INTEGER PRIMARY KEY,
+            model_id INTEGER NOT NULL REFERENCES embed_models(id),
+            text_hash TEXT NOT NULL,
+            UNIQUE (model_id, text_hash)
+        );
+        """
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (_m0001_initial,)
+"""Migration N (1-based) brings the schema from user_version N-1 to N."""
+
+LATEST_VERSION = len(MIGRATIONS)

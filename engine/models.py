@@ -1,0 +1,140 @@
+"""Which embedding model to use: the built-in default, registered GGUFs, or a path."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import paths
+from .checksums import cached_sha256
+from .config import Settings
+from .default_model import DEFAULT_EMBEDDER, ensure_default_gguf
+from .errors import ModelError, ModelNotFoundError, UsageError
+from .gguf_info import GGUFInfo, read_gguf_info
+from .llama_embedder import LlamaEmbedder
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A resolved model file with its identity and header facts."""
+
+    name: str
+    path: Path
+    key: str
+    """SHA-256 of the file: vectors are stored per key."""
+    info: GGUFInfo
+    source: str
+    """"built-in", "registered" or "path"."""
+
+
+@dataclass(frozen=True)
+class RegisteredModel:
+    name: str
+    path: Path
+    added_at: float
+
+
+class Registry:
+    """Models the user added, and which one is in use, in `models.json` in the data folder."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or paths.data_dir() / "models.json"
+        self._data = self._read()
+
+    def _read(self) -> dict[str, Any]:
+        if not self.path.exists():
+            return {"models": {}, "use": {}}
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"cannot read model registry {self.path}: {exc}") from exc
+        data.setdefault("models", {})
+        data.setdefault("use", {})
+        return dict(data)
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(self._data, indent=2), encoding="utf-8")
+        os.replace(tmp, self.path)
+
+    def models(self) -> list[RegisteredModel]:
+        return [
+            RegisteredModel(name, Path(entry["path"]), float(entry.get("added_at", 0)))
+            for name, entry in sorted(self._data["models"].items())
+        ]
+
+    def get(self, name: str) -> RegisteredModel | None:
+        entry = self._data["models"].get(name)
+        return (
+            RegisteredModel(name, Path(entry["path"]), entry.get("added_at", 0)) if entry else None
+        )
+
+    def add(self, name: str, path: Path) -> None:
+        if name == DEFAULT_EMBEDDER:
+            raise UsageError(f"{name!r} is the built-in model's name; pick another with --name")
+        self._data["models"][name] = {"path": str(path), "added_at": time.time()}
+
+    def use(self, role: str, name: str) -> None:
+        self._data["use"][role] = name
+
+    def in_use(self, role: str) -> str | None:
+        value = self._data["use"].get(role)
+        return str(value) if value else None
+
+
+def add_model(path: Path, name: str | None = None, registry: Registry | None = None) -> ModelSpec:
+    """Validate a GGUF's header and register it under `name` (default: the file stem)."""
+    resolved = path.expanduser().resolve()
+    if not resolved.is_file():
+        raise UsageError(f"no such file: {path}")
+    info = read_gguf_info(resolved)
+    registry = registry or Registry()
+    model_name = name or resolved.stem
+    registry.add(model_name, resolved)
+    registry.save()
+    return ModelSpec(model_name, resolved, cached_sha256(resolved), info, "registered")
+
+
+def resolve_embedder(settings: Settings, registry: Registry | None = None) -> ModelSpec:
+    """The embedding model the settings (or `semfind models use`) ask for."""
+    wanted = settings.embed_model
+    registry = registry or Registry()
+    if not wanted:
+        wanted = registry.in_use("embedder") or DEFAULT_EMBEDDER
+    if wanted in ("default", DEFAULT_EMBEDDER):
+        path, digest = ensure_default_gguf()
+        return ModelSpec(DEFAULT_EMBEDDER, path, digest, read_gguf_info(path), "built-in")
+    entry = registry.get(wanted)
+    if entry is not None:
+        return _spec_for(entry.path, wanted, "registered")
+    if wanted.endswith(".gguf") or os.sep in wanted:
+        return _spec_for(Path(wanted).expanduser().resolve(), Path(wanted).stem, "path")
+    raise ModelNotFoundError(
+        f"unknown embedding model {wanted!r}: see `semfind models list`, or add one with "
+        "`semfind models add PATH`"
+    )
+
+
+def _spec_for(path: Path, name: str, source: str) -> ModelSpec:
+    if not path.is_file():
+        raise ModelNotFoundError(f"model file {path} ({name}) is missing")
+    return ModelSpec(name, path, cached_sha256(path), read_gguf_info(path), source)
+
+
+def open_embedder(settings: Settings, spec: ModelSpec | None = None) -> LlamaEmbedder:
+    """Load the embedding model into llama.cpp once; callers keep it for the whole run."""
+    spec = spec or resolve_embedder(settings)
+    return LlamaEmbedder(
+        spec.path,
+        name=spec.name,
+        key=spec.key,
+        n_threads=settings.n_threads,
+        n_gpu_layers=settings.n_gpu_layers,
+        batch_tokens=settings.embed_batch_tokens,
+        n_ctx_train=spec.info.n_ctx_train or 512,
+    )

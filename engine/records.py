@@ -1,0 +1,77 @@
+"""Plain records passed between the indexer, the store and search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from .hashing import text_hash
+
+
+@dataclass(frozen=True)
+class UnitDraft:
+    """A retrievable piece of text before it is stored."""
+
+    kind: str
+    """"passage" (and later "proposition")."""
+    ord: int
+    """Position of the unit inside its file."""
+    text: str
+    """Display text: exactly the source span."""
+    page: int | None
+    char_start: int
+    char_end: int
+    line_start: int
+    line_end: int
+    embed_text: str | None = None
+    """What the embedder sees when it differs from `text` (added context)."""
+    parent_ord: int | None = None
+    """`ord` of the unit this one belongs to (a proposition's passage)."""
+
+    @property
+    def embed_input(self) -> str:
+        return self.embed_text if self.embed_text is not None else self.text
+
+    @cached_property
+    def embed_hash(self) -> str:
+        return text_hash(self.embed_input)
+
+
+@dataclass(frozen=True)
+class FileMeta:
+    """What the store records about a source file."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    content_hash: str | None
+    kind: str | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class FileState:
+    """A file row as stored."""
+
+    id: int
+    path: str
+    size: int
+    mtime_ns: int
+    content_hash: str | None
+    status: str
+    error: str | None
+    kind: str | None
+
+
+@dataclass(frozen=True)
+class EmbedModelRow:
+    """An embedding model known to the index; its vectors live in `vec_table`."""
+
+    id: int
+    key: str
+    name: str
+    dim: int
+
+    @property
+    def vec_table(self) -> str:
+        return f"vec_m{self.id}"

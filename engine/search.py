@@ -1,0 +1,202 @@
+"""Keyword (FTS5 BM25), vector (sqlite-vec KNN) and hybrid search, grouped per file."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .config import Settings
+from .embedder import Embedder
+from .errors import UsageError
+from .fusion import Scored, convex, rrf
+from .records import EmbedModelRow
+from .store import Store
+
+MODES = ("hybrid", "vector", "keyword")
+KINDS = ("text", "markdown", "rst", "code", "html", "pdf")
+VEC_MAX_K = 4096
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict results to some files."""
+
+    path_glob: str | None = None
+    """A glob on the file path; without a "/" it matches the file name."""
+    types: tuple[str, ...] = ()
+    """File kinds (markdown, pdf, code, ...) or extensions (md, py, ...)."""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.path_glob or self.types)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One result: a file with its best-matching unit."""
+
+    path: str
+    title: str | None
+    file_kind: str | None
+    score: float
+    unit_id: int
+    unit_kind: str
+    text: str
+    page: int | None
+    line_start: int
+    line_end: int
+    char_start: int
+    char_end: int
+
+    @property
+    def location(self) -> str:
+        """path:page:line for PDFs, path:line otherwise."""
+        if self.page is not None:
+            return f"{self.path}:{self.page}:{self.line_start}"
+        return f"{self.path}:{self.line_start}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "location": self.location}
+
+
+class Searcher:
+    """Runs queries against a store; the embedder is needed for vector and hybrid modes."""
+
+    def __init__(self, store: Store, embedder: Embedder | None, settings: Settings) -> None:
+        self.store, self.embedder, self.settings = store, embedder, settings
+        self.model: EmbedModelRow | None = (
+            store.find_model(embedder.key) if embedder is not None else None
+        )
+
+    def search(
+        self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None
+    ) -> list[Hit]:
+        if mode not in MODES:
+            raise UsageError(f"unknown mode {mode!r}: choose one of {', '.join(MODES)}")
+        if k < 1:
+            raise UsageError("-k must be at least 1")
+        filters = filters or Filters()
+        depth = max(100, k * 10)
+        scores = self.unit_scores(query, mode, depth, filters)
+        return self.rank_files(scores, k)
+
+    def unit_scores(self, query: str, mode: str, depth: int, filters: Filters) -> dict[int, float]:
+        """Fused score per unit id for `query`, `depth` candidates per leg."""
+        keyword = self.keyword(query, depth, filters) if mode != "vector" else []
+        vector = self.vector(query, depth, filters) if mode != "keyword" else []
+        if mode == "keyword":
+            return dict(keyword)
+        if mode == "vector":
+            return dict(vector)
+        return self.fuse(keyword, vector)
+
+    def fuse(self, keyword: Scored, vector: Scored) -> dict[int, float]:
+        weights = (1.0, self.settings.fusion_vector_weight)
+        if self.settings.fusion == "convex":
+            return convex((keyword, vector), weights)
+        return rrf((keyword, vector), weights, self.settings.fusion_k)
+
+    def keyword(self, query: str, limit: int, filters: Filters) -> list[tuple[int, float]]:
+        """Units matching any query term, by BM25 over title and text (higher is better)."""
+        match = fts_query(query)
+        if not match:
+            return []
+        where, params = _filter_sql(filters)
+        sql = (
+            "SELECT units_fts.rowid, bm25(units_fts) AS s FROM units_fts"
+            + (
+                " JOIN units u ON u.id = units_fts.rowid JOIN files f ON f.id = u.file_id"
+                if filters.active
+                else ""
+            )
+            + f" WHERE units_fts MATCH ? {where} ORDER BY s LIMIT ?"
+        )
+        rows = self.store.conn.execute(sql, (match, *params, limit))
+        return [(int(r[0]), -float(r[1])) for r in rows]
+
+    def vector(self, query: str, limit: int, filters: Filters) -> list[tuple[int, float]]:
+        """Units nearest to the query embedding (cosine similarity, higher is better)."""
+        if self.embedder is None or self.model is None or not query.strip():
+            return []
+        vector = self.embedder.embed_one(query)
+        fetch = min(VEC_MAX_K, limit * 20 if filters.active else limit)
+        where, params = _filter_sql(filters)
+        sql = (
+            f"WITH knn AS (SELECT rowid, distance FROM {self.model.vec_table}"
+            " WHERE embedding MATCH ? AND k = ?)"
+            " SELECT u.id, 1.0 - knn.distance FROM knn"
+            " JOIN vectors v ON v.id = knn.rowid"
+            " JOIN units u ON u.embed_hash = v.text_hash"
+            " JOIN files f ON f.id = u.file_id"
+            f" WHERE 1 {where} ORDER BY knn.distance LIMIT ?"
+        )
+        rows = self.store.conn.execute(sql, (vector.tobytes(), fetch, *params, limit))
+        return [(int(r[0]), float(r[1])) for r in rows]
+
+    def rank_files(self, scores: dict[int, float], k: int) -> list[Hit]:
+        """The `k` best files by their best unit's score, each with that unit."""
+        if not scores:
+            return []
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+        rows = _unit_rows(self.store, [unit_id for unit_id, _ in ranked])
+        best: dict[str, Hit] = {}
+        for unit_id, score in ranked:
+            row = rows.get(unit_id)
+            if row is None or row["path"] in best:
+                continue
+            best[row["path"]] = Hit(score=score, unit_id=unit_id, **row)
+            if len(best) == k:
+                break
+        return list(best.values())
+
+
+def fts_query(query: str) -> str:
+    """An FTS5 expression OR-ing the query's words, each quoted so no word is syntax."""
+    words = dict.fromkeys(word.lower() for word in _WORD.findall(query))
+    return " OR ".join(f'"{word}"' for word in words)
+
+
+def _filter_sql(filters: Filters) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if filters.path_glob:
+        pattern = filters.path_glob
+        clauses.append("f.path GLOB ?")
+        params.append(pattern if pattern.startswith("/") else "*/" + pattern)
+    if filters.types:
+        kinds = [t for t in filters.types if t in KINDS]
+        exts = [t.lstrip(".").lower() for t in filters.types if t not in KINDS]
+        parts = [f"f.kind IN ({','.join('?' * len(kinds))})"] if kinds else []
+        parts += ["lower(f.path) GLOB ?"] * len(exts)
+        clauses.append("(" + " OR ".join(parts) + ")")
+        params += kinds + [f"*.{ext}" for ext in exts]
+    return "".join(f" AND {c}" for c in clauses), params
+
+
+def _unit_rows(store: Store, unit_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    found: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(unit_ids), 500):
+        part = unit_ids[start : start + 500]
+        rows = store.conn.execute(
+            "SELECT u.id, f.path, f.title, f.kind, u.kind, u.text, u.page, u.line_start,"
+            " u.line_end, u.char_start, u.char_end FROM units u JOIN files f ON f.id = u.file_id"
+            f" WHERE u.id IN ({','.join('?' * len(part))})",
+            tuple(part),
+        )
+        for r in rows:
+            found[int(r[0])] = {
+                "path": r[1],
+                "title": r[2],
+                "file_kind": r[3],
+                "unit_kind": r[4],
+                "text": r[5],
+                "page": r[6],
+                "line_start": r[7],
+                "line_end": r[8],
+                "char_start": r[9],
+                "char_end": r[10],
+            }
+    return found

@@ -1,0 +1,308 @@
+"""The index: files, units, FTS5 rows and per-model vectors in one SQLite file."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import apsw
+import numpy as np
+
+from .db import open_db
+from .errors import StoreError
+from .records import EmbedModelRow, FileMeta, FileState, UnitDraft
+
+_FILE_COLUMNS = "id, path, size, mtime_ns, content_hash, status, error, kind"
+
+
+class Store:
+    """All reads and writes of the index go through here."""
+
+    def __init__(self, conn: apsw.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path, *, readonly: bool = False) -> Store:
+        return cls(open_db(path, readonly=readonly), path)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- models ---------------------------------------------------------------
+
+    def ensure_model(self, key: str, name: str, dim: int) -> EmbedModelRow:
+        """The row for an embedding model, created with its vec0 table if new."""
+        existing = self.find_model(key)
+        if existing is not None:
+            if existing.dim != dim:
+                raise StoreError(f"model {name}: stored dimension {existing.dim} != {dim}")
+            return existing
+        with self.conn:
+            row = self.conn.execute(
+                "INSERT INTO embed_models(key, name, dim, created_at) VALUES (?, ?, ?, ?) "
+                "RETURNING id",
+                (key, name, dim, time.time()),
+            ).fetchone()
+            model = EmbedModelRow(int(_need(row)[0]), key, name, dim)
+            self.conn.execute(
+                f"CREATE VIRTUAL TABLE {model.vec_table} USING vec0("
+                f"embedding float[{dim}] distance_metric=cosine)"
+            )
+        return model
+
+    def find_model(self, key: str) -> EmbedModelRow | None:
+        row = self.conn.execute(
+            "SELECT id, key, name, dim FROM embed_models WHERE key = ?", (key,)
+        ).fetchone()
+        return EmbedModelRow(int(row[0]), row[1], row[2], int(row[3])) if row else None
+
+    def models(self) -> list[EmbedModelRow]:
+        rows = self.conn.execute("SELECT id, key, name, dim FROM embed_models ORDER BY id")
+        return [EmbedModelRow(int(r[0]), r[1], r[2], int(r[3])) for r in rows]
+
+    # -- files ----------------------------------------------------------------
+
+    def file_state(self, path: str) -> FileState | None:
+        row = self.conn.execute(
+            f"SELECT {_FILE_COLUMNS} FROM files WHERE path = ?", (path,)
+        ).fetchone()
+        return _file_state(row) if row else None
+
+    def files_under(self, root: str) -> list[FileState]:
+        """Every stored file at `root` or below it."""
+        prefix = root.rstrip("/") + "/"
+        rows = self.conn.execute(
+            f"SELECT {_FILE_COLUMNS} FROM files WHERE path = ? OR substr(path, 1, ?) = ?",
+            (root, len(prefix), prefix),
+        )
+        return [_file_state(r) for r in rows]
+
+    def failures(self) -> list[FileState]:
+        rows = self.conn.execute(
+            f"SELECT {_FILE_COLUMNS} FROM files WHERE status != 'indexed' ORDER BY path"
+        )
+        return [_file_state(r) for r in rows]
+
+    def write_file(
+        self,
+        meta: FileMeta,
+        units: Sequence[UnitDraft],
+        model: EmbedModelRow,
+        vectors: Mapping[str, np.ndarray],
+    ) -> None:
+        """Replace a file's units, FTS rows and missing vectors in one transaction."""
+        with self.conn:
+            file_id = self._upsert_file(meta, "indexed", None)
+            self._delete_units(file_id)
+            self._insert_units(file_id, meta.title or Path(meta.path).name, units)
+            self._insert_vectors(model, vectors)
+
+    def write_status(self, meta: FileMeta, status: str, error: str | None) -> None:
+        """Record a failed or skipped file; any units it had leave the index."""
+        with self.conn:
+            file_id = self._upsert_file(meta, status, error)
+            self._delete_units(file_id)
+
+    def touch_file(self, file_id: int, size: int, mtime_ns: int) -> None:
+        """Content unchanged: remember the new size and mtime so the hash is not re-read."""
+        with self.conn:
+            self.conn.execute(
+                "UPDATE files SET size = ?, mtime_ns = ? WHERE id = ?", (size, mtime_ns, file_id)
+            )
+
+    def move_file(self, file_id: int, new_path: str, mtime_ns: int) -> None:
+        """A rename: same content, new path; units and vectors stay as they are."""
+        with self.conn:
+            self.conn.execute(
+                "UPDATE files SET path = ?, mtime_ns = ? WHERE id = ?",
+                (new_path, mtime_ns, file_id),
+            )
+
+    def delete_files(self, file_ids: Iterable[int]) -> int:
+        count = 0
+        with self.conn:
+            for file_id in file_ids:
+                self._delete_units(file_id)
+                self.conn.execute("DELETE FROM files WHERE id = ?", (file_id,))
+                count += 1
+        return count
+
+    # -- vectors --------------------------------------------------------------
+
+    def missing_hashes(self, model: EmbedModelRow, hashes: Iterable[str]) -> set[str]:
+        """The hashes among `hashes` that have no vector for `model` yet."""
+        wanted = set(hashes)
+        if not wanted:
+            return set()
+        found: set[str] = set()
+        chunk = sorted(wanted)
+        for start in range(0, len(chunk), 500):
+            part = chunk[start : start + 500]
+            marks = ",".join("?" * len(part))
+            rows = self.conn.execute(
+                f"SELECT text_hash FROM vectors WHERE model_id = ? AND text_hash IN ({marks})",
+                (model.id, *part),
+            )
+            found.update(r[0] for r in rows)
+        return wanted - found
+
+    def units_without_vectors(self, model: EmbedModelRow) -> list[tuple[str, str]]:
+        """(hash, text) of every stored unit text that `model` has not embedded."""
+        rows = self.conn.execute(
+            "SELECT embed_hash, coalesce(embed_text, text) FROM units u "
+            "WHERE NOT EXISTS (SELECT 1 FROM vectors v "
+            "  WHERE v.model_id = ? AND v.text_hash = u.embed_hash) GROUP BY embed_hash",
+            (model.id,),
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    def add_vectors(self, model: EmbedModelRow, vectors: Mapping[str, np.ndarray]) -> None:
+        with self.conn:
+            self._insert_vectors(model, vectors)
+
+    def prune_vectors(self) -> int:
+        """Drop vectors whose text no unit holds any more (for every model)."""
+        removed = 0
+        with self.conn:
+            for model in self.models():
+                ids = [
+                    int(r[0])
+                    for r in self.conn.execute(
+                        "SELECT id FROM vectors v WHERE model_id = ? AND NOT EXISTS "
+                        "(SELECT 1 FROM units u WHERE u.embed_hash = v.text_hash)",
+                        (model.id,),
+                    )
+                ]
+                for vid in ids:
+                    self.conn.execute(f"DELETE FROM {model.vec_table} WHERE rowid = ?", (vid,))
+                    self.conn.execute("DELETE FROM vectors WHERE id = ?", (vid,))
+                removed += len(ids)
+        return removed
+
+    # -- counts ---------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        row = self.conn.execute(
+            "SELECT (SELECT count(*) FROM files WHERE status = 'indexed'),"
+            " (SELECT count(*) FROM files WHERE status = 'failed'),"
+            " (SELECT count(*) FROM files WHERE status = 'skipped'),"
+            " (SELECT count(*) FROM units),"
+            " (SELECT count(*) FROM vectors)"
+        ).fetchone()
+        keys = ("files", "failed", "skipped", "units", "vectors")
+        return {k: int(v) for k, v in zip(keys, _need(row), strict=True)}
+
+    def vector_count(self, model: EmbedModelRow) -> int:
+        row = self.conn.execute(
+            "SELECT count(*) FROM vectors WHERE model_id = ?", (model.id,)
+        ).fetchone()
+        return int(_need(row)[0])
+
+    # -- internals ------------------------------------------------------------
+
+    def _upsert_file(self, meta: FileMeta, status: str, error: str | None) -> int:
+        row = self.conn.execute(
+            "INSERT INTO files(path, kind, title, size, mtime_ns, content_hash, status, error,"
+            " indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(path) DO UPDATE SET kind = excluded.kind, title = excluded.title,"
+            " size = excluded.size, mtime_ns = excluded.mtime_ns,"
+            " content_hash = excluded.content_hash, status = excluded.status,"
+            " error = excluded.error, indexed_at = excluded.indexed_at RETURNING id",
+            (
+                meta.path,
+                meta.kind,
+                meta.title,
+                meta.size,
+                meta.mtime_ns,
+                meta.content_hash,
+                status,
+                error,
+                time.time(),
+            ),
+        ).fetchone()
+        return int(_need(row)[0])
+
+    def _delete_units(self, file_id: int) -> None:
+        self.conn.execute(
+            "DELETE FROM units_fts WHERE rowid IN (SELECT id FROM units WHERE file_id = ?)",
+            (file_id,),
+        )
+        self.conn.execute("DELETE FROM units WHERE file_id = ?", (file_id,))
+
+    def _insert_units(self, file_id: int, title: str, units: Sequence[UnitDraft]) -> None:
+        ids_by_ord: dict[int, int] = {}
+        for unit in units:
+            parent = ids_by_ord.get(unit.parent_ord) if unit.parent_ord is not None else None
+            row = self.conn.execute(
+                "INSERT INTO units(file_id, parent_id, kind, ord, text, embed_text, embed_hash,"
+                " page, char_start, char_end, line_start, line_end)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                _unit_values(file_id, parent, unit),
+            ).fetchone()
+            unit_id = int(_need(row)[0])
+            ids_by_ord[unit.ord] = unit_id
+            self.conn.execute(
+                "INSERT INTO units_fts(rowid, title, text) VALUES (?, ?, ?)",
+                (unit_id, title, unit.text),
+            )
+
+    def _insert_vectors(self, model: EmbedModelRow, vectors: Mapping[str, np.ndarray]) -> None:
+        for text_hash, vector in vectors.items():
+            if vector.shape != (model.dim,):
+                raise StoreError(f"vector of shape {vector.shape} for a {model.dim}-d model")
+            row = self.conn.execute(
+                "INSERT INTO vectors(model_id, text_hash) VALUES (?, ?)"
+                " ON CONFLICT DO NOTHING RETURNING id",
+                (model.id, text_hash),
+            ).fetchone()
+            if row is not None:
+                self.conn.execute(
+                    f"INSERT INTO {model.vec_table}(rowid, embedding) VALUES (?, ?)",
+                    (int(row[0]), vector.astype(np.float32).tobytes()),
+                )
+
+
+def _need(row: Any) -> Sequence[Any]:
+    """A row that SQL guarantees (RETURNING, count); its absence is a broken database."""
+    if row is None:
+        raise StoreError("the index returned no row where one was required")
+    return tuple(row)
+
+
+def _unit_values(file_id: int, parent: int | None, unit: UnitDraft) -> tuple[Any, ...]:
+    return (
+        file_id,
+        parent,
+        unit.kind,
+        unit.ord,
+        unit.text,
+        unit.embed_text,
+        unit.embed_hash,
+        unit.page,
+        unit.char_start,
+        unit.char_end,
+        unit.line_start,
+        unit.line_end,
+    )
+
+
+def _file_state(row: Sequence[Any]) -> FileState:
+    return FileState(
+        id=int(row[0]),
+        path=row[1],
+        size=int(row[2]),
+        mtime_ns=int(row[3]),
+        content_hash=row[4],
+        status=row[5],
+        error=row[6],
+        kind=row[7],
+    )

@@ -1,0 +1,40 @@
+"""What an extractor produces: a document made of pages of plain text."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of extracted text (a whole file is one page, number None)."""
+
+    text: str
+    number: int | None = None
+    line_starts: tuple[tuple[int, int], ...] = field(default=())
+    """Sorted (text offset, source line) anchors; empty means lines of `text` itself."""
+
+    def line_at(self, offset: int) -> int:
+        """The 1-based source line holding character `offset` of `text`."""
+        if not self.line_starts:
+            return self.text.count("\n", 0, max(0, offset)) + 1
+        offsets = [anchor for anchor, _ in self.line_starts]
+        i = bisect.bisect_right(offsets, offset) - 1
+        if i < 0:
+            return self.line_starts[0][1]
+        anchor, line = self.line_starts[i]
+        return line + self.text.count("\n", anchor, offset)
+
+
+@dataclass(frozen=True)
+class Document:
+    """Extracted text of one source file."""
+
+    kind: str
+    """Extractor kind: text, markdown, rst, code, html or pdf."""
+    title: str
+    """Display title: a real title when the file has one, else the file name."""
+    pages: tuple[Page, ...]
+    has_real_title: bool = False
+    """True when `title` came from the content (heading, <title>, PDF metadata)."""

@@ -1,0 +1,267 @@
+"""Incremental indexing: discover, extract, cut into units, embed what is new, commit per file."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from semfind.engine.config import Settings
+from semfind.engine.embedder import BackendInfo, Embedder
+from semfind.engine.errors import ExtractionError, UnsupportedFileError, UsageError
+from semfind.engine.hashing import bytes_hash
+from semfind.engine.records import FileMeta, FileState, UnitDraft
+from semfind.engine.store import Store
+
+from .document import Document
+from .extractors import extract
+from .passages import passages
+from .walk import Candidate, Rejected, walk
+
+FLUSH_UNITS = 256
+"""Units gathered across files before one embedding call: bigger batches, fewer calls."""
+
+
+@dataclass
+class Progress:
+    """Live counters for progress displays."""
+
+    files_total: int = 0
+    files_done: int = 0
+    units: int = 0
+    embed_texts: int = 0
+    embed_tokens: int = 0
+    embed_seconds: float = 0.0
+    started: float = field(default_factory=time.perf_counter)
+    current: str = ""
+
+
+@dataclass
+class IndexReport:
+    """What one indexing run did."""
+
+    indexed: int = 0
+    unchanged: int = 0
+    moved: int = 0
+    removed: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    units: int = 0
+    embedded: int = 0
+    reused: int = 0
+    tokens: int = 0
+    embed_seconds: float = 0.0
+    elapsed: float = 0.0
+    backend: BackendInfo | None = None
+
+    @property
+    def tokens_per_s(self) -> float:
+        return self.tokens / self.embed_seconds if self.embed_seconds > 0 else 0.0
+
+
+@dataclass
+class _Pending:
+    meta: FileMeta
+    units: list[UnitDraft]
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+class Indexer:
+    """Writes documents into a store with one embedder; one instance per run."""
+
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        settings: Settings,
+        on_progress: ProgressCallback | None = None,
+    ) -> None:
+        self.store, self.embedder, self.settings = store, embedder, settings
+        self.model = store.ensure_model(embedder.key, embedder.name, embedder.dim)
+        self.max_tokens = min(settings.passage_tokens, embedder.n_ctx_train)
+        self.progress = Progress()
+        self.report = IndexReport(backend=embedder.backend_info())
+        self._on_progress = on_progress
+        self._pending: list[_Pending] = []
+
+    # -- entry points ---------------------------------------------------------
+
+    def index_paths(self, roots: Sequence[Path]) -> IndexReport:
+        """Bring the index in line with the files at `roots` (files or folders)."""
+        require_paths(roots)
+        for root in roots:
+            self._index_root(root.resolve())
+        return self._finish()
+
+    def index_documents(self, docs: Iterable[tuple[FileMeta, Document]]) -> IndexReport:
+        """Index extracted documents (benchmarks, other sources), skipping unchanged ones."""
+        for meta, doc in docs:
+            state = self.store.file_state(meta.path)
+            self.progress.files_total += 1
+            if state and state.status == "indexed" and state.content_hash == meta.content_hash:
+                self.report.unchanged += 1
+            else:
+                self._queue(meta, doc)
+            self._advance(meta.path)
+        return self._finish()
+
+    # -- one root -------------------------------------------------------------
+
+    def _index_root(self, root: Path) -> None:
+        found = list(
+            walk(
+                root,
+                max_bytes=int(self.settings.max_file_mb * (1 << 20)),
+                extra_ignore=self.settings.ignore,
+            )
+        )
+        stored = {s.path: s for s in self.store.files_under(str(root))}
+        seen = {str(item.path) for item in found}
+        gone = {path: state for path, state in stored.items() if path not in seen}
+        self.progress.files_total += len(found)
+        for item in found:
+            if isinstance(item, Rejected):
+                self._record(item, "skipped", item.reason)
+            else:
+                self._index_file(item, stored.get(str(item.path)), gone)
+            self._advance(str(item.path))
+        self._flush()
+        self.report.removed += self.store.delete_files(s.id for s in gone.values())
+
+    def _index_file(
+        self, item: Candidate, state: FileState | None, gone: dict[str, FileState]
+    ) -> None:
+        if state and (state.size, state.mtime_ns) == (item.size, item.mtime_ns):
+            self.report.unchanged += 1
+            return
+        try:
+            data = item.path.read_bytes()
+        except OSError as exc:
+            self._record(item, "failed", _os_reason(exc))
+            return
+        digest = bytes_hash(data)
+        if state and state.content_hash == digest and state.status == "indexed":
+            self.store.touch_file(state.id, item.size, item.mtime_ns)
+            self.report.unchanged += 1
+            return
+        if state is None and self._try_move(item, digest, gone):
+            return
+        self._extract_and_queue(item, data, digest)
+
+    def _try_move(self, item: Candidate, digest: str, gone: dict[str, FileState]) -> bool:
+        """A new path with the content of a vanished one is a rename: keep its units."""
+        for old_path, old in gone.items():
+            if old.content_hash == digest and old.status == "indexed":
+                self.store.move_file(old.id, str(item.path), item.mtime_ns)
+                del gone[old_path]
+                self.report.moved += 1
+                return True
+        return False
+
+    def _extract_and_queue(self, item: Candidate, data: bytes, digest: str) -> None:
+        meta = FileMeta(str(item.path), item.size, item.mtime_ns, digest)
+        try:
+            doc = extract(item.path, data)
+        except UnsupportedFileError as exc:
+            self._write_status(meta, "skipped", str(exc))
+            return
+        except ExtractionError as exc:
+            self._write_status(meta, "failed", str(exc))
+            return
+        self._queue(meta, doc)
+
+    # -- queue, embed, commit -------------------------------------------------
+
+    def _queue(self, meta: FileMeta, doc: Document) -> None:
+        meta = FileMeta(meta.path, meta.size, meta.mtime_ns, meta.content_hash, doc.kind, doc.title)
+        units = passages(doc, self.embedder.count_tokens, self.max_tokens)
+        self._pending.append(_Pending(meta, units))
+        if sum(len(p.units) for p in self._pending) >= FLUSH_UNITS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        texts = {u.embed_hash: u.embed_input for p in self._pending for u in p.units}
+        vectors = self._embed(texts)
+        for pending in self._pending:
+            own = {
+                u.embed_hash: vectors[u.embed_hash]
+                for u in pending.units
+                if u.embed_hash in vectors
+            }
+            self.store.write_file(pending.meta, pending.units, self.model, own)
+            self.report.indexed += 1
+            self.report.units += len(pending.units)
+            self.progress.units += len(pending.units)
+        self._pending.clear()
+        self._notify()
+
+    def _embed(self, texts: dict[str, str]) -> dict[str, np.ndarray]:
+        missing = sorted(self.store.missing_hashes(self.model, texts))
+        self.report.reused += len(texts) - len(missing)
+        if not missing:
+            return {}
+        before = (self.embedder.stats.tokens, self.embedder.stats.seconds)
+        matrix = self.embedder.embed([texts[h] for h in missing])
+        tokens = self.embedder.stats.tokens - before[0]
+        seconds = self.embedder.stats.seconds - before[1]
+        self.report.embedded += len(missing)
+        self.report.tokens += tokens
+        self.report.embed_seconds += seconds
+        self.progress.embed_texts += len(missing)
+        self.progress.embed_tokens += tokens
+        self.progress.embed_seconds += seconds
+        return dict(zip(missing, matrix, strict=True))
+
+    def _backfill(self) -> None:
+        """Embed stored units the current model has no vectors for (after a model switch)."""
+        todo = self.store.units_without_vectors(self.model)
+        for start in range(0, len(todo), FLUSH_UNITS):
+            part = dict(todo[start : start + FLUSH_UNITS])
+            self.store.add_vectors(self.model, self._embed(part))
+            self._notify()
+
+    def _finish(self) -> IndexReport:
+        self._flush()
+        self._backfill()
+        self.store.prune_vectors()
+        self.report.elapsed = time.perf_counter() - self.progress.started
+        return self.report
+
+    # -- bookkeeping ----------------------------------------------------------
+
+    def _record(self, item: Candidate | Rejected, status: str, reason: str) -> None:
+        self._write_status(FileMeta(str(item.path), item.size, item.mtime_ns, None), status, reason)
+
+    def _write_status(self, meta: FileMeta, status: str, reason: str) -> None:
+        self.store.write_status(meta, status, reason)
+        target = self.report.failed if status == "failed" else self.report.skipped
+        target.append((meta.path, reason))
+
+    def _advance(self, path: str) -> None:
+        self.progress.files_done += 1
+        self.progress.current = path
+        self._notify()
+
+    def _notify(self) -> None:
+        if self._on_progress is not None:
+            self._on_progress(self.progress)
+
+
+def require_paths(roots: Sequence[Path]) -> None:
+    """Fail before any work when a path the user named does not exist."""
+    missing = [str(p) for p in roots if not p.exists()]
+    if missing:
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")
+
+
+def _os_reason(exc: OSError) -> str:
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    return exc.strerror or str(exc)

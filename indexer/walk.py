@@ -1,0 +1,127 @@
+"""Finding the files to index under a root, honouring ignore files and limits."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+from .extractors import detect_kind
+
+IGNORE_FILES = (".gitignore", ".semfindignore")
+ALWAYS_IGNORED = ("node_modules/", "__pycache__/", "venv/", "*.egg-info/", "site-packages/")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A file that looks indexable."""
+
+    path: Path
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A file semfind would index but will not, with the reason shown to the user."""
+
+    path: Path
+    size: int
+    mtime_ns: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class _Rules:
+    base: Path
+    spec: pathspec.GitIgnoreSpec
+
+
+def walk(
+    root: Path, *, max_bytes: int, extra_ignore: tuple[str, ...] = ()
+) -> Iterator[Candidate | Rejected]:
+    """Indexable files at or below `root` (a file or a folder), in a stable order."""
+    root = root.resolve()
+    if root.is_file():
+        yield from _check_file(root, os.stat(root), max_bytes)
+        return
+    base_rules = [_Rules(root, _spec([*ALWAYS_IGNORED, *extra_ignore]))]
+    yield from _walk_dir(root, root, base_rules, max_bytes)
+
+
+def _walk_dir(
+    root: Path, folder: Path, rules: list[_Rules], max_bytes: int
+) -> Iterator[Candidate | Rejected]:
+    local = _read_rules(folder)
+    rules = [*rules, local] if local else rules
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        if entry.name.startswith(".") or not _encodable(entry.path):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=True)
+        except OSError:
+            continue
+        is_dir = stat.S_ISDIR(info.st_mode)
+        if _ignored(path, is_dir, rules):
+            continue
+        if is_dir:
+            if not entry.is_symlink():
+                yield from _walk_dir(root, path, rules, max_bytes)
+        elif stat.S_ISREG(info.st_mode) and _inside(path, root):
+            yield from _check_file(path, info, max_bytes)
+
+
+def _check_file(path: Path, info: os.stat_result, max_bytes: int) -> Iterator[Candidate | Rejected]:
+    if detect_kind(path) is None:
+        return
+    if info.st_size > max_bytes:
+        mib = max_bytes / (1 << 20)
+        yield Rejected(path, info.st_size, info.st_mtime_ns, f"larger than the {mib:g} MiB limit")
+        return
+    yield Candidate(path, info.st_size, info.st_mtime_ns)
+
+
+def _read_rules(folder: Path) -> _Rules | None:
+    lines: list[str] = []
+    for name in IGNORE_FILES:
+        try:
+            lines += (folder / name).read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+    return _Rules(folder, _spec(lines)) if lines else None
+
+
+def _spec(lines: list[str] | tuple[str, ...]) -> pathspec.GitIgnoreSpec:
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
+def _ignored(path: Path, is_dir: bool, rules: list[_Rules]) -> bool:
+    for rule in rules:
+        relative = path.relative_to(rule.base).as_posix() + ("/" if is_dir else "")
+        if rule.spec.match_file(relative):
+            return True
+    return False
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """Symlinked files count only when they point inside the root."""
+    if not path.is_symlink():
+        return True
+    return path.resolve().is_relative_to(root)
+
+
+def _encodable(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from semfind.engine.config import Settings, load_settings
+from semfind.engine.errors import ConfigError
+
+
+def test_defaults_without_file_or_env(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path / "absent.toml", env={})
+    assert settings == Settings()
+    assert settings.db_path().name == "index.sqlite3"
+
+
+def test_file_then_env_override(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[semfind]\nn_threads = 3\nfusion = "convex"\nignore = ["*.log", "tmp/"]\n')
+    settings = load_settings(config, env={"SEMFIND_N_THREADS": "5", "SEMFIND_DB": "~/x.db"})
+    assert settings.n_threads == 5
+    assert settings.fusion == "convex"
+    assert settings.ignore == ("*.log", "tmp/")
+    assert settings.db == Path("~/x.db").expanduser()
+
+
+def test_bad_value_and_unknown_key_are_config_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="n_threads"):
+        load_settings(tmp_path / "none.toml", env={"SEMFIND_N_THREADS": "many"})
+    config = tmp_path / "config.toml"
+    config.write_text("[semfind]\nthreads = 2\n")
+    with pytest.raises(ConfigError, match="unknown setting"):
+        load_settings(config, env={})
+    config.write_text("not toml [")
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_settings(config, env={})
+
+
+def test_every_setting_is_documented() -> None:
+    source = Path(__file__).resolve().parent.parent / "engine" / "config.py"
+    text = source.read_text()
+    import dataclasses
+
+    for field in dataclasses.fields(Settings):
+        declaration = text.index(f"    {field.name}:")
+        after = text[declaration:].split("\n", 2)
+        assert '"""' in after[1] or '"""' in after[0], f"{field.name} has no docstring"

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from semfind.engine.config import Settings
+from semfind.engine.errors import UsageError
+from semfind.engine.fusion import convex, rrf
+from semfind.engine.search import Filters, Searcher, fts_query
+from semfind.engine.store import Store
+from semfind.indexer.indexing import Indexer
+
+from .fakes import FakeEmbedder
+from .pdfgen import write_pdf
+
+
+@pytest.fixture
+def searcher(tmp_path: Path, store: Store, fake: FakeEmbedder, settings: Settings) -> Searcher:
+    root = tmp_path / "docs"
+    (root / "garden").mkdir(parents=True)
+    (root / "garden" / "ferns.md").write_text(
+        "# Ferns\n\nFerns like shade and damp soil.\n\nWater ferns twice a week in summer.\n"
+    )
+    (root / "garden" / "cactus.txt").write_text("Cactus plants need sun and very little water.\n")
+    (root / "kitchen.md").write_text("Sourdough bread needs a lively starter and patience.\n")
+    write_pdf(root / "tax.pdf", [["Intro page."], ["Deductions for a home office are limited."]])
+    Indexer(store, fake, settings).index_paths([root])
+    return Searcher(store, fake, settings)
+
+
+def test_keyword_mode_ranks_matching_file_first(searcher: Searcher) -> None:
+    hits = searcher.search("sourdough starter", mode="keyword")
+    assert hits[0].path.endswith("kitchen.md")
+    assert hits[0].score > 0
+
+
+def test_vector_mode_uses_embeddings(searcher: Searcher) -> None:
+    hits = searcher.search("cactus sun water", mode="vector")
+    assert hits[0].path.endswith("cactus.txt")
+    assert -1.0 <= hits[-1].score <= hits[0].score <= 1.0
+
+
+def test_hybrid_groups_per_file_and_points_at_best_unit(searcher: Searcher) -> None:
+    hits = searcher.search("water ferns", k=10)
+    paths = [h.path for h in hits]
+    assert len(paths) == len(set(paths))
+    assert hits[0].path.endswith("ferns.md")
+    assert "ferns" in hits[0].text.lower()
+
+
+def test_pdf_hit_has_page_in_location(searcher: Searcher) -> None:
+    hit = searcher.search("home office deductions", mode="keyword")[0]
+    assert hit.page == 2
+    assert hit.location.endswith("tax.pdf:2:1")
+
+
+def test_filters_by_glob_and_type(searcher: Searcher) -> None:
+    only_md = searcher.search("water", filters=Filters(path_glob="*.md"))
+    assert only_md and all(h.path.endswith(".md") for h in only_md)
+    in_garden = searcher.search("water", filters=Filters(path_glob="garden/*"))
+    assert {Path(h.path).name for h in in_garden} == {"ferns.md", "cactus.txt"}
+    by_kind = searcher.search("water", filters=Filters(types=("text",)))
+    assert [Path(h.path).name for h in by_kind] == ["cactus.txt"]
+    by_ext = searcher.search("deductions", filters=Filters(types=("pdf",)), mode="vector")
+    assert all(h.path.endswith(".pdf") for h in by_ext)
+
+
+def test_k_limits_files(searcher: Searcher) -> None:
+    assert len(searcher.search("water", k=1)) == 1
+
+
+def test_bad_arguments(searcher: Searcher) -> None:
+    with pytest.raises(UsageError):
+        searcher.search("x", mode="fuzzy")
+    with pytest.raises(UsageError):
+        searcher.search("x", k=0)
+
+
+def test_queries_with_fts_syntax_are_safe(searcher: Searcher) -> None:
+    for query in ['"unbalanced', "AND OR NOT", "ferns*", "col:umn", "(", "-water", "NEAR(a b)"]:
+        searcher.search(query, mode="keyword")
+    assert searcher.search("!!!", mode="keyword") == []
+    assert fts_query('Water "ferns" water') == '"water" OR "ferns"'
+
+
+def test_convex_fusion_setting(searcher: Searcher) -> None:
+    searcher.settings = dataclasses.replace(searcher.settings, fusion="convex")
+    hits = searcher.search("water ferns")
+    assert hits[0].path.endswith("ferns.md")
+    assert 0 < hits[0].score <= 2.0
+
+
+def test_rrf_and_convex_fusion_math() -> None:
+    keyword = [(1, 10.0), (2, 5.0)]
+    vector = [(2, 0.9), (3, 0.5)]
+    fused = rrf((keyword, vector), (1.0, 1.0), k=60)
+    assert fused[2] == pytest.approx(1 / 62 + 1 / 61)
+    assert fused[1] == pytest.approx(1 / 61) and fused[3] == pytest.approx(1 / 62)
+    mixed = convex((keyword, vector), (1.0, 2.0))
+    assert mixed == {1: 1.0, 2: 2.0, 3: 0.0}
+
+
+def test_searching_with_an_unindexed_model_falls_back_to_keywords(
+    searcher: Searcher, store: Store, settings: Settings
+) -> None:
+    other = Searcher(store, FakeEmbedder(key="never-used"), settings)
+    assert other.model is None
+    assert other.search("sourdough")[0].path.endswith("kitchen.md")

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import apsw
+import numpy as np
+import pytest
+
+from semfind.engine.db import APPLICATION_ID
+from semfind.engine.errors import NotAnIndexError, SchemaTooNewError, StoreError
+from semfind.engine.migrations import LATEST_VERSION
+from semfind.engine.records import FileMeta, UnitDraft
+from semfind.engine.store import Store
+
+
+def _unit(text: str, ord_: int = 0) -> UnitDraft:
+    return UnitDraft("passage", ord_, text, None, 0, len(text), 1, 1)
+
+
+def _vec(seed: int, dim: int = 4) -> np.ndarray:
+    v = np.random.default_rng(seed).standard_normal(dim).astype(np.float32)
+    return v / np.linalg.norm(v)
+
+
+def test_new_index_is_migrated_and_marked(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "i.db") as store:
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION
+        assert store.conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+        assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_garbage_file_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "i.db"
+    junk = os.urandom(4096)
+    path.write_bytes(junk)
+    with pytest.raises(NotAnIndexError, match="not a SQLite database"):
+        Store.open(path)
+    assert path.read_bytes() == junk
+
+
+def test_foreign_sqlite_database_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    conn = apsw.Connection(str(path))
+    conn.execute("CREATE TABLE invoices(id INTEGER PRIMARY KEY, total REAL)")
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(NotAnIndexError, match="not a semfind index"):
+        Store.open(path)
+    assert path.read_bytes() == before
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "i.db"
+    Store.open(path).close()
+    conn = apsw.Connection(str(path))
+    conn.execute(f"PRAGMA user_version = {LATEST_VERSION + 1}")
+    conn.close()
+    with pytest.raises(SchemaTooNewError, match="newer semfind"):
+        Store.open(path)
+
+
+def test_readonly_open_of_missing_index_explains(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="semfind index"):
+        Store.open(tmp_path / "none.db", readonly=True)
+
+
+def test_write_replace_and_delete_file(store: Store) -> None:
+    model = store.ensure_model("k1", "m", 4)
+    meta = FileMeta("/d/a.md", 10, 1, "h1", "markdown", "A")
+    units = [_unit("alpha beta"), _unit("gamma", 1)]
+    store.write_file(meta, units, model, {u.embed_hash: _vec(i) for i, u in enumerate(units)})
+    assert store.counts()["units"] == 2 and store.vector_count(model) == 2
+    store.write_file(meta, [_unit("delta")], model, {_unit("delta").embed_hash: _vec(9)})
+    assert store.counts()["units"] == 1
+    fts = store.conn.execute("SELECT count(*) FROM units_fts WHERE units_fts MATCH 'alpha'")
+    assert fts.fetchone()[0] == 0
+    assert store.prune_vectors() == 2
+    state = store.file_state("/d/a.md")
+    assert state is not None
+    store.delete_files([state.id])
+    assert store.counts() == {"files": 0, "failed": 0, "skipped": 0, "units": 0, "vectors": 1}
+    assert store.prune_vectors() == 1
+
+
+def test_models_keep_separate_vectors(store: Store) -> None:
+    first = store.ensure_model("k1", "one", 4)
+    second = store.ensure_model("k2", "two", 8)
+    unit = _unit("shared text")
+    store.write_file(FileMeta("/a", 1, 1, "h"), [unit], first, {unit.embed_hash: _vec(1)})
+    assert store.missing_hashes(first, [unit.embed_hash]) == set()
+    assert store.missing_hashes(second, [unit.embed_hash]) == {unit.embed_hash}
+    assert store.units_without_vectors(second) == [(unit.embed_hash, "shared text")]
+    store.add_vectors(second, {unit.embed_hash: _vec(2, 8)})
+    assert store.vector_count(first) == 1 and store.vector_count(second) == 1
+    assert store.ensure_model("k1", "one", 4) == first
+    with pytest.raises(StoreError, match="dimension"):
+        store.ensure_model("k1", "one", 5)
+
+
+def test_failure_is_recorded_and_listed(store: Store) -> None:
+    store.write_status(FileMeta("/d/bad.pdf", 5, 1, None), "failed", "corrupt PDF: eof")
+    failures = store.failures()
+    assert [(f.path, f.status, f.error) for f in failures] == [
+        ("/d/bad.pdf", "failed", "corrupt PDF: eof")
+    ]
+
+
+def test_files_under_matches_whole_path_components(store: Store) -> None:
+    for path in ("/notes/a.md", "/notes/sub/b.md", "/notes2/c.md", "/notes"):
+        store.write_status(FileMeta(path, 1, 1, None), "skipped", "x")
+    assert sorted(s.path for s in store.files_under("/notes")) == [
+        "/notes",
+        "/notes/a.md",
+        "/notes/sub/b.md",
+    ]
