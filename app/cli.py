@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -173,6 +174,8 @@ def _maybe(manager: Any, enabled: bool) -> Iterator[None]:
 
 def main() -> None:
     """Entry point: library errors become one-line messages and exit codes here."""
+    # pypdf warns on every malformed PDF; the indexer already reports failures per file.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -180,12 +183,9 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        err.print("aborted")
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        err.print("interrupted: every file finished so far is saved in the index")
         sys.exit(130)
     except SemfindError as exc:
         err.print(f"[bold red]semfind:[/] {exc}", soft_wrap=True)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        err.print("interrupted: files committed so far are kept")
-        sys.exit(130)

@@ -8,7 +8,7 @@ from types import TracebackType
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from semfind.indexer.indexing import Progress as IndexProgress
+from semfind.indexer.indexing import IndexReport
 
 
 class IndexProgressBar:
@@ -28,22 +28,21 @@ class IndexProgressBar:
         self._task = self._bar.add_task("index", total=None, rates="", current="")
         self._last = 0.0
 
-    def __call__(self, progress: IndexProgress) -> None:
+    def __call__(self, report: IndexReport) -> None:
         now = time.perf_counter()
-        if now - self._last < 0.1 and progress.files_done < progress.files_total:
+        if now - self._last < 0.1 and report.files_done < report.files_total:
             return
         self._last = now
-        elapsed = max(now - progress.started, 1e-6)
-        tok_s = progress.embed_tokens / progress.embed_seconds if progress.embed_seconds else 0.0
+        elapsed = max(now - report.started, 1e-6)
         rates = (
-            f"{progress.files_done / elapsed:6.1f} files/s {progress.units / elapsed:7.1f} units/s "
-            f"{tok_s:8,.0f} tok/s"
+            f"{report.files_done / elapsed:6.1f} files/s {report.units / elapsed:7.1f} units/s "
+            f"{report.tokens_per_s:8,.0f} tok/s"
         )
-        name = progress.current.rsplit("/", 1)[-1][:40]
+        name = report.current.rsplit("/", 1)[-1][:40]
         self._bar.update(
             self._task,
-            total=progress.files_total or None,
-            completed=progress.files_done,
+            total=report.files_total or None,
+            completed=report.files_done,
             rates=rates,
             current=name,
         )

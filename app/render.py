@@ -63,6 +63,7 @@ def hit_json(rank: int, hit: Hit, mode: str) -> str:
 
 
 def print_report(console: Console, report: IndexReport, model_name: str) -> None:
+    console.soft_wrap = True
     console.print(
         f"[bold green]indexed[/] {report.indexed} files into {report.units} passages "
         f"({report.unchanged} unchanged, {report.moved} moved, {report.removed} removed) "

@@ -116,12 +116,14 @@ def index_corpus(folder: Path, name: str, store: Store, settings: Settings) -> I
     embedder = open_embedder(settings)
     started = time.perf_counter()
 
-    def progress(p: object) -> None:
-        done = getattr(p, "files_done", 0)
-        if done % 500 == 0:
-            rate = getattr(p, "embed_tokens", 0) / max(getattr(p, "embed_seconds", 0), 1e-9)
+    def progress(report: IndexReport) -> None:
+        if report.files_done % 500 == 0:
             elapsed = time.perf_counter() - started
-            print(f"  indexed {done} docs, {elapsed:.0f} s, {rate:,.0f} tok/s", file=sys.stderr)
+            print(
+                f"  indexed {report.files_done} docs, {elapsed:.0f} s, "
+                f"{report.tokens_per_s:,.0f} tok/s",
+                file=sys.stderr,
+            )
 
     report = Indexer(store, embedder, settings, on_progress=progress).index_documents(
         documents(folder, name)

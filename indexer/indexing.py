@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,27 +23,19 @@ from .passages import passages
 from .walk import Candidate, Rejected, walk
 
 FLUSH_UNITS = 256
-"""Units gathered across files before one embedding call: bigger batches, fewer calls."""
-
-
-@dataclass
-class Progress:
-    """Live counters for progress displays."""
-
-    files_total: int = 0
-    files_done: int = 0
-    units: int = 0
-    embed_texts: int = 0
-    embed_tokens: int = 0
-    embed_seconds: float = 0.0
-    started: float = field(default_factory=time.perf_counter)
-    current: str = ""
+"""Units gathered across files before they are embedded and committed."""
+EMBED_CHUNK = 8
+"""Texts per embedder call, so progress moves while a large flush is embedded."""
 
 
 @dataclass
 class IndexReport:
-    """What one indexing run did."""
+    """What one indexing run did; progress displays read it while it runs."""
 
+    files_total: int = 0
+    files_done: int = 0
+    current: str = ""
+    started: float = field(default_factory=time.perf_counter)
     indexed: int = 0
     unchanged: int = 0
     moved: int = 0
@@ -68,7 +61,7 @@ class _Pending:
     units: list[UnitDraft]
 
 
-ProgressCallback = Callable[[Progress], None]
+ProgressCallback = Callable[[IndexReport], None]
 
 
 class Indexer:
@@ -84,7 +77,6 @@ class Indexer:
         self.store, self.embedder, self.settings = store, embedder, settings
         self.model = store.ensure_model(embedder.key, embedder.name, embedder.dim)
         self.max_tokens = min(settings.passage_tokens, embedder.n_ctx_train)
-        self.progress = Progress()
         self.report = IndexReport(backend=embedder.backend_info())
         self._on_progress = on_progress
         self._pending: list[_Pending] = []
@@ -102,12 +94,11 @@ class Indexer:
         """Index extracted documents (benchmarks, other sources), skipping unchanged ones."""
         for meta, doc in docs:
             state = self.store.file_state(meta.path)
-            self.progress.files_total += 1
+            self.report.files_total += 1
             if state and state.status == "indexed" and state.content_hash == meta.content_hash:
-                self.report.unchanged += 1
+                self._unchanged(meta.path)
             else:
                 self._queue(meta, doc)
-            self._advance(meta.path)
         return self._finish()
 
     # -- one root -------------------------------------------------------------
@@ -123,13 +114,12 @@ class Indexer:
         stored = {s.path: s for s in self.store.files_under(str(root))}
         seen = {str(item.path) for item in found}
         gone = {path: state for path, state in stored.items() if path not in seen}
-        self.progress.files_total += len(found)
+        self.report.files_total += len(found)
         for item in found:
             if isinstance(item, Rejected):
                 self._record(item, "skipped", item.reason)
             else:
                 self._index_file(item, stored.get(str(item.path)), gone)
-            self._advance(str(item.path))
         self._flush()
         self.report.removed += self.store.delete_files(s.id for s in gone.values())
 
@@ -137,7 +127,7 @@ class Indexer:
         self, item: Candidate, state: FileState | None, gone: dict[str, FileState]
     ) -> None:
         if state and (state.size, state.mtime_ns) == (item.size, item.mtime_ns):
-            self.report.unchanged += 1
+            self._unchanged(str(item.path))
             return
         try:
             data = item.path.read_bytes()
@@ -147,7 +137,7 @@ class Indexer:
         digest = bytes_hash(data)
         if state and state.content_hash == digest and state.status == "indexed":
             self.store.touch_file(state.id, item.size, item.mtime_ns)
-            self.report.unchanged += 1
+            self._unchanged(str(item.path))
             return
         if state is None and self._try_move(item, digest, gone):
             return
@@ -160,6 +150,7 @@ class Indexer:
                 self.store.move_file(old.id, str(item.path), item.mtime_ns)
                 del gone[old_path]
                 self.report.moved += 1
+                self._advance(str(item.path))
                 return True
         return False
 
@@ -185,53 +176,64 @@ class Indexer:
             self._flush()
 
     def _flush(self) -> None:
+        """Embed what the queued files need, committing each file once its vectors exist."""
         if not self._pending:
             return
         texts = {u.embed_hash: u.embed_input for p in self._pending for u in p.units}
-        vectors = self._embed(texts)
-        for pending in self._pending:
+        missing = self.store.missing_hashes(self.model, texts)
+        self.report.reused += len(texts) - len(missing)
+        order = list(
+            dict.fromkeys(
+                h for p in self._pending for u in p.units if (h := u.embed_hash) in missing
+            )
+        )
+        ready: dict[str, np.ndarray] = {}
+        queue = deque(self._pending)
+        self._pending.clear()
+        self._commit_ready(queue, missing, ready)
+        for start in range(0, len(order), EMBED_CHUNK):
+            part = order[start : start + EMBED_CHUNK]
+            ready.update(self._embed_chunk(part, [texts[h] for h in part]))
+            self._commit_ready(queue, missing, ready)
+
+    def _commit_ready(
+        self, queue: deque[_Pending], missing: set[str], ready: dict[str, np.ndarray]
+    ) -> None:
+        while queue and all(
+            u.embed_hash not in missing or u.embed_hash in ready for u in queue[0].units
+        ):
+            pending = queue.popleft()
             own = {
-                u.embed_hash: vectors[u.embed_hash]
-                for u in pending.units
-                if u.embed_hash in vectors
+                u.embed_hash: ready[u.embed_hash] for u in pending.units if u.embed_hash in ready
             }
             self.store.write_file(pending.meta, pending.units, self.model, own)
             self.report.indexed += 1
             self.report.units += len(pending.units)
-            self.progress.units += len(pending.units)
-        self._pending.clear()
-        self._notify()
+            self._advance(pending.meta.path)
 
-    def _embed(self, texts: dict[str, str]) -> dict[str, np.ndarray]:
-        missing = sorted(self.store.missing_hashes(self.model, texts))
-        self.report.reused += len(texts) - len(missing)
-        if not missing:
-            return {}
+    def _embed_chunk(self, hashes: list[str], texts: list[str]) -> dict[str, np.ndarray]:
         before = (self.embedder.stats.tokens, self.embedder.stats.seconds)
-        matrix = self.embedder.embed([texts[h] for h in missing])
+        matrix = self.embedder.embed(texts)
         tokens = self.embedder.stats.tokens - before[0]
         seconds = self.embedder.stats.seconds - before[1]
-        self.report.embedded += len(missing)
+        self.report.embedded += len(texts)
         self.report.tokens += tokens
         self.report.embed_seconds += seconds
-        self.progress.embed_texts += len(missing)
-        self.progress.embed_tokens += tokens
-        self.progress.embed_seconds += seconds
-        return dict(zip(missing, matrix, strict=True))
+        self._notify()
+        return dict(zip(hashes, matrix, strict=True))
 
     def _backfill(self) -> None:
         """Embed stored units the current model has no vectors for (after a model switch)."""
         todo = self.store.units_without_vectors(self.model)
-        for start in range(0, len(todo), FLUSH_UNITS):
-            part = dict(todo[start : start + FLUSH_UNITS])
-            self.store.add_vectors(self.model, self._embed(part))
-            self._notify()
+        for start in range(0, len(todo), EMBED_CHUNK):
+            hashes, texts = zip(*todo[start : start + EMBED_CHUNK], strict=True)
+            self.store.add_vectors(self.model, self._embed_chunk(list(hashes), list(texts)))
 
     def _finish(self) -> IndexReport:
         self._flush()
         self._backfill()
         self.store.prune_vectors()
-        self.report.elapsed = time.perf_counter() - self.progress.started
+        self.report.elapsed = time.perf_counter() - self.report.started
         return self.report
 
     # -- bookkeeping ----------------------------------------------------------
@@ -243,15 +245,20 @@ class Indexer:
         self.store.write_status(meta, status, reason)
         target = self.report.failed if status == "failed" else self.report.skipped
         target.append((meta.path, reason))
+        self._advance(meta.path)
+
+    def _unchanged(self, path: str) -> None:
+        self.report.unchanged += 1
+        self._advance(path)
 
     def _advance(self, path: str) -> None:
-        self.progress.files_done += 1
-        self.progress.current = path
+        self.report.files_done += 1
+        self.report.current = path
         self._notify()
 
     def _notify(self) -> None:
         if self._on_progress is not None:
-            self._on_progress(self.progress)
+            self._on_progress(self.report)
 
 
 def require_paths(roots: Sequence[Path]) -> None:

