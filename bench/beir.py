@@ -31,14 +31,12 @@ from semfind.engine.fusion import Scored
 from semfind.engine.hashing import text_hash
 from semfind.engine.models import open_embedder
 from semfind.engine.records import FileMeta
-from semfind.engine.search import Filters, Searcher
+from semfind.engine.search import Filters, Searcher, depth_for
 from semfind.engine.store import Store
 from semfind.indexer.document import Document, Page
 from semfind.indexer.indexing import Indexer, IndexReport
 
 Qrels = dict[str, dict[str, int]]
-DEPTH = 1000
-"""Units fetched per leg, so that 100 distinct documents survive grouping."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -133,9 +131,9 @@ def index_corpus(folder: Path, name: str, store: Store, settings: Settings) -> I
 
 
 def collect_legs(searcher: Searcher, queries: dict[str, str], ids: list[str]) -> dict[str, Legs]:
-    none = Filters()
+    none, depth = Filters(), depth_for(100)
     return {
-        q: Legs(searcher.keyword(queries[q], DEPTH, none), searcher.vector(queries[q], DEPTH, none))
+        q: Legs(searcher.keyword(queries[q], depth, none), searcher.vector(queries[q], depth, none))
         for q in ids
     }
 
@@ -280,11 +278,17 @@ def _quality_rows(
         ("vector (KNN)", lambda leg: dict(leg.vector)),
         ("hybrid RRF k=60 (baseline)", lambda leg: _rrf60(leg)),
         (
-            f"hybrid {s.fusion} k={s.fusion_k:g} w={s.fusion_vector_weight:g} (default)",
+            f"hybrid {fusion_label(s)} (default)",
             lambda leg: searcher.fuse(leg.keyword, leg.vector),
         ),
     ]
     return [(label, evaluate(run_mode(searcher, legs, fn), qrels)) for label, fn in modes]
+
+
+def fusion_label(settings: Settings) -> str:
+    if settings.fusion == "rrf":
+        return f"rrf k={settings.fusion_k:g} w_vector={settings.fusion_vector_weight:g}"
+    return f"convex w_vector={settings.fusion_vector_weight:g}"
 
 
 def _rrf60(leg: Legs) -> dict[int, float]:
@@ -304,10 +308,7 @@ def _tuned_rows(
         run_mode(searcher, legs, lambda leg: searcher.fuse(leg.keyword, leg.vector)), qrels
     )
     searcher.settings = saved
-    label = (
-        f"hybrid tuned on train: {best.fusion} k={best.fusion_k:g} "
-        f"w={best.fusion_vector_weight:g} (train nDCG {train_score:.3f})"
-    )
+    label = f"hybrid tuned on train: {fusion_label(best)} (train nDCG {train_score:.3f})"
     return [(label, result)]
 
 

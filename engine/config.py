@@ -44,14 +44,16 @@ class Settings:
     """Extra gitignore-style patterns to skip everywhere, on top of .gitignore and
     .semfindignore files."""
 
-    fusion: str = "rrf"
-    """How hybrid search merges keyword and vector results: "rrf" or "convex"."""
+    fusion: str = "convex"
+    """How hybrid search merges keyword and vector results: "convex" (weighted sum of
+    min-max normalised scores, tuned on SciFact train) or "rrf" (reciprocal rank fusion)."""
 
     fusion_k: float = 60.0
     """Reciprocal-rank-fusion constant k (fusion = "rrf")."""
 
     fusion_vector_weight: float = 1.0
-    """Weight of the vector list against the keyword list, whose weight is 1."""
+    """Weight of the vector list against the keyword list, whose weight is 1 (tuned on
+    SciFact train: 1.0 for convex)."""
 
     def db_path(self) -> Path:
         """The database file these settings point to."""

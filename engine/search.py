@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
+
 from .config import Settings
 from .embedder import Embedder
 from .errors import UsageError
@@ -17,7 +19,16 @@ from .store import Store
 MODES = ("hybrid", "vector", "keyword")
 KINDS = ("text", "markdown", "rst", "code", "html", "pdf")
 VEC_MAX_K = 4096
+CANDIDATES = 200
+"""Units fetched per leg; independent of k (up to k=100) so rankings agree across k."""
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Lucene's English stop set: such words match almost every unit and add next to nothing to
+# BM25, yet make the OR query score every row.
+_STOP_LIST = (
+    "a an and are as at be but by for if in into is it no not of on or such that the their "
+    "then there these they this to was will with"
+)
+STOPWORDS = frozenset(_STOP_LIST.split())
 
 
 @dataclass(frozen=True)
@@ -79,19 +90,16 @@ class Searcher:
         if k < 1:
             raise UsageError("-k must be at least 1")
         filters = filters or Filters()
-        depth = max(100, k * 10)
-        scores = self.unit_scores(query, mode, depth, filters)
+        scores = self.unit_scores(query, mode, depth_for(k), filters)
         return self.rank_files(scores, k)
 
     def unit_scores(self, query: str, mode: str, depth: int, filters: Filters) -> dict[int, float]:
         """Fused score per unit id for `query`, `depth` candidates per leg."""
-        keyword = self.keyword(query, depth, filters) if mode != "vector" else []
-        vector = self.vector(query, depth, filters) if mode != "keyword" else []
         if mode == "keyword":
-            return dict(keyword)
+            return dict(self.keyword(query, depth, filters))
         if mode == "vector":
-            return dict(vector)
-        return self.fuse(keyword, vector)
+            return dict(self.vector(query, depth, filters))
+        return self.fuse(self.keyword(query, depth, filters), self.vector(query, depth, filters))
 
     def fuse(self, keyword: Scored, vector: Scored) -> dict[int, float]:
         weights = (1.0, self.settings.fusion_vector_weight)
@@ -119,9 +127,19 @@ class Searcher:
 
     def vector(self, query: str, limit: int, filters: Filters) -> list[tuple[int, float]]:
         """Units nearest to the query embedding (cosine similarity, higher is better)."""
+        return self.knn(self.query_vector(query), limit, filters)
+
+    def query_vector(self, query: str) -> np.ndarray | None:
         if self.embedder is None or self.model is None or not query.strip():
+            return None
+        return self.embedder.embed_one(query)
+
+    def knn(
+        self, vector: np.ndarray | None, limit: int, filters: Filters
+    ) -> list[tuple[int, float]]:
+        """Units nearest to `vector` in the current model's vec0 table."""
+        if vector is None or self.model is None:
             return []
-        vector = self.embedder.embed_one(query)
         fetch = min(VEC_MAX_K, limit * 20 if filters.active else limit)
         where, params = _filter_sql(filters)
         sql = (
@@ -138,25 +156,31 @@ class Searcher:
 
     def rank_files(self, scores: dict[int, float], k: int) -> list[Hit]:
         """The `k` best files by their best unit's score, each with that unit."""
-        if not scores:
-            return []
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-        rows = _unit_rows(self.store, [unit_id for unit_id, _ in ranked])
         best: dict[str, Hit] = {}
-        for unit_id, score in ranked:
-            row = rows.get(unit_id)
-            if row is None or row["path"] in best:
-                continue
-            best[row["path"]] = Hit(score=score, unit_id=unit_id, **row)
-            if len(best) == k:
-                break
+        step = max(4 * k, 64)
+        for start in range(0, len(ranked), step):
+            chunk = ranked[start : start + step]
+            rows = _unit_rows(self.store, [unit_id for unit_id, _ in chunk])
+            for unit_id, score in chunk:
+                row = rows.get(unit_id)
+                if row is not None and row["path"] not in best:
+                    best[row["path"]] = Hit(score=score, unit_id=unit_id, **row)
+                    if len(best) == k:
+                        return list(best.values())
         return list(best.values())
+
+
+def depth_for(k: int) -> int:
+    """Candidates per leg for a search returning k files."""
+    return max(CANDIDATES, 3 * k)
 
 
 def fts_query(query: str) -> str:
     """An FTS5 expression OR-ing the query's words, each quoted so no word is syntax."""
-    words = dict.fromkeys(word.lower() for word in _WORD.findall(query))
-    return " OR ".join(f'"{word}"' for word in words)
+    words = list(dict.fromkeys(word.lower() for word in _WORD.findall(query)))
+    content = [word for word in words if word not in STOPWORDS] or words
+    return " OR ".join(f'"{word}"' for word in content)
 
 
 def _filter_sql(filters: Filters) -> tuple[str, list[Any]]:

@@ -126,7 +126,9 @@ class Indexer:
     def _index_file(
         self, item: Candidate, state: FileState | None, gone: dict[str, FileState]
     ) -> None:
-        if state and (state.size, state.mtime_ns) == (item.size, item.mtime_ns):
+        same_stat = state and (state.size, state.mtime_ns) == (item.size, item.mtime_ns)
+        # Failures are retried: fixing permissions does not change a file's mtime.
+        if same_stat and state and state.status != "failed":
             self._unchanged(str(item.path))
             return
         try:

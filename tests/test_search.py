@@ -82,11 +82,13 @@ def test_queries_with_fts_syntax_are_safe(searcher: Searcher) -> None:
     for query in ['"unbalanced', "AND OR NOT", "ferns*", "col:umn", "(", "-water", "NEAR(a b)"]:
         searcher.search(query, mode="keyword")
     assert searcher.search("!!!", mode="keyword") == []
-    assert fts_query('Water "ferns" water') == '"water" OR "ferns"'
+    assert fts_query('Water "ferns" the water') == '"water" OR "ferns"'
+    assert fts_query("to be or not to be") == '"to" OR "be" OR "or" OR "not"'
 
 
-def test_convex_fusion_setting(searcher: Searcher) -> None:
-    searcher.settings = dataclasses.replace(searcher.settings, fusion="convex")
+@pytest.mark.parametrize("fusion", ["rrf", "convex"])
+def test_both_fusion_settings_rank_the_obvious_file_first(searcher: Searcher, fusion: str) -> None:
+    searcher.settings = dataclasses.replace(searcher.settings, fusion=fusion)
     hits = searcher.search("water ferns")
     assert hits[0].path.endswith("ferns.md")
     assert 0 < hits[0].score <= 2.0
