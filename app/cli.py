@@ -71,12 +71,14 @@ def index(obj: Context, paths: tuple[Path, ...], quiet: bool) -> None:
     settings = obj.settings
     with WriterLock(settings.db_path()), Store.open(settings.db_path()) as store:
         embedder = open_embedder(settings)
-        bar = IndexProgressBar(err)
-        with _maybe(bar, not quiet and err.is_terminal):
-            indexer = Indexer(store, embedder, settings, on_progress=bar if not quiet else None)
-            report = indexer.index_paths(list(paths))
+        try:
+            bar = IndexProgressBar(err)
+            with _maybe(bar, not quiet and err.is_terminal):
+                indexer = Indexer(store, embedder, settings, on_progress=bar if not quiet else None)
+                report = indexer.index_paths(list(paths))
+        finally:
+            embedder.close()
         print_report(err, report, embedder.name)
-        embedder.close()
 
 
 @cli.command()
@@ -95,6 +97,11 @@ def index(obj: Context, paths: tuple[Path, ...], quiet: bool) -> None:
     default="hybrid",
     show_default=True,
 )
+@click.option(
+    "--units",
+    type=click.Choice(["proposition", "passage", "both"]),
+    help="Units to match (default: the `units` setting, normally proposition).",
+)
 @click.pass_obj
 def search(
     obj: Context,
@@ -104,6 +111,7 @@ def search(
     path_glob: str | None,
     types: tuple[str, ...],
     mode: str,
+    units: str | None,
 ) -> None:
     """Search the index by meaning and keywords; results are grouped per file."""
     from semfind.engine.models import open_embedder
@@ -112,13 +120,18 @@ def search(
     settings = obj.settings
     with Store.open(settings.db_path(), readonly=True) as store:
         embedder = open_embedder(settings) if mode != "keyword" else None
-        searcher = Searcher(store, embedder, settings)
-        if embedder is not None and searcher.model is None:
-            err.print(
-                "[yellow]warning:[/] nothing is embedded with this model yet; "
-                "run `semfind index` to build its vectors (keyword results only)"
-            )
-        hits = searcher.search(query, k=k, mode=mode, filters=Filters(path_glob, types))
+        try:
+            searcher = Searcher(store, embedder, settings)
+            if embedder is not None and searcher.model is None:
+                err.print(
+                    f"[yellow]warning:[/] nothing is embedded with {embedder.name} yet; run "
+                    "`semfind index` to build its vectors (until then only keywords match)"
+                )
+            filters = Filters(path_glob, types, units or settings.units)
+            hits = searcher.search(query, k=k, mode=mode, filters=filters)
+        finally:
+            if embedder is not None:
+                embedder.close()
     if as_json:
         for rank, hit in enumerate(hits, start=1):
             click.echo(hit_json(rank, hit, mode))
@@ -189,3 +202,7 @@ def main() -> None:
     except SemfindError as exc:
         err.print(f"[bold red]semfind:[/] {exc}", soft_wrap=True)
         sys.exit(exc.exit_code)
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        err.print(f"[bold red]semfind:[/] {exc.strerror or exc}{where}", soft_wrap=True)
+        sys.exit(1)

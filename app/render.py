@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from semfind.engine.search import Hit
+from semfind.engine.aggregate import Hit
 from semfind.indexer.indexing import IndexReport
 
 SNIPPET_CHARS = 240
@@ -51,11 +51,32 @@ def print_hits(console: Console, hits: Sequence[Hit], query: str) -> None:
         console.print("[dim]no results[/]")
         return
     for rank, hit in enumerate(hits, start=1):
+        more = f"  [dim]+{len(hit.matches) - 1} more[/]" if len(hit.matches) > 1 else ""
         console.print(
-            f"[bold]{rank:>2}.[/] [cyan]{escape(hit.location)}[/]  [dim]{hit.score:.4f}[/]",
+            f"[bold]{rank:>2}.[/] [cyan]{escape(hit.location)}[/]  [dim]{hit.score:.4f}[/]{more}",
             soft_wrap=True,
         )
-        console.print("    " + highlight(snippet(hit.text, query), query), soft_wrap=True)
+        console.print("    " + evidence(hit, query), soft_wrap=True)
+
+
+def evidence(hit: Hit, query: str, width: int = SNIPPET_CHARS) -> str:
+    """The passage on one line around its best match, the match underlined, query words bold."""
+    text, base = hit.passage.text, hit.passage.char_start
+    spans = [(s - base, e - base) for s, e in hit.best.spans if base <= s and e - base <= len(text)]
+    if not spans:
+        return highlight(snippet(hit.text, query, width), query)
+    first, last = spans[0][0], spans[-1][1]
+    before = " ".join(text[:first].split())
+    after = " ".join(text[last:].split())
+    room = max(0, (width - (last - first)) // 2)
+    head = ("…" + before[-room:]) if len(before) > room else before
+    tail = (after[:room] + "…") if len(after) > room else after
+    marked = " ".join(
+        f"[underline]{highlight(' '.join(text[s:e].split()), query)}[/underline]" for s, e in spans
+    )
+    return " ".join(
+        part for part in (highlight(head, query), marked, highlight(tail, query)) if part
+    )
 
 
 def hit_json(rank: int, hit: Hit, mode: str) -> str:
@@ -66,7 +87,7 @@ def print_report(console: Console, report: IndexReport, model_name: str) -> None
     console.soft_wrap = True
     console.print(
         f"[bold green]indexed[/] {report.indexed} files into {report.units} passages "
-        f"({report.unchanged} unchanged, {report.moved} moved, {report.removed} removed) "
+        f"({report.unchanged} unchanged, {report.removed} removed) "
         f"in {report.elapsed:.1f} s"
     )
     if report.embedded or report.reused:

@@ -25,6 +25,8 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
+
 from semfind.engine import paths
 from semfind.engine.config import Settings, load_settings
 from semfind.engine.fusion import Scored
@@ -35,6 +37,8 @@ from semfind.engine.search import Filters, Searcher, depth_for
 from semfind.engine.store import Store
 from semfind.indexer.document import Document, Page
 from semfind.indexer.indexing import Indexer, IndexReport
+from semfind.indexer.passages import passages
+from semfind.indexer.propositions import SEGMENTERS, make_segmenter
 
 Qrels = dict[str, dict[str, int]]
 
@@ -114,8 +118,11 @@ def index_corpus(folder: Path, name: str, store: Store, settings: Settings) -> I
     embedder = open_embedder(settings)
     started = time.perf_counter()
 
+    shown = {0}
+
     def progress(report: IndexReport) -> None:
-        if report.files_done % 500 == 0:
+        if report.files_done % 500 == 0 and report.files_done not in shown:
+            shown.add(report.files_done)
             elapsed = time.perf_counter() - started
             print(
                 f"  indexed {report.files_done} docs, {elapsed:.0f} s, "
@@ -130,12 +137,20 @@ def index_corpus(folder: Path, name: str, store: Store, settings: Settings) -> I
     return report
 
 
-def collect_legs(searcher: Searcher, queries: dict[str, str], ids: list[str]) -> dict[str, Legs]:
-    none, depth = Filters(), depth_for(100)
-    return {
-        q: Legs(searcher.keyword(queries[q], depth, none), searcher.vector(queries[q], depth, none))
-        for q in ids
-    }
+_VECTORS: dict[str, np.ndarray | None] = {}
+
+
+def collect_legs(
+    searcher: Searcher, queries: dict[str, str], ids: list[str], units: str = "both"
+) -> dict[str, Legs]:
+    filters, depth = Filters(units=units), depth_for(100)
+    legs = {}
+    for q in ids:
+        if q not in _VECTORS:
+            _VECTORS[q] = searcher.query_vector(queries[q])
+        keyword = searcher.keyword(queries[q], depth, filters)
+        legs[q] = Legs(keyword, searcher.knn(_VECTORS[q], depth, filters))
+    return legs
 
 
 def ranked_docs(searcher: Searcher, scores: dict[int, float], k: int = 100) -> list[str]:
@@ -153,11 +168,12 @@ def tune(searcher: Searcher, legs: dict[str, Legs], qrels: Qrels) -> tuple[Setti
     base = searcher.settings
     grid = [
         dataclasses.replace(base, fusion="rrf", fusion_k=k, fusion_vector_weight=w)
-        for k in (5, 10, 20, 40, 60, 100)
-        for w in (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0)
+        for k in (10, 30, 60)
+        for w in (0.75, 1.0, 1.5)
     ] + [
-        dataclasses.replace(base, fusion="convex", fusion_vector_weight=w)
-        for w in (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0)
+        dataclasses.replace(base, fusion="convex", fusion_vector_weight=w, multi_match_bonus=b)
+        for w in (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
+        for b in (0.0, 0.05, 0.1, 0.2)
     ]
     scored = []
     for candidate in grid:
@@ -202,6 +218,9 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="use a throw-away database")
     parser.add_argument("--tune", action="store_true", help="tune fusion on the train qrels")
     parser.add_argument("--split", default="test")
+    parser.add_argument(
+        "--segmenter", default="rules", choices=SEGMENTERS, help="how passages are cut into units"
+    )
     args = parser.parse_args()
     run(args)
 
@@ -214,38 +233,70 @@ def run(args: argparse.Namespace) -> None:
     db = (
         Path(tmp.name) / "bench.sqlite3"
         if tmp
-        else args.db or paths.cache_dir() / "bench" / f"{name}.sqlite3"
+        else args.db or paths.cache_dir() / "bench" / f"{name}-{args.segmenter}.sqlite3"
     )
-    settings = dataclasses.replace(settings, db=db)
+    settings = dataclasses.replace(settings, db=db, segmenter=args.segmenter)
     print(f"benchmark index: {db}", file=sys.stderr)
     with Store.open(db) as store:
         report = index_corpus(folder, name, store, settings)
-        stats_file = db.with_suffix(".indexing.json")
-        indexing = _indexing_stats(report, stats_file)
+        indexing = _indexing_stats(report, db.with_suffix(".indexing.json"))
+        indexing["segmentation units/s (1 core)"] = segmentation_speed(folder, name, settings)
         embedder = open_embedder(settings)
         searcher = Searcher(store, embedder, settings)
         queries = load_queries(folder)
         qrels = load_qrels(folder, args.split)
-        legs = collect_legs(searcher, queries, sorted(qrels))
-        rows = _quality_rows(searcher, legs, qrels)
-        if args.tune:
-            rows += _tuned_rows(searcher, folder, queries, legs, qrels)
-        lat = {
-            m: latency(searcher, [queries[q] for q in sorted(qrels)], m)
-            for m in ("keyword", "vector", "hybrid")
-        }
+        unit_sets = ("passage",) if args.segmenter == "none" else ("passage", "proposition", "both")
+        rows, lat = [], {}
+        for units in unit_sets:
+            searcher.settings = dataclasses.replace(settings, units=units)
+            legs = collect_legs(searcher, queries, sorted(qrels), units)
+            rows += [(f"{units} · {label}", m) for label, m in _quality_rows(searcher, legs, qrels)]
+            if args.tune:
+                rows += [
+                    (f"{units} · {label}", m)
+                    for label, m in _tuned_rows(searcher, folder, queries, legs, qrels, units)
+                ]
+            for mode in ("keyword", "vector", "hybrid"):
+                lat[f"{units} · {mode}"] = latency(
+                    searcher, [queries[q] for q in sorted(qrels)], mode
+                )
+        sizes = _sizes(store, db)
         _print_table(
-            name,
+            f"{name}, segmenter {args.segmenter}",
             args.split,
             len(qrels),
             rows,
-            indexing,
+            {**indexing, **sizes},
             lat,
             embedder.backend_info().describe(),
             embedder.name,
         )
+        embedder.close()
     if tmp:
         tmp.cleanup()
+
+
+def segmentation_speed(folder: Path, name: str, settings: Settings) -> float:
+    """Segmenter throughput alone (passages precomputed), in units per second on one thread."""
+    segmenter = make_segmenter(settings.segmenter)
+    if segmenter is None:
+        return 0.0
+    docs = [doc for _, doc in documents(folder, name)]
+    cut = [passages(doc, lambda t: len(t) // 4 + 2, settings.passage_tokens) for doc in docs]
+    start, count = time.perf_counter(), 0
+    for doc, parts in zip(docs, cut, strict=True):
+        count += len(segmenter.segment(doc, parts))
+    return count / (time.perf_counter() - start)
+
+
+def _sizes(store: Store, db: Path) -> dict[str, float | str]:
+    rows = store.conn.execute("SELECT kind, count(*) FROM units GROUP BY kind")
+    kinds = {str(kind): int(count) for kind, count in rows}
+    size = sum(p.stat().st_size for p in db.parent.glob(db.name + "*") if p.suffix != ".lock")
+    return {
+        **{f"{kind} units": str(count) for kind, count in sorted(kinds.items())},
+        "index size MB": size / 1e6,
+    }
 
 
 def _indexing_stats(report: IndexReport, stats_file: Path) -> dict[str, float | str]:
@@ -286,9 +337,10 @@ def _quality_rows(
 
 
 def fusion_label(settings: Settings) -> str:
+    bonus = f" bonus={settings.multi_match_bonus:g}"
     if settings.fusion == "rrf":
-        return f"rrf k={settings.fusion_k:g} w_vector={settings.fusion_vector_weight:g}"
-    return f"convex w_vector={settings.fusion_vector_weight:g}"
+        return f"rrf k={settings.fusion_k:g} w_vector={settings.fusion_vector_weight:g}{bonus}"
+    return f"convex w_vector={settings.fusion_vector_weight:g}{bonus}"
 
 
 def _rrf60(leg: Legs) -> dict[int, float]:
@@ -298,10 +350,15 @@ def _rrf60(leg: Legs) -> dict[int, float]:
 
 
 def _tuned_rows(
-    searcher: Searcher, folder: Path, queries: dict[str, str], legs: dict[str, Legs], qrels: Qrels
+    searcher: Searcher,
+    folder: Path,
+    queries: dict[str, str],
+    legs: dict[str, Legs],
+    qrels: Qrels,
+    units: str,
 ) -> list[tuple[str, dict[str, float]]]:
     train = load_qrels(folder, "train")
-    train_legs = collect_legs(searcher, queries, sorted(train))
+    train_legs = collect_legs(searcher, queries, sorted(train), units)
     best, train_score = tune(searcher, train_legs, train)
     searcher.settings, saved = best, searcher.settings
     result = evaluate(

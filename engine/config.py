@@ -12,6 +12,21 @@ from typing import Any, get_type_hints
 from . import paths
 from .errors import ConfigError
 
+CHOICES: dict[str, tuple[str, ...]] = {
+    "fusion": ("convex", "rrf"),
+    "segmenter": ("rules", "sentences", "none"),
+    "units": ("proposition", "passage", "both"),
+}
+MINIMUMS: dict[str, float] = {
+    "n_threads": 0,
+    "embed_batch_tokens": 64,
+    "passage_tokens": 16,
+    "max_file_mb": 0.001,
+    "fusion_k": 0.001,
+    "fusion_vector_weight": 0.0,
+    "multi_match_bonus": 0.0,
+}
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -37,6 +52,18 @@ class Settings:
     passage_tokens: int = 256
     """Longest passage, in model tokens; never more than the model's trained context."""
 
+    segmenter: str = "rules"
+    """How passages are cut into propositions: "rules" (sentences, then safe clause and
+    enumeration splits), "sentences" (sentences only) or "none" (passages only)."""
+
+    units: str = "proposition"
+    """Units searched by default: "proposition" (plus passages that have none), "passage"
+    or "both"."""
+
+    multi_match_bonus: float = 0.1
+    """Bonus per further matching proposition in the same passage, as a share of its
+    score; the total bonus is capped at this value too."""
+
     max_file_mb: float = 50.0
     """Files larger than this many MiB are skipped and listed as such."""
 
@@ -54,6 +81,16 @@ class Settings:
     fusion_vector_weight: float = 1.0
     """Weight of the vector list against the keyword list, whose weight is 1 (tuned on
     SciFact train: 1.0 for convex)."""
+
+    def __post_init__(self) -> None:
+        for name, allowed in CHOICES.items():
+            if getattr(self, name) not in allowed:
+                raise ConfigError(
+                    f"setting {name}: {getattr(self, name)!r} is not one of {', '.join(allowed)}"
+                )
+        for name, low in MINIMUMS.items():
+            if getattr(self, name) < low:
+                raise ConfigError(f"setting {name}: {getattr(self, name)!r} is below {low}")
 
     def db_path(self) -> Path:
         """The database file these settings point to."""

@@ -16,9 +16,18 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 
 def open_db(path: Path, *, readonly: bool = False) -> apsw.Connection:
     """Open (creating and migrating if needed) the index at `path`."""
+    try:
+        return _open(path, readonly)
+    except OSError as exc:
+        raise StoreError(f"cannot open index {path}: {exc.strerror or exc}") from exc
+
+
+def _open(path: Path, readonly: bool) -> apsw.Connection:
     _check_header(path)
     if readonly and not path.exists():
         raise StoreError(f"no index at {path} yet: run `semfind index PATH` first")
+    if readonly and _needs_migration(path):
+        open_db(path).close()
     if not readonly:
         path.parent.mkdir(parents=True, exist_ok=True)
     flags = (
@@ -44,6 +53,19 @@ def open_db(path: Path, *, readonly: bool = False) -> apsw.Connection:
     except apsw.Error as exc:
         raise StoreError(f"cannot open index {path}: {exc}") from exc
     return conn
+
+
+def _needs_migration(path: Path) -> bool:
+    """An index from an older semfind: reads would fail until it is migrated."""
+    conn = apsw.Connection(str(path), flags=apsw.SQLITE_OPEN_READONLY)
+    try:
+        return _scalar(conn, "PRAGMA application_id") == APPLICATION_ID and (
+            _scalar(conn, "PRAGMA user_version") < LATEST_VERSION
+        )
+    except apsw.Error:
+        return False
+    finally:
+        conn.close()
 
 
 def _check_header(path: Path) -> None:
@@ -94,13 +116,24 @@ def _configure(conn: apsw.Connection) -> None:
 
 
 def migrate(conn: apsw.Connection) -> None:
-    """Apply every migration past the file's user_version, each in its own transaction."""
-    version = _scalar(conn, "PRAGMA user_version")
-    for number in range(version + 1, LATEST_VERSION + 1):
-        with conn:
-            MIGRATIONS[number - 1](conn)
-            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            conn.execute(f"PRAGMA user_version = {number}")
+    """Apply every migration past the file's user_version, each in its own transaction.
+
+    BEGIN IMMEDIATE and a second look at the version let two processes opening an old
+    index at once apply each migration exactly once.
+    """
+    for number in range(1, LATEST_VERSION + 1):
+        if _scalar(conn, "PRAGMA user_version") >= number:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if _scalar(conn, "PRAGMA user_version") < number:
+                MIGRATIONS[number - 1](conn)
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                conn.execute(f"PRAGMA user_version = {number}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
 
 def _scalar(conn: apsw.Connection, sql: str) -> int:

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 from . import paths
-from .checksums import sha256_file
+from .checksums import cached_sha256, sha256_file
 from .errors import ModelError, ModelNotFoundError
 
 DEFAULT_EMBEDDER = "all-MiniLM-L6-v2-Q8_0"
@@ -75,7 +75,7 @@ def _valid_digest(target: Path, expected: dict[str, object]) -> str | None:
         return None
     if any(stamp.get(key) != value for key, value in expected.items()):
         return None
-    digest = sha256_file(target)
+    digest = cached_sha256(target)
     return digest if digest == stamp.get("sha256") else None
 
 

@@ -18,14 +18,6 @@ class EmbedStats:
     tokens: int = 0
     seconds: float = 0.0
 
-    @property
-    def tokens_per_s(self) -> float:
-        return self.tokens / self.seconds if self.seconds > 0 else 0.0
-
-    @property
-    def texts_per_s(self) -> float:
-        return self.texts / self.seconds if self.seconds > 0 else 0.0
-
 
 @dataclass(frozen=True)
 class BackendInfo:

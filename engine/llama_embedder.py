@@ -13,8 +13,6 @@ import numpy as np
 from .embedder import BackendInfo, Embedder
 from .errors import ModelError
 
-_POOLING = {"none": 0, "mean": 1, "cls": 2, "last": 3, "rank": 4}
-
 
 def default_threads() -> int:
     """One thread per physical core is what llama.cpp runs best with."""
@@ -39,8 +37,7 @@ class LlamaEmbedder(Embedder):
         key: str,
         n_threads: int = 0,
         n_gpu_layers: int = -1,
-        batch_tokens: int = 2048,
-        pooling: str | None = None,
+        batch_tokens: int = 512,
         n_ctx_train: int = 512,
     ) -> None:
         super().__init__()
@@ -48,7 +45,7 @@ class LlamaEmbedder(Embedder):
         self._threads = n_threads or default_threads()
         self._gpu_layers = n_gpu_layers if gpu_offload_supported() else 0
         n_ctx = max(batch_tokens, n_ctx_train)
-        self._llm = _load(path, self._threads, self._gpu_layers, n_ctx, pooling)
+        self._llm = _load(path, self._threads, self._gpu_layers, n_ctx)
         self.dim = int(self._llm.n_embd())
         self.n_ctx_train = n_ctx_train
         self._batch_tokens = n_ctx
@@ -150,13 +147,10 @@ def quiet_llama_logs() -> None:
     llama_cpp.llama_log_set(sink, ctypes.c_void_p(0))
 
 
-def _load(path: Path, threads: int, gpu_layers: int, n_ctx: int, pooling: str | None) -> Any:
+def _load(path: Path, threads: int, gpu_layers: int, n_ctx: int) -> Any:
     import llama_cpp
 
     quiet_llama_logs()
-    kwargs: dict[str, Any] = {}
-    if pooling in _POOLING:
-        kwargs["pooling_type"] = _POOLING[pooling]
     try:
         return llama_cpp.Llama(
             model_path=str(path),
@@ -169,7 +163,6 @@ def _load(path: Path, threads: int, gpu_layers: int, n_ctx: int, pooling: str | 
             n_gpu_layers=gpu_layers,
             flash_attn=True,
             verbose=False,
-            **kwargs,
         )
     except (ValueError, RuntimeError, OSError) as exc:
         raise ModelError(f"llama.cpp could not load {path}: {exc}") from exc

@@ -68,7 +68,15 @@ def _m0001_initial(conn: apsw.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (_m0001_initial,)
+def _m0002_propositions(conn: apsw.Connection) -> None:
+    # Propositions can be made of several exact pieces of their sentence.
+    conn.execute("ALTER TABLE units ADD COLUMN spans TEXT")
+    conn.execute("CREATE INDEX units_parent ON units(parent_id)")
+    # Which segmenter cut a file: changing the setting re-segments files that are unchanged.
+    conn.execute("ALTER TABLE files ADD COLUMN segmenter TEXT")
+
+
+MIGRATIONS: tuple[Migration, ...] = (_m0001_initial, _m0002_propositions)
 """Migration N (1-based) brings the schema from user_version N-1 to N."""
 
 LATEST_VERSION = len(MIGRATIONS)

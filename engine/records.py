@@ -27,6 +27,9 @@ class UnitDraft:
     """What the embedder sees when it differs from `text` (added context)."""
     parent_ord: int | None = None
     """`ord` of the unit this one belongs to (a proposition's passage)."""
+    spans: tuple[tuple[int, int], ...] | None = None
+    """Exact source spans when the unit is made of several pieces of text; None means
+    the one span char_start..char_end."""
 
     @property
     def embed_input(self) -> str:
@@ -47,6 +50,8 @@ class FileMeta:
     content_hash: str | None
     kind: str | None = None
     title: str | None = None
+    segmenter: str | None = None
+    """The segmenter that cut the file into units."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,7 @@ class FileState:
     status: str
     error: str | None
     kind: str | None
+    segmenter: str | None = None
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .config import Settings
+from .aggregate import Hit, rank_files
+from .config import CHOICES, Settings
 from .embedder import Embedder
 from .errors import UsageError
 from .fusion import Scored, convex, rrf
@@ -17,9 +17,10 @@ from .records import EmbedModelRow
 from .store import Store
 
 MODES = ("hybrid", "vector", "keyword")
+UNITS = CHOICES["units"]
 KINDS = ("text", "markdown", "rst", "code", "html", "pdf")
 VEC_MAX_K = 4096
-CANDIDATES = 200
+CANDIDATES = 300
 """Units fetched per leg; independent of k (up to k=100) so rankings agree across k."""
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Lucene's English stop set: such words match almost every unit and add next to nothing to
@@ -36,41 +37,16 @@ class Filters:
     """Restrict results to some files."""
 
     path_glob: str | None = None
-    """A glob on the file path; without a "/" it matches the file name."""
+    """A glob on the file path; one not starting with "/" may match at any depth
+    ("*.md", "notes/*")."""
     types: tuple[str, ...] = ()
     """File kinds (markdown, pdf, code, ...) or extensions (md, py, ...)."""
+    units: str = "both"
+    """Which units to match: "proposition" (and passages without any), "passage" or "both"."""
 
     @property
     def active(self) -> bool:
-        return bool(self.path_glob or self.types)
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One result: a file with its best-matching unit."""
-
-    path: str
-    title: str | None
-    file_kind: str | None
-    score: float
-    unit_id: int
-    unit_kind: str
-    text: str
-    page: int | None
-    line_start: int
-    line_end: int
-    char_start: int
-    char_end: int
-
-    @property
-    def location(self) -> str:
-        """path:page:line for PDFs, path:line otherwise."""
-        if self.page is not None:
-            return f"{self.path}:{self.page}:{self.line_start}"
-        return f"{self.path}:{self.line_start}"
-
-    def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "location": self.location}
+        return bool(self.path_glob or self.types or self.units != "both")
 
 
 class Searcher:
@@ -89,7 +65,9 @@ class Searcher:
             raise UsageError(f"unknown mode {mode!r}: choose one of {', '.join(MODES)}")
         if k < 1:
             raise UsageError("-k must be at least 1")
-        filters = filters or Filters()
+        filters = filters or Filters(units=self.settings.units)
+        if filters.units not in UNITS:
+            raise UsageError(f"unknown units {filters.units!r}: choose one of {', '.join(UNITS)}")
         scores = self.unit_scores(query, mode, depth_for(k), filters)
         return self.rank_files(scores, k)
 
@@ -155,20 +133,8 @@ class Searcher:
         return [(int(r[0]), float(r[1])) for r in rows]
 
     def rank_files(self, scores: dict[int, float], k: int) -> list[Hit]:
-        """The `k` best files by their best unit's score, each with that unit."""
-        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-        best: dict[str, Hit] = {}
-        step = max(4 * k, 64)
-        for start in range(0, len(ranked), step):
-            chunk = ranked[start : start + step]
-            rows = _unit_rows(self.store, [unit_id for unit_id, _ in chunk])
-            for unit_id, score in chunk:
-                row = rows.get(unit_id)
-                if row is not None and row["path"] not in best:
-                    best[row["path"]] = Hit(score=score, unit_id=unit_id, **row)
-                    if len(best) == k:
-                        return list(best.values())
-        return list(best.values())
+        """The `k` best files, each with its best passage and the matches inside it."""
+        return rank_files(self.store, scores, k, self.settings.multi_match_bonus)
 
 
 def depth_for(k: int) -> int:
@@ -191,36 +157,17 @@ def _filter_sql(filters: Filters) -> tuple[str, list[Any]]:
         clauses.append("f.path GLOB ?")
         params.append(pattern if pattern.startswith("/") else "*/" + pattern)
     if filters.types:
-        kinds = [t for t in filters.types if t in KINDS]
-        exts = [t.lstrip(".").lower() for t in filters.types if t not in KINDS]
+        wanted = [t.lower() for t in filters.types]
+        kinds = [t for t in wanted if t in KINDS]
+        exts = [t.lstrip(".") for t in wanted if t not in KINDS]
         parts = [f"f.kind IN ({','.join('?' * len(kinds))})"] if kinds else []
         parts += ["lower(f.path) GLOB ?"] * len(exts)
         clauses.append("(" + " OR ".join(parts) + ")")
         params += kinds + [f"*.{ext}" for ext in exts]
-    return "".join(f" AND {c}" for c in clauses), params
-
-
-def _unit_rows(store: Store, unit_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-    found: dict[int, dict[str, Any]] = {}
-    for start in range(0, len(unit_ids), 500):
-        part = unit_ids[start : start + 500]
-        rows = store.conn.execute(
-            "SELECT u.id, f.path, f.title, f.kind, u.kind, u.text, u.page, u.line_start,"
-            " u.line_end, u.char_start, u.char_end FROM units u JOIN files f ON f.id = u.file_id"
-            f" WHERE u.id IN ({','.join('?' * len(part))})",
-            tuple(part),
+    if filters.units == "passage":
+        clauses.append("u.kind = 'passage'")
+    elif filters.units == "proposition":
+        clauses.append(
+            "(u.kind != 'passage' OR NOT EXISTS (SELECT 1 FROM units c WHERE c.parent_id = u.id))"
         )
-        for r in rows:
-            found[int(r[0])] = {
-                "path": r[1],
-                "title": r[2],
-                "file_kind": r[3],
-                "unit_kind": r[4],
-                "text": r[5],
-                "page": r[6],
-                "line_start": r[7],
-                "line_end": r[8],
-                "char_start": r[9],
-                "char_end": r[10],
-            }
-    return found
+    return "".join(f" AND {c}" for c in clauses), params

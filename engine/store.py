@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -14,7 +15,7 @@ from .db import open_db
 from .errors import StoreError
 from .records import EmbedModelRow, FileMeta, FileState, UnitDraft
 
-_FILE_COLUMNS = "id, path, size, mtime_ns, content_hash, status, error, kind"
+_FILE_COLUMNS = "id, path, size, mtime_ns, content_hash, status, error, kind, segmenter"
 
 
 class Store:
@@ -119,14 +120,6 @@ class Store:
                 "UPDATE files SET size = ?, mtime_ns = ? WHERE id = ?", (size, mtime_ns, file_id)
             )
 
-    def move_file(self, file_id: int, new_path: str, mtime_ns: int) -> None:
-        """A rename: same content, new path; units and vectors stay as they are."""
-        with self.conn:
-            self.conn.execute(
-                "UPDATE files SET path = ?, mtime_ns = ? WHERE id = ?",
-                (new_path, mtime_ns, file_id),
-            )
-
     def delete_files(self, file_ids: Iterable[int]) -> int:
         count = 0
         with self.conn:
@@ -212,8 +205,9 @@ class Store:
     def _upsert_file(self, meta: FileMeta, status: str, error: str | None) -> int:
         row = self.conn.execute(
             "INSERT INTO files(path, kind, title, size, mtime_ns, content_hash, status, error,"
-            " indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " indexed_at, segmenter) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT(path) DO UPDATE SET kind = excluded.kind, title = excluded.title,"
+            " segmenter = excluded.segmenter,"
             " size = excluded.size, mtime_ns = excluded.mtime_ns,"
             " content_hash = excluded.content_hash, status = excluded.status,"
             " error = excluded.error, indexed_at = excluded.indexed_at RETURNING id",
@@ -227,6 +221,7 @@ class Store:
                 status,
                 error,
                 time.time(),
+                meta.segmenter,
             ),
         ).fetchone()
         return int(_need(row)[0])
@@ -244,8 +239,8 @@ class Store:
             parent = ids_by_ord.get(unit.parent_ord) if unit.parent_ord is not None else None
             row = self.conn.execute(
                 "INSERT INTO units(file_id, parent_id, kind, ord, text, embed_text, embed_hash,"
-                " page, char_start, char_end, line_start, line_end)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                " page, char_start, char_end, line_start, line_end, spans)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 _unit_values(file_id, parent, unit),
             ).fetchone()
             unit_id = int(_need(row)[0])
@@ -292,6 +287,7 @@ def _unit_values(file_id: int, parent: int | None, unit: UnitDraft) -> tuple[Any
         unit.char_end,
         unit.line_start,
         unit.line_end,
+        json.dumps(unit.spans) if unit.spans else None,
     )
 
 
@@ -305,4 +301,5 @@ def _file_state(row: Sequence[Any]) -> FileState:
         status=row[5],
         error=row[6],
         kind=row[7],
+        segmenter=row[8],
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -17,14 +18,22 @@ class Page:
 
     def line_at(self, offset: int) -> int:
         """The 1-based source line holding character `offset` of `text`."""
+        newlines_before = bisect.bisect_left(self._newlines, max(0, offset))
         if not self.line_starts:
-            return self.text.count("\n", 0, max(0, offset)) + 1
-        offsets = [anchor for anchor, _ in self.line_starts]
-        i = bisect.bisect_right(offsets, offset) - 1
+            return newlines_before + 1
+        i = bisect.bisect_right(self._anchors, offset) - 1
         if i < 0:
             return self.line_starts[0][1]
         anchor, line = self.line_starts[i]
-        return line + self.text.count("\n", anchor, offset)
+        return line + newlines_before - bisect.bisect_left(self._newlines, anchor)
+
+    @cached_property
+    def _newlines(self) -> list[int]:
+        return [i for i, char in enumerate(self.text) if char == "\n"]
+
+    @cached_property
+    def _anchors(self) -> list[int]:
+        return [anchor for anchor, _ in self.line_starts]
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from pathlib import Path
 
 from semfind.engine.errors import ExtractionError, UnsupportedFileError
@@ -67,17 +69,34 @@ def extract(path: Path, data: bytes | None = None) -> Document:
     kind = detect_kind(path)
     if kind is None:
         raise UnsupportedFileError("unsupported file type")
-    raw = _read(path) if data is None else data
+    raw = read_file(path) if data is None else data
+    return _storable(_extract(kind, raw, path.name))
+
+
+def _extract(kind: str, raw: bytes, file_name: str) -> Document:
     if kind == "pdf":
-        return extract_pdf(raw, path.name)
+        return extract_pdf(raw, file_name)
     if looks_binary(raw):
         raise UnsupportedFileError("binary content")
     if kind == "html":
-        return extract_html(raw, path.name)
-    return _plain(kind, decode_text(raw), path.name)
+        return extract_html(raw, file_name)
+    return _plain(kind, decode_text(raw), file_name)
 
 
-def _read(path: Path) -> bytes:
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _storable(doc: Document) -> Document:
+    """Lone surrogates (broken PDF ToUnicode maps) cannot be stored as UTF-8; U+FFFD keeps
+    every offset where it was."""
+    if not any(_SURROGATE.search(p.text) for p in doc.pages) and not _SURROGATE.search(doc.title):
+        return doc
+    pages = tuple(dataclasses.replace(p, text=_SURROGATE.sub("\ufffd", p.text)) for p in doc.pages)
+    return dataclasses.replace(doc, title=_SURROGATE.sub("\ufffd", doc.title), pages=pages)
+
+
+def read_file(path: Path) -> bytes:
+    """The file's bytes, or ExtractionError with a short reason."""
     try:
         return path.read_bytes()
     except PermissionError as exc:

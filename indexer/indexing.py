@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
@@ -18,9 +20,12 @@ from semfind.engine.records import FileMeta, FileState, UnitDraft
 from semfind.engine.store import Store
 
 from .document import Document
-from .extractors import extract
+from .extractors import extract, read_file
 from .passages import passages
-from .walk import Candidate, Rejected, walk
+from .propositions import make_segmenter
+from .walk import Candidate, Rejected, Unreadable, walk
+
+log = logging.getLogger(__name__)
 
 FLUSH_UNITS = 256
 """Units gathered across files before they are embedded and committed."""
@@ -38,7 +43,6 @@ class IndexReport:
     started: float = field(default_factory=time.perf_counter)
     indexed: int = 0
     unchanged: int = 0
-    moved: int = 0
     removed: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
@@ -77,6 +81,7 @@ class Indexer:
         self.store, self.embedder, self.settings = store, embedder, settings
         self.model = store.ensure_model(embedder.key, embedder.name, embedder.dim)
         self.max_tokens = min(settings.passage_tokens, embedder.n_ctx_train)
+        self.segmenter = make_segmenter(settings.segmenter)
         self.report = IndexReport(backend=embedder.backend_info())
         self._on_progress = on_progress
         self._pending: list[_Pending] = []
@@ -95,7 +100,7 @@ class Indexer:
         for meta, doc in docs:
             state = self.store.file_state(meta.path)
             self.report.files_total += 1
-            if state and state.status == "indexed" and state.content_hash == meta.content_hash:
+            if self._current(state) and state and state.content_hash == meta.content_hash:
                 self._unchanged(meta.path)
             else:
                 self._queue(meta, doc)
@@ -113,66 +118,74 @@ class Indexer:
         )
         stored = {s.path: s for s in self.store.files_under(str(root))}
         seen = {str(item.path) for item in found}
-        gone = {path: state for path, state in stored.items() if path not in seen}
+        unreadable = [str(item.path) for item in found if isinstance(item, Unreadable)]
+        gone = {
+            path: state
+            for path, state in stored.items()
+            if path not in seen and not any(_below(path, folder) for folder in unreadable)
+        }
         self.report.files_total += len(found)
         for item in found:
-            if isinstance(item, Rejected):
+            if isinstance(item, Unreadable):
+                self.report.failed.append((str(item.path), f"cannot list folder: {item.reason}"))
+                self._advance(str(item.path))
+            elif isinstance(item, Rejected):
                 self._record(item, "skipped", item.reason)
             else:
-                self._index_file(item, stored.get(str(item.path)), gone)
+                self._index_file(item, stored.get(str(item.path)))
         self._flush()
         self.report.removed += self.store.delete_files(s.id for s in gone.values())
 
-    def _index_file(
-        self, item: Candidate, state: FileState | None, gone: dict[str, FileState]
-    ) -> None:
+    def _index_file(self, item: Candidate, state: FileState | None) -> None:
         same_stat = state and (state.size, state.mtime_ns) == (item.size, item.mtime_ns)
-        # Failures are retried: fixing permissions does not change a file's mtime.
-        if same_stat and state and state.status != "failed":
+        # Failed and skipped files are retried: fixing permissions does not change a file's
+        # mtime, and raising max_file_mb does not change its size.
+        if same_stat and self._current(state):
             self._unchanged(str(item.path))
             return
         try:
-            data = item.path.read_bytes()
-        except OSError as exc:
-            self._record(item, "failed", _os_reason(exc))
+            data = read_file(item.path)
+        except ExtractionError as exc:
+            self._record(item, "failed", str(exc))
             return
         digest = bytes_hash(data)
-        if state and state.content_hash == digest and state.status == "indexed":
+        if self._current(state) and state and state.content_hash == digest:
             self.store.touch_file(state.id, item.size, item.mtime_ns)
             self._unchanged(str(item.path))
             return
-        if state is None and self._try_move(item, digest, gone):
-            return
         self._extract_and_queue(item, data, digest)
 
-    def _try_move(self, item: Candidate, digest: str, gone: dict[str, FileState]) -> bool:
-        """A new path with the content of a vanished one is a rename: keep its units."""
-        for old_path, old in gone.items():
-            if old.content_hash == digest and old.status == "indexed":
-                self.store.move_file(old.id, str(item.path), item.mtime_ns)
-                del gone[old_path]
-                self.report.moved += 1
-                self._advance(str(item.path))
-                return True
-        return False
+    def _current(self, state: FileState | None) -> bool:
+        """Indexed, and cut by the segmenter now configured."""
+        return (
+            state is not None
+            and state.status == "indexed"
+            and (state.segmenter == self.settings.segmenter)
+        )
 
     def _extract_and_queue(self, item: Candidate, data: bytes, digest: str) -> None:
         meta = FileMeta(str(item.path), item.size, item.mtime_ns, digest)
         try:
             doc = extract(item.path, data)
+            self._queue(meta, doc)
         except UnsupportedFileError as exc:
             self._write_status(meta, "skipped", str(exc))
-            return
         except ExtractionError as exc:
             self._write_status(meta, "failed", str(exc))
-            return
-        self._queue(meta, doc)
+        except (ValueError, RecursionError, MemoryError, IndexError, KeyError, TypeError) as exc:
+            # A bug meeting a strange file must cost that file only, never the run.
+            log.exception("unexpected error on %s", item.path)
+            self._write_status(meta, "failed", f"internal error: {type(exc).__name__}: {exc}")
 
     # -- queue, embed, commit -------------------------------------------------
 
     def _queue(self, meta: FileMeta, doc: Document) -> None:
-        meta = FileMeta(meta.path, meta.size, meta.mtime_ns, meta.content_hash, doc.kind, doc.title)
+        meta = dataclasses.replace(
+            meta, kind=doc.kind, title=doc.title, segmenter=self.settings.segmenter
+        )
         units = passages(doc, self.embedder.count_tokens, self.max_tokens)
+        if self.segmenter is not None:
+            units = [*units, *self.segmenter.segment(doc, units)]
         self._pending.append(_Pending(meta, units))
         if sum(len(p.units) for p in self._pending) >= FLUSH_UNITS:
             self._flush()
@@ -263,14 +276,12 @@ class Indexer:
             self._on_progress(self.report)
 
 
+def _below(path: str, folder: str) -> bool:
+    return path.startswith(folder.rstrip("/") + "/")
+
+
 def require_paths(roots: Sequence[Path]) -> None:
     """Fail before any work when a path the user named does not exist."""
     missing = [str(p) for p in roots if not p.exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
-
-
-def _os_reason(exc: OSError) -> str:
-    if isinstance(exc, PermissionError):
-        return "permission denied"
-    return exc.strerror or str(exc)

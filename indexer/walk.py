@@ -36,14 +36,23 @@ class Rejected:
 
 
 @dataclass(frozen=True)
+class Unreadable:
+    """A folder that could not be listed: what is stored below it must be kept, not deleted."""
+
+    path: Path
+    reason: str
+
+
+@dataclass(frozen=True)
 class _Rules:
     base: Path
     spec: pathspec.GitIgnoreSpec
 
 
-def walk(
-    root: Path, *, max_bytes: int, extra_ignore: tuple[str, ...] = ()
-) -> Iterator[Candidate | Rejected]:
+Found = Candidate | Rejected | Unreadable
+
+
+def walk(root: Path, *, max_bytes: int, extra_ignore: tuple[str, ...] = ()) -> Iterator[Found]:
     """Indexable files at or below `root` (a file or a folder), in a stable order."""
     root = root.resolve()
     if root.is_file():
@@ -53,14 +62,13 @@ def walk(
     yield from _walk_dir(root, root, base_rules, max_bytes)
 
 
-def _walk_dir(
-    root: Path, folder: Path, rules: list[_Rules], max_bytes: int
-) -> Iterator[Candidate | Rejected]:
+def _walk_dir(root: Path, folder: Path, rules: list[_Rules], max_bytes: int) -> Iterator[Found]:
     local = _read_rules(folder)
     rules = [*rules, local] if local else rules
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError:
+    except OSError as exc:
+        yield Unreadable(folder, exc.strerror or str(exc))
         return
     for entry in entries:
         path = Path(entry.path)
@@ -73,10 +81,11 @@ def _walk_dir(
         is_dir = stat.S_ISDIR(info.st_mode)
         if _ignored(path, is_dir, rules):
             continue
+        if entry.is_symlink():
+            continue  # the target is indexed where it lives, if it lives under a root
         if is_dir:
-            if not entry.is_symlink():
-                yield from _walk_dir(root, path, rules, max_bytes)
-        elif stat.S_ISREG(info.st_mode) and _inside(path, root):
+            yield from _walk_dir(root, path, rules, max_bytes)
+        elif stat.S_ISREG(info.st_mode):
             yield from _check_file(path, info, max_bytes)
 
 
@@ -105,18 +114,14 @@ def _spec(lines: list[str] | tuple[str, ...]) -> pathspec.GitIgnoreSpec:
 
 
 def _ignored(path: Path, is_dir: bool, rules: list[_Rules]) -> bool:
+    """As git does: the deepest ignore file with a matching rule decides (so "!x" works)."""
+    verdict: bool | None = None
     for rule in rules:
         relative = path.relative_to(rule.base).as_posix() + ("/" if is_dir else "")
-        if rule.spec.match_file(relative):
-            return True
-    return False
-
-
-def _inside(path: Path, root: Path) -> bool:
-    """Symlinked files count only when they point inside the root."""
-    if not path.is_symlink():
-        return True
-    return path.resolve().is_relative_to(root)
+        include = rule.spec.check_file(relative).include
+        if include is not None:
+            verdict = include
+    return bool(verdict)
 
 
 def _encodable(name: str) -> bool:

@@ -26,7 +26,9 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(db=tmp_path / "index.sqlite3", passage_tokens=64)
+    return Settings(
+        db=tmp_path / "index.sqlite3", passage_tokens=64, segmenter="none", units="passage"
+    )
 
 
 @pytest.fixture

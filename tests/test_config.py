@@ -45,3 +45,18 @@ def test_every_setting_is_documented() -> None:
         declaration = text.index(f"    {field.name}:")
         after = text[declaration:].split("\n", 2)
         assert '"""' in after[1] or '"""' in after[0], f"{field.name} has no docstring"
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"SEMFIND_FUSION": "bogus"},
+        {"SEMFIND_SEGMENTER": "magic"},
+        {"SEMFIND_UNITS": "words"},
+        {"SEMFIND_PASSAGE_TOKENS": "0"},
+        {"SEMFIND_MAX_FILE_MB": "-1"},
+    ],
+)
+def test_out_of_range_settings_are_refused(tmp_path: Path, env: dict[str, str]) -> None:
+    with pytest.raises(ConfigError, match="setting"):
+        load_settings(tmp_path / "none.toml", env=env)

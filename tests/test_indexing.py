@@ -95,19 +95,22 @@ def test_deleted_file_leaves_index(
     )
 
 
-def test_renamed_file_is_moved_without_embedding(
+def test_renamed_file_is_reindexed_without_embedding(
     tmp_path: Path, store: Store, fake: FakeEmbedder, settings: Settings
 ) -> None:
     root = _tree(tmp_path / "docs")
     _run(store, fake, settings, root)
     units_before = store.counts()["units"]
-    (root / "notes" / "plants.md").rename(root / "notes" / "garden.md")
+    (root / "notes" / "travel.txt").rename(root / "notes" / "travel.md")
     fake.calls.clear()
     report = _run(store, fake, settings, root)
-    assert report.moved == 1 and report.removed == 0 and fake.calls == []
-    assert store.file_state(str(root / "notes" / "plants.md")) is None
-    assert store.file_state(str(root / "notes" / "garden.md")) is not None
+    assert report.indexed == 1 and report.removed == 1 and fake.calls == []
+    assert store.file_state(str(root / "notes" / "travel.txt")) is None
+    renamed = store.file_state(str(root / "notes" / "travel.md"))
+    assert renamed is not None and renamed.kind == "markdown"
     assert store.counts()["units"] == units_before
+    titles = store.conn.execute("SELECT count(*) FROM units_fts WHERE units_fts MATCH 'title:md'")
+    assert titles.fetchone()[0] == 1
 
 
 def test_bad_files_are_recorded_and_others_indexed(

@@ -114,3 +114,28 @@ def test_files_under_matches_whole_path_components(store: Store) -> None:
         "/notes/a.md",
         "/notes/sub/b.md",
     ]
+
+
+def test_index_from_the_first_schema_is_migrated_even_when_opened_read_only(tmp_path: Path) -> None:
+    from semfind.engine import migrations
+
+    path = tmp_path / "old.db"
+    conn = apsw.Connection(str(path))
+    with conn:
+        migrations.MIGRATIONS[0](conn)
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute("PRAGMA user_version = 1")
+        conn.execute(
+            "INSERT INTO files(path, size, mtime_ns, status, indexed_at)"
+            " VALUES ('/a', 1, 1, 'indexed', 0)"
+        )
+    conn.close()
+    with Store.open(path, readonly=True) as store:
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION
+        state = store.file_state("/a")
+        assert state is not None and state.segmenter is None
+
+
+def test_a_directory_in_place_of_the_index_is_a_store_error(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="cannot open index"):
+        Store.open(tmp_path)

@@ -1,0 +1,189 @@
+"""From scored units to results: propositions roll up into their passage, passages into files."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .store import Store
+
+
+@dataclass(frozen=True)
+class Match:
+    """A unit that matched the query, with its exact place in the source."""
+
+    unit_id: int
+    kind: str
+    text: str
+    score: float
+    char_start: int
+    char_end: int
+    line_start: int
+    line_end: int
+    spans: tuple[tuple[int, int], ...]
+    """Exact character spans (in the page's text) that make up the unit."""
+
+
+@dataclass(frozen=True)
+class Passage:
+    """The passage a result's matches belong to: the context shown around them."""
+
+    id: int
+    text: str
+    char_start: int
+    char_end: int
+    line_start: int
+    line_end: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One result: a file, its best passage, and the matches inside that passage."""
+
+    path: str
+    title: str | None
+    file_kind: str | None
+    score: float
+    page: int | None
+    passage: Passage
+    matches: tuple[Match, ...]
+    """Best first; matches[0] is the evidence to highlight."""
+
+    @property
+    def best(self) -> Match:
+        return self.matches[0]
+
+    @property
+    def text(self) -> str:
+        return self.best.text
+
+    @property
+    def location(self) -> str:
+        """path:page:line for PDFs, path:line otherwise."""
+        if self.page is not None:
+            return f"{self.path}:{self.page}:{self.best.line_start}"
+        return f"{self.path}:{self.best.line_start}"
+
+    def to_json(self) -> dict[str, Any]:
+        best = self.best
+        return {
+            "path": self.path,
+            "location": self.location,
+            "title": self.title,
+            "file_kind": self.file_kind,
+            "score": self.score,
+            "page": self.page,
+            "unit_id": best.unit_id,
+            "unit_kind": best.kind,
+            "text": best.text,
+            "line_start": best.line_start,
+            "line_end": best.line_end,
+            "char_start": best.char_start,
+            "char_end": best.char_end,
+            "passage": asdict(self.passage),
+            "matches": [asdict(m) for m in self.matches],
+        }
+
+
+@dataclass(frozen=True)
+class _Row:
+    id: int
+    parent_id: int | None
+    path: str
+    title: str | None
+    file_kind: str | None
+    kind: str
+    text: str
+    page: int | None
+    char_start: int
+    char_end: int
+    line_start: int
+    line_end: int
+    spans: tuple[tuple[int, int], ...]
+
+
+def rank_files(store: Store, scores: Mapping[int, float], k: int, bonus: float) -> list[Hit]:
+    """The k best files. A passage scores its best unit plus a capped bonus for more matches."""
+    rows = _rows(store, scores)
+    rows.update(_rows(store, {r.parent_id for r in rows.values() if r.parent_id} - set(rows)))
+    groups: dict[int, list[tuple[float, _Row]]] = defaultdict(list)
+    for unit_id, score in scores.items():
+        row = rows.get(unit_id)
+        if row is not None:
+            groups[row.parent_id or row.id].append((score, row))
+    best: dict[str, tuple[float, int]] = {}
+    for passage_id, members in groups.items():
+        members.sort(key=lambda m: (-m[0], m[1].id))
+        score = _passage_score([s for s, _ in members], bonus)
+        path = rows[passage_id].path
+        if path not in best or score > best[path][0]:
+            best[path] = (score, passage_id)
+    ranked = sorted(best.values(), key=lambda item: (-item[0], item[1]))[:k]
+    return [_hit(rows[pid], score, groups[pid]) for score, pid in ranked]
+
+
+def _passage_score(scores: list[float], bonus: float) -> float:
+    extra = bonus * sum(max(0.0, s) for s in scores[1:3])
+    return scores[0] + min(bonus, extra)
+
+
+def _hit(passage: _Row, score: float, members: list[tuple[float, _Row]]) -> Hit:
+    matches = tuple(
+        Match(r.id, r.kind, r.text, s, r.char_start, r.char_end, r.line_start, r.line_end, r.spans)
+        for s, r in members
+    )
+    return Hit(
+        path=passage.path,
+        title=passage.title,
+        file_kind=passage.file_kind,
+        score=score,
+        page=passage.page,
+        passage=Passage(
+            passage.id,
+            passage.text,
+            passage.char_start,
+            passage.char_end,
+            passage.line_start,
+            passage.line_end,
+        ),
+        matches=matches,
+    )
+
+
+def _rows(store: Store, unit_ids: Iterable[int]) -> dict[int, _Row]:
+    ids = list(unit_ids)
+    found: dict[int, _Row] = {}
+    for start in range(0, len(ids), 500):
+        part = ids[start : start + 500]
+        cursor = store.conn.execute(
+            "SELECT u.id, u.parent_id, f.path, f.title, f.kind, u.kind, u.text, u.page,"
+            " u.char_start, u.char_end, u.line_start, u.line_end, u.spans"
+            " FROM units u JOIN files f ON f.id = u.file_id"
+            f" WHERE u.id IN ({','.join('?' * len(part))})",
+            tuple(part),
+        )
+        for r in cursor:
+            found[int(r[0])] = _row(r)
+    return found
+
+
+def _row(r: Any) -> _Row:
+    spans = tuple((int(a), int(b)) for a, b in json.loads(r[12])) if r[12] else ((r[8], r[9]),)
+    return _Row(
+        id=int(r[0]),
+        parent_id=r[1],
+        path=r[2],
+        title=r[3],
+        file_kind=r[4],
+        kind=r[5],
+        text=r[6],
+        page=r[7],
+        char_start=r[8],
+        char_end=r[9],
+        line_start=r[10],
+        line_end=r[11],
+        spans=spans,
+    )
