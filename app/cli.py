@@ -58,8 +58,13 @@ def cli(ctx: click.Context, db: Path | None) -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option(
+    "--segmenter",
+    type=click.Choice(["rules", "sentences", "llm", "none"]),
+    help="How to cut text into propositions (default: the `segmenter` setting, normally rules).",
+)
 @click.pass_obj
-def index(obj: Context, paths: tuple[Path, ...], quiet: bool) -> None:
+def index(obj: Context, paths: tuple[Path, ...], quiet: bool, segmenter: str | None) -> None:
     """Index (or refresh) files and folders; unchanged files are skipped."""
     from semfind.engine.lock import WriterLock
     from semfind.engine.models import open_embedder
@@ -69,6 +74,8 @@ def index(obj: Context, paths: tuple[Path, ...], quiet: bool) -> None:
 
     require_paths(paths)
     settings = obj.settings
+    if segmenter is not None:
+        settings = dataclasses.replace(settings, segmenter=segmenter)
     with WriterLock(settings.db_path()), Store.open(settings.db_path()) as store:
         embedder = open_embedder(settings)
         try:

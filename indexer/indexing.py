@@ -21,8 +21,10 @@ from semfind.engine.store import Store
 
 from .document import Document
 from .extractors import extract, read_file
+from .llm_segmenter import Chat as ChatLike
+from .llm_segmenter import LLMSegmenter
 from .passages import passages
-from .propositions import make_segmenter
+from .propositions import Segmenter, make_segmenter
 from .walk import Candidate, Rejected, Unreadable, walk
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,9 @@ class IndexReport:
     indexed: int = 0
     unchanged: int = 0
     removed: int = 0
+    llm_upgraded: int = 0
+    llm_accepted: int = 0
+    llm_rejected: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     units: int = 0
@@ -77,11 +82,15 @@ class Indexer:
         embedder: Embedder,
         settings: Settings,
         on_progress: ProgressCallback | None = None,
+        chat_factory: Callable[[], ChatLike] | None = None,
     ) -> None:
         self.store, self.embedder, self.settings = store, embedder, settings
         self.model = store.ensure_model(embedder.key, embedder.name, embedder.dim)
         self.max_tokens = min(settings.passage_tokens, embedder.n_ctx_train)
-        self.segmenter = make_segmenter(settings.segmenter)
+        # With the LLM segmenter, the fast rule-based pass runs first and the LLM upgrades later.
+        self.fast_name = "rules" if settings.segmenter == "llm" else settings.segmenter
+        self.segmenter = make_segmenter(self.fast_name)
+        self._chat_factory = chat_factory or _default_chat(settings)
         self.report = IndexReport(backend=embedder.backend_info())
         self._on_progress = on_progress
         self._pending: list[_Pending] = []
@@ -93,6 +102,8 @@ class Indexer:
         require_paths(roots)
         for root in roots:
             self._index_root(root.resolve())
+        self._flush()
+        self._llm_pass([root.resolve() for root in roots])
         return self._finish()
 
     def index_documents(self, docs: Iterable[tuple[FileMeta, Document]]) -> IndexReport:
@@ -157,11 +168,53 @@ class Indexer:
 
     def _current(self, state: FileState | None) -> bool:
         """Indexed, and cut by the segmenter now configured."""
-        return (
-            state is not None
-            and state.status == "indexed"
-            and (state.segmenter == self.settings.segmenter)
-        )
+        if state is None or state.status != "indexed":
+            return False
+        if state.segmenter == "llm" and self._wants_llm(state.path):
+            return True
+        return state.segmenter == self.fast_name
+
+    def _wants_llm(self, path: str) -> bool:
+        if self.settings.segmenter == "llm":
+            return True
+        folders = (str(Path(f).expanduser().resolve()) for f in self.settings.llm_folders)
+        return any(path == f or _below(path, f) for f in folders)
+
+    def _llm_pass(self, roots: Sequence[Path]) -> None:
+        """Upgrade searchable files to LLM propositions, slowest work last."""
+        targets = [
+            state
+            for root in roots
+            for state in self.store.files_under(str(root))
+            if state.status == "indexed"
+            and state.segmenter != "llm"
+            and self._wants_llm(state.path)
+        ]
+        if not targets:
+            return
+        chat = self._chat_factory()
+        segmenter = LLMSegmenter(chat=chat)
+        try:
+            for state in targets:
+                self._upgrade(state, segmenter)
+            self._flush()
+        finally:
+            chat.close()
+        self.report.llm_accepted += segmenter.accepted
+        self.report.llm_rejected += segmenter.rejected
+
+    def _upgrade(self, state: FileState, segmenter: Segmenter) -> None:
+        path = Path(state.path)
+        try:
+            data = read_file(path)
+            doc = extract(path, data)
+        except ExtractionError:
+            return  # changed or gone since the fast pass; the next run sees to it
+        if bytes_hash(data) != state.content_hash:
+            return
+        meta = FileMeta(state.path, state.size, state.mtime_ns, state.content_hash)
+        self._queue(meta, doc, segmenter)
+        self.report.llm_upgraded += 1
 
     def _extract_and_queue(self, item: Candidate, data: bytes, digest: str) -> None:
         meta = FileMeta(str(item.path), item.size, item.mtime_ns, digest)
@@ -179,13 +232,13 @@ class Indexer:
 
     # -- queue, embed, commit -------------------------------------------------
 
-    def _queue(self, meta: FileMeta, doc: Document) -> None:
-        meta = dataclasses.replace(
-            meta, kind=doc.kind, title=doc.title, segmenter=self.settings.segmenter
-        )
+    def _queue(self, meta: FileMeta, doc: Document, segmenter: Segmenter | None = None) -> None:
+        segmenter = segmenter or self.segmenter
+        name = segmenter.name if segmenter is not None else "none"
+        meta = dataclasses.replace(meta, kind=doc.kind, title=doc.title, segmenter=name)
         units = passages(doc, self.embedder.count_tokens, self.max_tokens)
-        if self.segmenter is not None:
-            units = [*units, *self.segmenter.segment(doc, units)]
+        if segmenter is not None:
+            units = [*units, *segmenter.segment(doc, units)]
         self._pending.append(_Pending(meta, units))
         if sum(len(p.units) for p in self._pending) >= FLUSH_UNITS:
             self._flush()
@@ -274,6 +327,15 @@ class Indexer:
     def _notify(self) -> None:
         if self._on_progress is not None:
             self._on_progress(self.report)
+
+
+def _default_chat(settings: Settings) -> Callable[[], ChatLike]:
+    def open_chat() -> ChatLike:
+        from semfind.engine.llm import open_llm
+
+        return open_llm(settings)
+
+    return open_chat
 
 
 def _below(path: str, folder: str) -> bool:

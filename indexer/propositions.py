@@ -46,7 +46,7 @@ class Segmenter(Protocol):
     def segment(self, doc: Document, passages: Sequence[UnitDraft]) -> list[UnitDraft]: ...
 
 
-@dataclass(frozen=True)
+@dataclass
 class RuleSegmenter:
     """Fast, deterministic segmentation; `compound=False` stops at sentences."""
 
@@ -85,14 +85,20 @@ class RuleSegmenter:
                 continue
             sentence = text[piece.start : piece.end]
             hint = _subject(previous) if previous and _ANAPHOR.match(sentence) else ""
-            for spans in self._statements(text, piece):
-                body = clean(" ".join(text[s:e] for s, e in spans))
+            for spans, body in self.statements(text, piece):
                 found.append((spans, _join(context, f"{hint}{body}")))
                 hint = ""
             previous = sentence
         return found
 
-    def _statements(self, text: str, piece: Piece) -> list[tuple[Span, ...]]:
+    def statements(self, text: str, piece: Piece) -> list[tuple[tuple[Span, ...], str]]:
+        """(source spans, statement text to embed) for one sentence."""
+        return [
+            (spans, clean(" ".join(text[s:e] for s, e in spans)))
+            for spans in self._spans(text, piece)
+        ]
+
+    def _spans(self, text: str, piece: Piece) -> list[tuple[Span, ...]]:
         if not self.compound:
             return [((piece.start, piece.end),)]
         parts = _split_clauses(text, (piece.start, piece.end))
@@ -111,8 +117,9 @@ def make_segmenter(name: str) -> Segmenter | None:
     """The segmenter a setting names; None for passages only."""
     if name == "none":
         return None
-    if name in ("rules", "sentences"):
-        return RuleSegmenter(compound=name == "rules")
+    if name in ("rules", "sentences", "llm"):
+        # "llm" starts from the rule-based pass; the indexer upgrades files afterwards.
+        return RuleSegmenter(compound=name != "sentences")
     raise UsageError(f"unknown segmenter {name!r}: choose one of {', '.join(SEGMENTERS)}")
 
 

@@ -80,7 +80,7 @@ def test_batched_embeddings_match_sentence_transformers(embedder: LlamaEmbedder)
         reference = np.asarray(case["embedding"], dtype=np.float32)
         cosine = float(vector @ reference / np.linalg.norm(reference))
         assert cosine >= 0.99, case["text"][:40]
-    assert embedder.stats.tokens > 0 and embedder.stats.tokens_per_s > 0
+    assert embedder.stats.tokens > 0 and embedder.stats.seconds > 0
 
 
 def test_texts_past_the_trained_context_are_truncated_not_fatal(embedder: LlamaEmbedder) -> None:
