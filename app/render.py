@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from semfind.engine.aggregate import Hit
+from semfind.engine.search import STOPWORDS
 from semfind.indexer.indexing import IndexReport
 
 SNIPPET_CHARS = 240
@@ -33,7 +34,8 @@ def highlight(text: str, query: str) -> str:
     words = _words(query)
     if not words:
         return escape(text)
-    pattern = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)), re.I)
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    pattern = re.compile(rf"\b(?:{alternatives})\w*", re.I)
     out, last = [], 0
     for match in pattern.finditer(text):
         out += [escape(text[last : match.start()]), f"[bold yellow]{escape(match.group())}[/]"]
@@ -43,7 +45,8 @@ def highlight(text: str, query: str) -> str:
 
 
 def _words(query: str) -> list[str]:
-    return [w.lower() for w in re.findall(r"\w{3,}", query)]
+    words = (w.lower() for w in re.findall(r"\w{3,}", query))
+    return [w for w in words if w not in STOPWORDS]
 
 
 def print_hits(console: Console, hits: Sequence[Hit], query: str) -> None:
@@ -69,14 +72,15 @@ def evidence(hit: Hit, query: str, width: int = SNIPPET_CHARS) -> str:
     before = " ".join(text[:first].split())
     after = " ".join(text[last:].split())
     room = max(0, (width - (last - first)) // 2)
-    head = ("…" + before[-room:]) if len(before) > room else before
-    tail = (after[:room] + "…") if len(after) > room else after
+    # Cut at word boundaries so the context never starts or ends mid-word.
+    head = ("…" + before[-room:].partition(" ")[2]) if len(before) > room else before
+    tail = (after[:room].rpartition(" ")[0] + "…") if len(after) > room else after
     marked = " ".join(
         f"[underline]{highlight(' '.join(text[s:e].split()), query)}[/underline]" for s, e in spans
     )
-    return " ".join(
-        part for part in (highlight(head, query), marked, highlight(tail, query)) if part
-    )
+    left = " " if head and text[first - 1].isspace() else ""
+    right = " " if tail and last < len(text) and text[last].isspace() else ""
+    return f"{highlight(head, query)}{left}{marked}{right}{highlight(tail, query)}"
 
 
 def hit_json(rank: int, hit: Hit, mode: str) -> str:
