@@ -28,10 +28,11 @@ def test_best_match_is_underlined_without_stray_spaces() -> None:
     start = PASSAGE.index("Grouped")
     end = PASSAGE.index(",")
     shown = evidence(_hit(start, end), "keep plants humid")
-    assert (
-        "[underline]Grouped [bold yellow]plants[/] [bold yellow]keep[/] the air [bold yellow]humid[/][/underline], and"
-        in shown
+    underlined = (
+        "[underline]Grouped [bold yellow]plants[/] [bold yellow]keep[/] the air "
+        "[bold yellow]humid[/][/underline], and"
     )
+    assert underlined in shown
     assert shown.startswith("Stand the pots together. [underline]")
 
 
