@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from semfind.engine import paths
+from semfind.engine.aggregate import RowCache
 from semfind.engine.config import Settings, load_settings
 from semfind.engine.fusion import Scored
 from semfind.engine.hashing import text_hash
@@ -153,8 +154,12 @@ def collect_legs(
     return legs
 
 
+_ROWS: RowCache = {}
+"""Unit rows shared by every ranking in this run: tuning ranks the same units many times."""
+
+
 def ranked_docs(searcher: Searcher, scores: dict[int, float], k: int = 100) -> list[str]:
-    return [doc_id(hit.path) for hit in searcher.rank_files(scores, k)]
+    return [doc_id(hit.path) for hit in searcher.rank_files(scores, k, _ROWS)]
 
 
 def run_mode(

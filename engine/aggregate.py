@@ -105,10 +105,20 @@ class _Row:
     spans: tuple[tuple[int, int], ...]
 
 
-def rank_files(store: Store, scores: Mapping[int, float], k: int, bonus: float) -> list[Hit]:
-    """The k best files. A passage scores its best unit plus a capped bonus for more matches."""
-    rows = _rows(store, scores)
-    rows.update(_rows(store, {r.parent_id for r in rows.values() if r.parent_id} - set(rows)))
+RowCache = dict[int, "_Row"]
+
+
+def rank_files(
+    store: Store, scores: Mapping[int, float], k: int, bonus: float, cache: RowCache | None = None
+) -> list[Hit]:
+    """The k best files. A passage scores its best unit plus a capped bonus for more matches.
+
+    `cache` lets a caller that ranks the same units many times (fusion tuning) read each
+    unit's row once.
+    """
+    rows = _cached_rows(store, scores, cache)
+    parents = {r.parent_id for r in rows.values() if r.parent_id} - set(rows)
+    rows.update(_cached_rows(store, parents, cache))
     groups: dict[int, list[tuple[float, _Row]]] = defaultdict(list)
     for unit_id, score in scores.items():
         row = rows.get(unit_id)
@@ -151,6 +161,14 @@ def _hit(passage: _Row, score: float, members: list[tuple[float, _Row]]) -> Hit:
         ),
         matches=matches,
     )
+
+
+def _cached_rows(store: Store, unit_ids: Iterable[int], cache: RowCache | None) -> dict[int, _Row]:
+    if cache is None:
+        return _rows(store, unit_ids)
+    ids = list(unit_ids)
+    cache.update(_rows(store, [i for i in ids if i not in cache]))
+    return {i: cache[i] for i in ids if i in cache}
 
 
 def _rows(store: Store, unit_ids: Iterable[int]) -> dict[int, _Row]:

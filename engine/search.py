@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .aggregate import Hit, rank_files
+from .aggregate import Hit, RowCache, rank_files
 from .config import CHOICES, Settings
 from .embedder import Embedder
 from .errors import UsageError
@@ -118,7 +118,7 @@ class Searcher:
         """Units nearest to `vector` in the current model's vec0 table."""
         if vector is None or self.model is None:
             return []
-        fetch = min(VEC_MAX_K, limit * 20 if filters.active else limit)
+        fetch = min(VEC_MAX_K, limit * _overfetch(filters))
         where, params = _filter_sql(filters)
         sql = (
             f"WITH knn AS (SELECT rowid, distance FROM {self.model.vec_table}"
@@ -132,9 +132,19 @@ class Searcher:
         rows = self.store.conn.execute(sql, (vector.tobytes(), fetch, *params, limit))
         return [(int(r[0]), float(r[1])) for r in rows]
 
-    def rank_files(self, scores: dict[int, float], k: int) -> list[Hit]:
+    def rank_files(
+        self, scores: dict[int, float], k: int, cache: RowCache | None = None
+    ) -> list[Hit]:
         """The `k` best files, each with its best passage and the matches inside it."""
-        return rank_files(self.store, scores, k, self.settings.multi_match_bonus)
+        return rank_files(self.store, scores, k, self.settings.multi_match_bonus, cache)
+
+
+def _overfetch(filters: Filters) -> int:
+    """How many more neighbours to fetch so that enough survive the filters."""
+    if filters.path_glob or filters.types:
+        return 20
+    # Most units are propositions; passages are about one in six.
+    return {"both": 1, "proposition": 2, "passage": 8}[filters.units]
 
 
 def depth_for(k: int) -> int:
