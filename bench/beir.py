@@ -250,7 +250,8 @@ def run(args: argparse.Namespace) -> None:
         searcher = Searcher(store, embedder, settings)
         queries = load_queries(folder)
         qrels = load_qrels(folder, args.split)
-        unit_sets = ("passage",) if args.segmenter == "none" else ("passage", "proposition", "both")
+        # A passage-only index is searched unfiltered, as the default units="both" does.
+        unit_sets = ("both",) if args.segmenter == "none" else ("passage", "proposition", "both")
         rows, lat = [], {}
         for units in unit_sets:
             searcher.settings = dataclasses.replace(settings, units=units)

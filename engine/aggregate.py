@@ -92,6 +92,7 @@ class Hit:
 class _Row:
     id: int
     parent_id: int | None
+    file_id: int
     path: str
     title: str | None
     file_kind: str | None
@@ -113,26 +114,47 @@ def rank_files(
 ) -> list[Hit]:
     """The k best files. A passage scores its best unit plus a capped bonus for more matches.
 
-    `cache` lets a caller that ranks the same units many times (fusion tuning) read each
-    unit's row once.
+    Scoring needs only each unit's passage and file, so full rows (with text) are read for
+    the k winning passages alone. `cache` lets a caller that ranks the same units many times
+    (fusion tuning) read each unit's row once.
     """
-    rows = _cached_rows(store, scores, cache)
-    parents = {r.parent_id for r in rows.values() if r.parent_id} - set(rows)
-    rows.update(_cached_rows(store, parents, cache))
-    groups: dict[int, list[tuple[float, _Row]]] = defaultdict(list)
+    keys = _keys(store, scores, cache)
+    groups: dict[int, list[tuple[float, int]]] = defaultdict(list)
     for unit_id, score in scores.items():
-        row = rows.get(unit_id)
-        if row is not None:
-            groups[row.parent_id or row.id].append((score, row))
-    best: dict[str, tuple[float, int]] = {}
+        if unit_id in keys:
+            groups[keys[unit_id][0]].append((score, unit_id))
+    best: dict[int, tuple[float, int]] = {}
     for passage_id, members in groups.items():
-        members.sort(key=lambda m: (-m[0], m[1].id))
+        members.sort(key=lambda m: (-m[0], m[1]))
         score = _passage_score([s for s, _ in members], bonus)
-        path = rows[passage_id].path
-        if path not in best or score > best[path][0]:
-            best[path] = (score, passage_id)
+        file_id = keys[members[0][1]][1]
+        if file_id not in best or score > best[file_id][0]:
+            best[file_id] = (score, passage_id)
     ranked = sorted(best.values(), key=lambda item: (-item[0], item[1]))[:k]
-    return [_hit(rows[pid], score, groups[pid]) for score, pid in ranked]
+    wanted = {pid for _, pid in ranked} | {u for _, pid in ranked for _, u in groups[pid]}
+    rows = _cached_rows(store, wanted, cache)
+    return [_hit(rows[pid], score, [(s, rows[u]) for s, u in groups[pid]]) for score, pid in ranked]
+
+
+def _keys(
+    store: Store, unit_ids: Iterable[int], cache: RowCache | None
+) -> dict[int, tuple[int, int]]:
+    """unit id -> (its passage id, its file id)."""
+    ids = list(unit_ids)
+    if cache is not None and all(i in cache for i in ids):
+        return {i: (cache[i].parent_id or i, cache[i].file_id) for i in ids}
+    found: dict[int, tuple[int, int]] = {}
+    for start in range(0, len(ids), 500):
+        part = ids[start : start + 500]
+        cursor = store.conn.execute(
+            f"SELECT id, parent_id, file_id FROM units WHERE id IN ({','.join('?' * len(part))})",
+            tuple(part),
+        )
+        for unit_id, parent_id, file_id in cursor:
+            found[int(unit_id)] = (int(parent_id or unit_id), int(file_id))
+    if cache is not None:
+        _cached_rows(store, ids, cache)
+    return found
 
 
 def _passage_score(scores: list[float], bonus: float) -> float:
@@ -178,7 +200,7 @@ def _rows(store: Store, unit_ids: Iterable[int]) -> dict[int, _Row]:
         part = ids[start : start + 500]
         cursor = store.conn.execute(
             "SELECT u.id, u.parent_id, f.path, f.title, f.kind, u.kind, u.text, u.page,"
-            " u.char_start, u.char_end, u.line_start, u.line_end, u.spans"
+            " u.char_start, u.char_end, u.line_start, u.line_end, u.spans, u.file_id"
             " FROM units u JOIN files f ON f.id = u.file_id"
             f" WHERE u.id IN ({','.join('?' * len(part))})",
             tuple(part),
@@ -193,6 +215,7 @@ def _row(r: Any) -> _Row:
     return _Row(
         id=int(r[0]),
         parent_id=r[1],
+        file_id=int(r[13]),
         path=r[2],
         title=r[3],
         file_kind=r[4],

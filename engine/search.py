@@ -20,7 +20,7 @@ MODES = ("hybrid", "vector", "keyword")
 UNITS = CHOICES["units"]
 KINDS = ("text", "markdown", "rst", "code", "html", "pdf")
 VEC_MAX_K = 4096
-CANDIDATES = 300
+CANDIDATES = 200
 """Units fetched per leg; independent of k (up to k=100) so rankings agree across k."""
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Lucene's English stop set: such words match almost every unit and add next to nothing to
@@ -149,7 +149,7 @@ def _overfetch(filters: Filters) -> int:
 
 def depth_for(k: int) -> int:
     """Candidates per leg for a search returning k files."""
-    return max(CANDIDATES, 3 * k)
+    return max(CANDIDATES, 2 * k)
 
 
 def fts_query(query: str) -> str:
