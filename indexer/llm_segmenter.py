@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from .propositions import RuleSegmenter, Span, clean
+from .propositions import RuleSegmenter, clean
 from .sentences import Piece
+from .spans import Span
 
 SYSTEM = (
     "Split the sentence in <s>...</s> into short self-contained facts. Write each fact on "

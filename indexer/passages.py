@@ -8,12 +8,11 @@ from collections.abc import Callable, Iterator
 from semfind.engine.records import UnitDraft
 
 from .document import Document, Page
+from .spans import Span, trimmed
 
 TokenCounter = Callable[[str], int]
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])|\n")
-
-Span = tuple[int, int]
 
 
 def passages(doc: Document, count_tokens: TokenCounter, max_tokens: int) -> list[UnitDraft]:
@@ -74,18 +73,9 @@ def _fitting_spans(text: str, count: TokenCounter, budget: int, overhead: int) -
 def _split(text: str, pattern: re.Pattern[str], span: Span) -> Iterator[Span]:
     start = span[0]
     for match in pattern.finditer(text, span[0], span[1]):
-        yield from _trimmed(text, start, match.start())
+        yield from trimmed(text, start, match.start())
         start = match.end()
-    yield from _trimmed(text, start, span[1])
-
-
-def _trimmed(text: str, start: int, end: int) -> Iterator[Span]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if end > start:
-        yield (start, end)
+    yield from trimmed(text, start, span[1])
 
 
 def _halve(text: str, span: Span, count: TokenCounter, budget: int) -> Iterator[Span]:
@@ -106,5 +96,5 @@ def _halve(text: str, span: Span, count: TokenCounter, budget: int) -> Iterator[
 def _trimmed_halve(
     text: str, start: int, end: int, count: TokenCounter, budget: int
 ) -> Iterator[Span]:
-    for span in _trimmed(text, start, end):
+    for span in trimmed(text, start, end):
         yield from _halve(text, span, count, budget)

@@ -18,8 +18,8 @@ from semfind.engine.records import UnitDraft
 
 from .document import Document, Page
 from .sentences import Piece, split
+from .spans import Span, strip_span
 
-Span = tuple[int, int]
 _WORD = re.compile(r"\w+")
 _CONJUNCTION = re.compile(r",\s+(but|whereas|while|yet|although)\s+", re.I)
 _AND_CLAUSE = re.compile(
@@ -154,24 +154,16 @@ def _enumeration(text: str, span: Span) -> list[tuple[Span, ...]]:
     match = _ENUM.match(text, span[0], span[1])
     if match is None:
         return []
-    prefix = _strip(text, span[0], match.end("prefix"))
+    prefix = strip_span(text, span[0], match.end("prefix"))
     offset = match.start("items")
     items = [
-        _strip(text, offset + item.start(1), offset + item.end(1))
+        strip_span(text, offset + item.start(1), offset + item.end(1))
         for item in _ITEM.finditer(match.group("items"))
         if item.group(1).strip()
     ]
     if len(items) < 3 or any(_words(text, (i,)) > 5 for i in items):
         return []
     return [(prefix, item) for item in items]
-
-
-def _strip(text: str, start: int, end: int) -> Span:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return (start, end)
 
 
 def _words(text: str, spans: Sequence[Span]) -> int:

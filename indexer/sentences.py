@@ -10,6 +10,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from .spans import trimmed
+
 _ABBREVIATION_LIST = (
     "e.g i.e etc vs cf al approx ca fig figs eq eqs nos vol pp p ch sec dept est inc ltd corp "
     "jr sr dr mr mrs ms prof st mt ave gov capt lt sgt jan feb apr jun jul aug sept oct nov "
@@ -73,9 +75,9 @@ def sentences(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     for match in _BOUNDARY.finditer(text, start, end):
         stop = match.end()
         if _is_boundary(text, match.start(), stop, end):
-            yield from _trim(text, begin, stop)
+            yield from trimmed(text, begin, stop)
             begin = stop
-    yield from _trim(text, begin, end)
+    yield from trimmed(text, begin, end)
 
 
 def _is_boundary(text: str, dot: int, stop: int, end: int) -> bool:
@@ -105,7 +107,7 @@ def _lines(text: str) -> list[tuple[int, int]]:
 
 
 def _piece(kind: str, text: str, start: int, end: int) -> Iterator[Piece]:
-    for s, e in _trim(text, start, end):
+    for s, e in trimmed(text, start, end):
         yield Piece(kind, s, e)
 
 
@@ -150,12 +152,3 @@ def _prose_end(text: str, lines: list[tuple[int, int]], i: int) -> tuple[str, in
 def _item_marker(text: str, line: tuple[int, int]) -> int:
     match = _ITEM.match(text, line[0], line[1])
     return match.end() - line[0] if match else 0
-
-
-def _trim(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if end > start:
-        yield (start, end)
