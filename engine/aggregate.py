@@ -140,9 +140,10 @@ def _keys(
     store: Store, unit_ids: Iterable[int], cache: RowCache | None
 ) -> dict[int, tuple[int, int]]:
     """unit id -> (its passage id, its file id)."""
+    if cache is not None:
+        rows = _cached_rows(store, unit_ids, cache)
+        return {i: (r.parent_id or i, r.file_id) for i, r in rows.items()}
     ids = list(unit_ids)
-    if cache is not None and all(i in cache for i in ids):
-        return {i: (cache[i].parent_id or i, cache[i].file_id) for i in ids}
     found: dict[int, tuple[int, int]] = {}
     for start in range(0, len(ids), 500):
         part = ids[start : start + 500]
@@ -152,8 +153,6 @@ def _keys(
         )
         for unit_id, parent_id, file_id in cursor:
             found[int(unit_id)] = (int(parent_id or unit_id), int(file_id))
-    if cache is not None:
-        _cached_rows(store, ids, cache)
     return found
 
 

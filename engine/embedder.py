@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -27,7 +27,6 @@ class BackendInfo:
     device: str
     threads: int
     n_gpu_layers: int
-    details: dict[str, str] = field(default_factory=dict)
 
     def describe(self) -> str:
         return (

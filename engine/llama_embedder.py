@@ -52,17 +52,8 @@ class LlamaEmbedder(Embedder):
         self._max_seqs = int(self._llm.context_params.n_seq_max)
 
     def backend_info(self) -> BackendInfo:
-        import llama_cpp
-
         device = "GPU" if self._gpu_layers != 0 else "CPU"
-        system = llama_cpp.llama_print_system_info().decode(errors="replace")
-        return BackendInfo(
-            backend="llama.cpp",
-            device=device,
-            threads=self._threads,
-            n_gpu_layers=self._gpu_layers,
-            details={"system": system.strip()},
-        )
+        return BackendInfo("llama.cpp", device, self._threads, self._gpu_layers)
 
     def tokenize(self, text: str) -> list[int]:
         # Cap the characters first: tokenizing a 50 MB string only to truncate it is waste.

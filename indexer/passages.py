@@ -31,16 +31,31 @@ def passages(doc: Document, count_tokens: TokenCounter, max_tokens: int) -> list
 def _unit(page: Page, start: int, end: int, ord_: int, title: str | None) -> UnitDraft:
     text = page.text[start:end]
     embed_text = f"{title}\n\n{text}" if title and not text.startswith(title) else None
+    return span_unit(page, "passage", ord_, ((start, end),), embed_text)
+
+
+def span_unit(
+    page: Page,
+    kind: str,
+    ord_: int,
+    spans: tuple[Span, ...],
+    embed_text: str | None = None,
+    parent_ord: int | None = None,
+) -> UnitDraft:
+    """A unit whose display text is exactly `spans` of the page, with its lines."""
+    start, end = spans[0][0], spans[-1][1]
     return UnitDraft(
-        kind="passage",
+        kind=kind,
         ord=ord_,
-        text=text,
+        text=" ".join(page.text[s:e] for s, e in spans),
         page=page.number,
         char_start=start,
         char_end=end,
         line_start=page.line_at(start),
         line_end=page.line_at(max(start, end - 1)),
         embed_text=embed_text,
+        parent_ord=parent_ord,
+        spans=spans if len(spans) > 1 else None,
     )
 
 

@@ -17,6 +17,7 @@ from semfind.engine.errors import UsageError
 from semfind.engine.records import UnitDraft
 
 from .document import Document, Page
+from .passages import span_unit
 from .sentences import Piece, split
 from .spans import Span, strip_span
 
@@ -64,7 +65,11 @@ class RuleSegmenter:
             for spans, embed in self._page(doc, page):
                 parent = _parent(parents, spans[0][0])
                 if parent is not None:
-                    units.append(_unit(page, spans, embed, next_ord + len(units), parent.ord))
+                    units.append(
+                        span_unit(
+                            page, "proposition", next_ord + len(units), spans, embed, parent.ord
+                        )
+                    )
         return units
 
     def _page(self, doc: Document, page: Page) -> list[tuple[tuple[Span, ...], str]]:
@@ -207,20 +212,3 @@ def _parent(passages: Sequence[UnitDraft], offset: int) -> UnitDraft | None:
         if passage.char_start <= offset < passage.char_end:
             return passage
     return None
-
-
-def _unit(page: Page, spans: tuple[Span, ...], embed: str, ord_: int, parent: int) -> UnitDraft:
-    start, end = spans[0][0], spans[-1][1]
-    return UnitDraft(
-        kind="proposition",
-        ord=ord_,
-        text=" ".join(page.text[s:e] for s, e in spans),
-        page=page.number,
-        char_start=start,
-        char_end=end,
-        line_start=page.line_at(start),
-        line_end=page.line_at(max(start, end - 1)),
-        embed_text=embed,
-        parent_ord=parent,
-        spans=spans if len(spans) > 1 else None,
-    )
