@@ -30,11 +30,10 @@ import numpy as np
 from semfind.engine import paths
 from semfind.engine.aggregate import RowCache
 from semfind.engine.config import Settings, load_settings
-from semfind.engine.fusion import Scored
 from semfind.engine.hashing import text_hash
 from semfind.engine.models import open_embedder
 from semfind.engine.records import FileMeta
-from semfind.engine.search import Filters, Searcher, depth_for
+from semfind.engine.search import Filters, Legs, Searcher, depth_for
 from semfind.engine.store import Store
 from semfind.indexer.document import Document, Page
 from semfind.indexer.indexing import Indexer, IndexReport
@@ -42,12 +41,6 @@ from semfind.indexer.passages import passages
 from semfind.indexer.propositions import SEGMENTERS, make_segmenter
 
 Qrels = dict[str, dict[str, int]]
-
-
-@dataclasses.dataclass(frozen=True)
-class Legs:
-    keyword: Scored
-    vector: Scored
 
 
 def load_corpus(folder: Path) -> Iterator[tuple[str, str, str]]:
@@ -183,7 +176,7 @@ def tune(searcher: Searcher, legs: dict[str, Legs], qrels: Qrels) -> tuple[Setti
     scored = []
     for candidate in grid:
         searcher.settings = candidate
-        runs = run_mode(searcher, legs, lambda leg: searcher.fuse(leg.keyword, leg.vector))
+        runs = run_mode(searcher, legs, searcher.fuse)
         scored.append((evaluate(runs, qrels)["ndcg@10"], candidate))
     searcher.settings = base
     best_score, best = max(scored, key=lambda item: item[0])
@@ -247,7 +240,7 @@ def run(args: argparse.Namespace) -> None:
         indexing = _indexing_stats(report, db.with_suffix(".indexing.json"))
         indexing["segmentation units/s (1 core)"] = segmentation_speed(folder, name, settings)
         embedder = open_embedder(settings)
-        searcher = Searcher(store, embedder, settings)
+        searcher = Searcher(store, embedder, settings, warm=True)
         queries = load_queries(folder)
         qrels = load_qrels(folder, args.split)
         # A passage-only index is searched unfiltered, as the default units="both" does.
@@ -331,12 +324,12 @@ def _quality_rows(
 ) -> list[tuple[str, dict[str, float]]]:
     s = searcher.settings
     modes: list[tuple[str, Callable[[Legs], dict[int, float]]]] = [
-        ("keyword (FTS5 BM25)", lambda leg: dict(leg.keyword)),
+        ("keyword (FTS5 BM25)", lambda leg: searcher.fuse(Legs(leg.keyword, []))),
         ("vector (KNN)", lambda leg: dict(leg.vector)),
         ("hybrid RRF k=60 (baseline)", lambda leg: _rrf60(leg)),
         (
             f"hybrid {fusion_label(s)} (default)",
-            lambda leg: searcher.fuse(leg.keyword, leg.vector),
+            searcher.fuse,
         ),
     ]
     return [(label, evaluate(run_mode(searcher, legs, fn), qrels)) for label, fn in modes]
@@ -352,7 +345,7 @@ def fusion_label(settings: Settings) -> str:
 def _rrf60(leg: Legs) -> dict[int, float]:
     from semfind.engine.fusion import rrf
 
-    return rrf((leg.keyword, leg.vector), (1.0, 1.0), 60.0)
+    return rrf((*leg.keyword, leg.vector), (1.0,) * (len(leg.keyword) + 1), 60.0)
 
 
 def _tuned_rows(
@@ -367,9 +360,7 @@ def _tuned_rows(
     train_legs = collect_legs(searcher, queries, sorted(train), units)
     best, train_score = tune(searcher, train_legs, train)
     searcher.settings, saved = best, searcher.settings
-    result = evaluate(
-        run_mode(searcher, legs, lambda leg: searcher.fuse(leg.keyword, leg.vector)), qrels
-    )
+    result = evaluate(run_mode(searcher, legs, searcher.fuse), qrels)
     searcher.settings = saved
     label = f"hybrid tuned on train: {fusion_label(best)} (train nDCG {train_score:.3f})"
     return [(label, result)]

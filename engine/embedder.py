@@ -74,6 +74,10 @@ class Embedder(ABC):
         result: np.ndarray = self.embed([text])[0]
         return result
 
+    def spare_cores(self, count: int) -> None:  # noqa: B027 - optional hook
+        """Compute on `count` fewer CPU threads, so other work (a search's keyword leg) runs
+        beside the embedding instead of fighting it. Backends without threads ignore it."""
+
     def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing
         """Release the model; the default holds nothing."""
 

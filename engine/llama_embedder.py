@@ -55,6 +55,14 @@ class LlamaEmbedder(Embedder):
         device = "GPU" if self._gpu_layers != 0 else "CPU"
         return BackendInfo("llama.cpp", device, self._threads, self._gpu_layers)
 
+    def spare_cores(self, count: int) -> None:
+        if self._gpu_layers != 0:
+            return
+        import llama_cpp
+
+        threads = max(1, self._threads - count)
+        llama_cpp.llama_set_n_threads(self._llm._ctx.ctx, threads, threads)
+
     def tokenize(self, text: str) -> list[int]:
         # Cap the characters first: tokenizing a 50 MB string only to truncate it is waste.
         raw = text[: self.n_ctx_train * 24].encode("utf-8", "replace")

@@ -8,6 +8,14 @@ import apsw
 
 Migration = Callable[[apsw.Connection], None]
 
+FTS_COLUMNS = (
+    "title, text, tokenize = 'porter unicode61 remove_diacritics 2',"
+    " content = '', contentless_delete = 1"
+)
+PART_SQL = "(u.kind != 'passage' OR NOT EXISTS (SELECT 1 FROM units c WHERE c.parent_id = u.id))"
+"""Units that stand for themselves at part level: propositions or sentences, and passages
+that were not cut up (with segmenter "none", every passage)."""
+
 
 def _m0001_initial(conn: apsw.Connection) -> None:
     conn.execute(
@@ -76,7 +84,25 @@ def _m0002_propositions(conn: apsw.Connection) -> None:
     conn.execute("ALTER TABLE files ADD COLUMN segmenter TEXT")
 
 
-MIGRATIONS: tuple[Migration, ...] = (_m0001_initial, _m0002_propositions)
+def _m0003_parts_fts(conn: apsw.Connection) -> None:
+    # Passages and their parts get keyword tables of their own: sharing one skewed the
+    # passages' BM25 statistics and made every passage-level query scan the propositions.
+    conn.execute(f"CREATE VIRTUAL TABLE parts_fts USING fts5({FTS_COLUMNS})")
+    conn.execute(
+        "DELETE FROM units_fts WHERE rowid IN (SELECT id FROM units WHERE kind != 'passage')"
+    )
+    rows = conn.execute(
+        "SELECT u.id, f.title, f.path, u.text FROM units u JOIN files f ON f.id = u.file_id"
+        " WHERE u.kind != 'passage'"
+    ).fetchall()
+    for unit_id, title, path, text in rows:
+        conn.execute(
+            "INSERT INTO parts_fts(rowid, title, text) VALUES (?, ?, ?)",
+            (unit_id, title or str(path).rsplit("/", 1)[-1], text),
+        )
+
+
+MIGRATIONS: tuple[Migration, ...] = (_m0001_initial, _m0002_propositions, _m0003_parts_fts)
 """Migration N (1-based) brings the schema from user_version N-1 to N."""
 
 LATEST_VERSION = len(MIGRATIONS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,8 +14,10 @@ from .config import CHOICES, Settings
 from .embedder import Embedder
 from .errors import UsageError
 from .fusion import Scored, convex, rrf
+from .migrations import PART_SQL
 from .records import EmbedModelRow
 from .store import Store
+from .vector_index import VectorMatrix
 
 MODES = ("hybrid", "vector", "keyword")
 UNITS = CHOICES["units"]
@@ -44,19 +47,49 @@ class Filters:
     units: str = "both"
     """Which units to match: "proposition" (and passages without any), "passage" or "both"."""
 
-    @property
-    def active(self) -> bool:
-        return bool(self.path_glob or self.types or self.units != "both")
+
+@dataclass(frozen=True)
+class Legs:
+    """One query's ranked candidates: a list per keyword table, and the vector list."""
+
+    keyword: tuple[Scored, ...]
+    vector: Scored
 
 
 class Searcher:
-    """Runs queries against a store; the embedder is needed for vector and hybrid modes."""
+    """Runs queries against a store; the embedder is needed for vector and hybrid modes.
 
-    def __init__(self, store: Store, embedder: Embedder | None, settings: Settings) -> None:
+    `warm` is for processes that search many times. It keeps the model's vectors in memory
+    (see VectorMatrix) and runs the keyword leg on a second connection while the query is
+    embedded. One-shot searches let sqlite-vec scan the vectors instead.
+    """
+
+    def __init__(
+        self, store: Store, embedder: Embedder | None, settings: Settings, *, warm: bool = False
+    ) -> None:
         self.store, self.embedder, self.settings = store, embedder, settings
         self.model: EmbedModelRow | None = (
             store.find_model(embedder.key) if embedder is not None else None
         )
+        self.matrix = VectorMatrix(store, self.model) if warm and self.model else None
+        self._uncut_cache: tuple[tuple[int, int], bool] | None = None
+        self._reader = Store.open(store.path, readonly=True) if warm else store
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="semfind-keyword") if warm else None
+        if warm and embedder is not None:
+            embedder.spare_cores(1)
+
+    def close(self) -> None:
+        """Release the second connection and thread of a warm searcher."""
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._reader.close()
+            self._pool = None
+
+    def __enter__(self) -> Searcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def search(
         self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None
@@ -68,42 +101,64 @@ class Searcher:
         filters = filters or Filters(units=self.settings.units)
         if filters.units not in UNITS:
             raise UsageError(f"unknown units {filters.units!r}: choose one of {', '.join(UNITS)}")
-        scores = self.unit_scores(query, mode, depth_for(k), filters)
-        return self.rank_files(scores, k)
+        legs = self.legs(query, mode, depth_for(k), filters)
+        return self.rank_files(self.fuse(legs), k)
 
-    def unit_scores(self, query: str, mode: str, depth: int, filters: Filters) -> dict[int, float]:
-        """Fused score per unit id for `query`, `depth` candidates per leg."""
+    def legs(self, query: str, mode: str, depth: int, filters: Filters) -> Legs:
+        """The candidates of the legs `mode` uses, `depth` per leg."""
         if mode == "keyword":
-            return dict(self.keyword(query, depth, filters))
+            return Legs(self.keyword(query, depth, filters), [])
         if mode == "vector":
-            return dict(self.vector(query, depth, filters))
-        return self.fuse(self.keyword(query, depth, filters), self.vector(query, depth, filters))
+            return Legs((), self.vector(query, depth, filters))
+        if self._pool is None:
+            return Legs(self.keyword(query, depth, filters), self.vector(query, depth, filters))
+        keyword = self._pool.submit(self.keyword, query, depth, filters)
+        vector = self.vector(query, depth, filters)
+        return Legs(keyword.result(), vector)
 
-    def fuse(self, keyword: Scored, vector: Scored) -> dict[int, float]:
-        weights = (1.0, self.settings.fusion_vector_weight)
+    def fuse(self, legs: Legs) -> dict[int, float]:
+        """One score per unit from every non-empty leg."""
+        lists = [*legs.keyword, legs.vector]
+        weights = [1.0] * len(legs.keyword) + [self.settings.fusion_vector_weight]
         if self.settings.fusion == "convex":
-            return convex((keyword, vector), weights)
-        return rrf((keyword, vector), weights, self.settings.fusion_k)
+            return convex(lists, weights)
+        return rrf(lists, weights, self.settings.fusion_k)
 
-    def keyword(self, query: str, limit: int, filters: Filters) -> list[tuple[int, float]]:
-        """Units matching any query term, by BM25 over title and text (higher is better)."""
+    def keyword(self, query: str, limit: int, filters: Filters) -> tuple[Scored, ...]:
+        """Per keyword table in scope, units matching any query term by BM25 (higher is better)."""
         match = fts_query(query)
         if not match:
-            return []
-        where, params = _filter_sql(filters)
+            return ()
+        tables = [("units_fts", False), ("parts_fts", False)]
+        if filters.units == "passage":
+            tables = tables[:1]
+        elif filters.units == "proposition":
+            tables = [("parts_fts", False)] + ([("units_fts", True)] if self._uncut() else [])
+        return tuple(self._fts(table, uncut, match, limit, filters) for table, uncut in tables)
+
+    def _fts(self, table: str, uncut: bool, match: str, limit: int, filters: Filters) -> Scored:
+        where, params = _filter_sql(filters, units=False)
+        where += f" AND {PART_SQL}" if uncut else ""
         sql = (
-            "SELECT units_fts.rowid, bm25(units_fts) AS s FROM units_fts"
+            f"SELECT {table}.rowid, bm25({table}) AS s FROM {table}"
             + (
-                " JOIN units u ON u.id = units_fts.rowid JOIN files f ON f.id = u.file_id"
-                if filters.active
+                f" JOIN units u ON u.id = {table}.rowid JOIN files f ON f.id = u.file_id"
+                if where
                 else ""
             )
-            + f" WHERE units_fts MATCH ? {where} ORDER BY s LIMIT ?"
+            + f" WHERE {table} MATCH ? {where} ORDER BY s LIMIT ?"
         )
-        rows = self.store.conn.execute(sql, (match, *params, limit))
+        rows = self._reader.conn.execute(sql, (match, *params, limit))
         return [(int(r[0]), -float(r[1])) for r in rows]
 
-    def vector(self, query: str, limit: int, filters: Filters) -> list[tuple[int, float]]:
+    def _uncut(self) -> bool:
+        """Whether some passage has no parts, cached until the database changes."""
+        signature = self._reader.version()
+        if self._uncut_cache is None or self._uncut_cache[0] != signature:
+            self._uncut_cache = (signature, self._reader.has_uncut_passages())
+        return self._uncut_cache[1]
+
+    def vector(self, query: str, limit: int, filters: Filters) -> Scored:
         """Units nearest to the query embedding (cosine similarity, higher is better)."""
         return self.knn(self.query_vector(query), limit, filters)
 
@@ -112,12 +167,12 @@ class Searcher:
             return None
         return self.embedder.embed_one(query)
 
-    def knn(
-        self, vector: np.ndarray | None, limit: int, filters: Filters
-    ) -> list[tuple[int, float]]:
-        """Units nearest to `vector` in the current model's vec0 table."""
+    def knn(self, vector: np.ndarray | None, limit: int, filters: Filters) -> Scored:
+        """Units nearest to `vector` among the current model's vectors."""
         if vector is None or self.model is None:
             return []
+        if self.matrix is not None:
+            return self._knn_matrix(self.matrix, vector, limit, filters)
         fetch = min(VEC_MAX_K, limit * _overfetch(filters))
         where, params = _filter_sql(filters)
         sql = (
@@ -127,10 +182,33 @@ class Searcher:
             " JOIN vectors v ON v.id = knn.rowid"
             " JOIN units u ON u.embed_hash = v.text_hash"
             " JOIN files f ON f.id = u.file_id"
-            f" WHERE 1 {where} ORDER BY knn.distance LIMIT ?"
+            f" WHERE 1 {where} ORDER BY knn.distance, u.id LIMIT ?"
         )
         rows = self.store.conn.execute(sql, (vector.tobytes(), fetch, *params, limit))
         return [(int(r[0]), float(r[1])) for r in rows]
+
+    def _knn_matrix(
+        self, matrix: VectorMatrix, vector: np.ndarray, limit: int, filters: Filters
+    ) -> Scored:
+        extra = 20 if filters.path_glob or filters.types else 1
+        nearest = matrix.search(vector, min(VEC_MAX_K, limit * extra), filters.units)
+        if not nearest:
+            return []
+        sims = dict(nearest)
+        where, params = _filter_sql(filters)
+        found: list[tuple[int, float]] = []
+        ids = list(sims)
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            rows = self.store.conn.execute(
+                "SELECT u.id, v.id FROM vectors v JOIN units u ON u.embed_hash = v.text_hash"
+                " JOIN files f ON f.id = u.file_id"
+                f" WHERE v.id IN ({','.join('?' * len(part))}) {where}",
+                (*part, *params),
+            )
+            found += [(int(r[0]), sims[int(r[1])]) for r in rows]
+        found.sort(key=lambda item: (-item[1], item[0]))
+        return found[:limit]
 
     def rank_files(
         self, scores: dict[int, float], k: int, cache: RowCache | None = None
@@ -159,7 +237,8 @@ def fts_query(query: str) -> str:
     return " OR ".join(f'"{word}"' for word in content)
 
 
-def _filter_sql(filters: Filters) -> tuple[str, list[Any]]:
+def _filter_sql(filters: Filters, *, units: bool = True) -> tuple[str, list[Any]]:
+    """SQL conditions on `u` (units) and `f` (files); `units=False` leaves out the unit kind."""
     clauses: list[str] = []
     params: list[Any] = []
     if filters.path_glob:
@@ -174,10 +253,8 @@ def _filter_sql(filters: Filters) -> tuple[str, list[Any]]:
         parts += ["lower(f.path) GLOB ?"] * len(exts)
         clauses.append("(" + " OR ".join(parts) + ")")
         params += kinds + [f"*.{ext}" for ext in exts]
-    if filters.units == "passage":
+    if units and filters.units == "passage":
         clauses.append("u.kind = 'passage'")
-    elif filters.units == "proposition":
-        clauses.append(
-            "(u.kind != 'passage' OR NOT EXISTS (SELECT 1 FROM units c WHERE c.parent_id = u.id))"
-        )
+    elif units and filters.units == "proposition":
+        clauses.append(PART_SQL)
     return "".join(f" AND {c}" for c in clauses), params

@@ -15,6 +15,8 @@ from .db import open_db
 from .errors import StoreError
 from .records import EmbedModelRow, FileMeta, FileState, UnitDraft
 
+FTS_TABLES = ("units_fts", "parts_fts")
+"""Keyword tables: one for passages, one for their parts (propositions or sentences)."""
 _FILE_COLUMNS = "id, path, size, mtime_ns, content_hash, status, error, kind, segmenter"
 
 
@@ -194,6 +196,19 @@ class Store:
         keys = ("files", "failed", "skipped", "units", "vectors")
         return {k: int(v) for k, v in zip(keys, _need(row), strict=True)}
 
+    def version(self) -> tuple[int, int]:
+        """Changes whenever this or any other connection has written to the database."""
+        row = _need(self.conn.execute("PRAGMA data_version").fetchone())
+        return int(row[0]), self.conn.total_changes()
+
+    def has_uncut_passages(self) -> bool:
+        """Whether some passage has no parts (so it stands in for them at part level)."""
+        row = self.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM units u WHERE u.kind = 'passage' AND NOT EXISTS"
+            " (SELECT 1 FROM units c WHERE c.parent_id = u.id))"
+        ).fetchone()
+        return bool(_need(row)[0])
+
     def vector_count(self, model: EmbedModelRow) -> int:
         row = self.conn.execute(
             "SELECT count(*) FROM vectors WHERE model_id = ?", (model.id,)
@@ -227,10 +242,11 @@ class Store:
         return int(_need(row)[0])
 
     def _delete_units(self, file_id: int) -> None:
-        self.conn.execute(
-            "DELETE FROM units_fts WHERE rowid IN (SELECT id FROM units WHERE file_id = ?)",
-            (file_id,),
-        )
+        for table in FTS_TABLES:
+            self.conn.execute(
+                f"DELETE FROM {table} WHERE rowid IN (SELECT id FROM units WHERE file_id = ?)",
+                (file_id,),
+            )
         self.conn.execute("DELETE FROM units WHERE file_id = ?", (file_id,))
 
     def _insert_units(self, file_id: int, title: str, units: Sequence[UnitDraft]) -> None:
@@ -245,8 +261,9 @@ class Store:
             ).fetchone()
             unit_id = int(_need(row)[0])
             ids_by_ord[unit.ord] = unit_id
+            table = "units_fts" if unit.kind == "passage" else "parts_fts"
             self.conn.execute(
-                "INSERT INTO units_fts(rowid, title, text) VALUES (?, ?, ?)",
+                f"INSERT INTO {table}(rowid, title, text) VALUES (?, ?, ?)",
                 (unit_id, title, unit.text),
             )
 

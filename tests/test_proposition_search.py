@@ -112,3 +112,26 @@ def test_changing_the_segmenter_resegments_without_reembedding_passages(
     fake.calls.clear()
     again = Indexer(store, fake, rules).index_paths([docs])
     assert again.unchanged == 3 and fake.calls == []
+
+
+def test_passages_and_parts_have_keyword_tables_of_their_own(
+    store: Store, fake: FakeEmbedder, rules: Settings, docs: Path
+) -> None:
+    Indexer(store, fake, rules).index_paths([docs])
+    searcher = Searcher(store, fake, rules)
+    kind = {int(r[0]): r[1] for r in store.conn.execute("SELECT id, kind FROM units")}
+    for units, expected in (("passage", [{"passage"}]), ("proposition", [{"proposition"}])):
+        legs = searcher.keyword("mulch soil", 50, Filters(units=units))
+        assert [{kind[i] for i, _ in leg} for leg in legs] == expected
+    both = searcher.keyword("mulch soil", 50, Filters(units="both"))
+    assert [{kind[i] for i, _ in leg} for leg in both] == [{"passage"}, {"proposition"}]
+
+
+def test_passages_that_were_not_cut_up_stand_in_for_parts(
+    store: Store, fake: FakeEmbedder, settings: Settings, docs: Path
+) -> None:
+    Indexer(store, fake, settings).index_paths([docs])
+    searcher = Searcher(store, fake, settings)
+    for mode in ("keyword", "vector"):
+        hits = searcher.search("basil cold", mode=mode, filters=Filters(units="proposition"))
+        assert hits and hits[0].best.kind == "passage" and hits[0].path.endswith("garden.md")

@@ -139,3 +139,44 @@ def test_index_from_the_first_schema_is_migrated_even_when_opened_read_only(tmp_
 def test_a_directory_in_place_of_the_index_is_a_store_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="cannot open index"):
         Store.open(tmp_path)
+
+
+def test_version_two_indexes_move_parts_to_their_own_keyword_table(tmp_path: Path) -> None:
+    from semfind.engine import migrations
+
+    path = tmp_path / "v2.db"
+    conn = apsw.Connection(str(path))
+    with conn:
+        migrations.MIGRATIONS[0](conn)
+        migrations.MIGRATIONS[1](conn)
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute("PRAGMA user_version = 2")
+        conn.execute(
+            "INSERT INTO files(id, path, size, mtime_ns, status, indexed_at)"
+            " VALUES (1, '/n/garden.md', 1, 1, 'indexed', 0)"
+        )
+        for unit_id, parent, kind, text in (
+            (1, None, "passage", "Basil hates frost. Mint spreads."),
+            (2, 1, "proposition", "Basil hates frost."),
+            (3, 1, "proposition", "Mint spreads."),
+        ):
+            conn.execute(
+                "INSERT INTO units(id, file_id, parent_id, kind, ord, text, embed_hash,"
+                " char_start, char_end, line_start, line_end) VALUES (?, 1, ?, ?, ?, ?, 'h',"
+                " 0, 1, 1, 1)",
+                (unit_id, parent, kind, unit_id, text),
+            )
+            conn.execute(
+                "INSERT INTO units_fts(rowid, title, text) VALUES (?, NULL, ?)", (unit_id, text)
+            )
+    conn.close()
+    with Store.open(path) as store:
+
+        def matching(table: str, word: str) -> list[int]:
+            sql = f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rowid"
+            return [int(r[0]) for r in store.conn.execute(sql, (word,))]
+
+        assert matching("units_fts", "basil") == [1]
+        assert matching("parts_fts", "basil") == [2]
+        assert matching("parts_fts", "mint") == [3]
+        assert matching("parts_fts", "title:garden") == [2, 3]

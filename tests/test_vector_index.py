@@ -1,0 +1,98 @@
+"""The in-memory vector matrix ranks exactly as sqlite-vec does, and follows index changes."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from semfind.engine.config import Settings
+from semfind.engine.search import Filters, Searcher
+from semfind.engine.store import Store
+from semfind.indexer.indexing import Indexer
+
+from .fakes import FakeEmbedder
+
+PROSE = [
+    "Tomatoes need full sun. Basil hates cold nights; mulch keeps the soil moist.",
+    "Sourdough needs a lively starter. Bread rises overnight in a warm kitchen.",
+    "The compiler inlines small functions. Dead code is removed before linking.",
+    "Rain fell all week. The river rose above the old stone bridge.",
+]
+
+
+@pytest.fixture
+def rules(settings: Settings) -> Settings:
+    return dataclasses.replace(settings, segmenter="rules", units="both")
+
+
+@pytest.fixture
+def indexed(tmp_path: Path, store: Store, fake: FakeEmbedder, rules: Settings) -> Path:
+    root = tmp_path / "docs"
+    (root / "sub").mkdir(parents=True)
+    for number, text in enumerate(PROSE):
+        folder = root / "sub" if number % 2 else root
+        (folder / f"note{number}.md").write_text(f"# Note {number}\n\n{text}\n")
+    (root / "tool.py").write_text("def mulch(bed):\n    return bed\n")
+    Indexer(store, fake, rules).index_paths([root])
+    return root
+
+
+@pytest.mark.parametrize("units", ["both", "passage", "proposition"])
+@pytest.mark.parametrize("glob", [None, "sub/*"])
+def test_matrix_and_sqlite_vec_return_the_same_neighbours(
+    store: Store, fake: FakeEmbedder, rules: Settings, indexed: Path, units: str, glob: str | None
+) -> None:
+    cold, warm = Searcher(store, fake, rules), Searcher(store, fake, rules, warm=True)
+    filters = Filters(path_glob=glob, units=units)
+    for query in ("basil cold nights", "bread starter", "stone bridge river", "mulch"):
+        vector = fake.embed_one(query)
+        expected = cold.knn(vector, 50, filters)
+        got = warm.knn(vector, 50, filters)
+        assert [i for i, _ in got] == [i for i, _ in expected]
+        assert [s for _, s in got] == pytest.approx([s for _, s in expected], abs=1e-5)
+        assert got, "every scope holds units"
+
+
+def test_scopes_hold_passages_or_parts(
+    store: Store, fake: FakeEmbedder, rules: Settings, indexed: Path
+) -> None:
+    warm = Searcher(store, fake, rules, warm=True)
+    vector = fake.embed_one("basil")
+    kinds = {
+        units: {
+            store.conn.execute("SELECT kind FROM units WHERE id = ?", (i,)).fetchone()[0]
+            for i, _ in warm.knn(vector, 100, Filters(units=units))
+        }
+        for units in ("passage", "proposition", "both")
+    }
+    assert kinds["passage"] == {"passage"}
+    # The code file is one passage that is not cut up: it stands in for its own parts.
+    assert kinds["proposition"] == {"proposition"}
+    assert kinds["both"] == kinds["passage"] | kinds["proposition"]
+
+
+def test_matrix_sees_files_written_after_it_was_loaded(
+    tmp_path: Path, store: Store, fake: FakeEmbedder, rules: Settings, indexed: Path
+) -> None:
+    warm = Searcher(store, fake, rules, warm=True)
+    assert warm.search("glacier crevasse", mode="vector")[0].path.endswith(".md")
+    late = indexed / "late.md"
+    late.write_text("Glacier crevasse hides under fresh snow.\n")
+    Indexer(store, fake, rules).index_paths([indexed])
+    assert warm.search("glacier crevasse", mode="vector")[0].path == str(late.resolve())
+    late.unlink()
+    Indexer(store, fake, rules).index_paths([indexed])
+    assert all(hit.path != str(late.resolve()) for hit in warm.search("glacier", mode="vector"))
+
+
+def test_changes_by_another_connection_reach_the_matrix(
+    store: Store, fake: FakeEmbedder, rules: Settings, indexed: Path
+) -> None:
+    warm = Searcher(store, fake, rules, warm=True)
+    warm.search("glacier", mode="vector")
+    with Store.open(store.path) as writer:
+        (indexed / "late.md").write_text("Glacier crevasse hides under fresh snow.\n")
+        Indexer(writer, fake, rules).index_paths([indexed])
+    assert warm.search("glacier crevasse", mode="vector")[0].path.endswith("late.md")
