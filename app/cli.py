@@ -15,10 +15,12 @@ from rich.console import Console
 
 from semfind.engine import paths
 from semfind.engine.config import Settings, load_settings
-from semfind.engine.errors import SemfindError
+from semfind.engine.errors import SemfindError, UsageError
 from semfind.engine.store import Store
+from semfind.indexer.runtime import DaemonFiles
 
-from . import models_cli
+from . import daemon_cli, models_cli
+from .daemon_cli import index_via_daemon
 from .render import counts_table, hit_json, print_hits, print_report
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -74,6 +76,12 @@ def index(obj: Context, paths: tuple[Path, ...], quiet: bool, segmenter: str | N
 
     require_paths(paths)
     settings = obj.settings
+    files = DaemonFiles.for_db(settings.db_path())
+    if files.running_pid() is not None:
+        if segmenter is not None:
+            raise UsageError("--segmenter cannot be given to a running daemon; set `segmenter`")
+        index_via_daemon(files, list(paths), quiet)
+        return
     if segmenter is not None:
         settings = dataclasses.replace(settings, segmenter=segmenter)
     with WriterLock(settings.db_path()), Store.open(settings.db_path()) as store:
@@ -181,6 +189,8 @@ def config_show(obj: Context) -> None:
 
 
 cli.add_command(models_cli.models)
+cli.add_command(daemon_cli.daemon)
+cli.add_command(daemon_cli.watch)
 
 
 @contextmanager

@@ -25,6 +25,8 @@ MINIMUMS: dict[str, float] = {
     "fusion_k": 0.001,
     "fusion_vector_weight": 0.0,
     "multi_match_bonus": 0.0,
+    "extract_timeout_s": 0.1,
+    "extract_memory_mb": 64,
 }
 
 
@@ -52,11 +54,11 @@ class Settings:
     passage_tokens: int = 256
     """Longest passage, in model tokens; never more than the model's trained context."""
 
-    segmenter: str = "none"
-    """How passages are cut into propositions: "none" (passages only, the default until
-    proposition search is fast enough), "rules" (sentences, then safe clause and
-    enumeration splits), "sentences" (sentences only), "llm" (rules first, then a slower
-    pass rewrites sentences into propositions with the local LLM) or "none" (passages only)."""
+    segmenter: str = "rules"
+    """How passages are cut into propositions: "rules" (sentences, then safe clause and
+    enumeration splits; no LLM), "sentences" (sentences only), "llm" (rules first, then a
+    slower pass rewrites sentences into propositions with the local LLM) or "none"
+    (passages only)."""
 
     llm_folders: tuple[str, ...] = field(default=())
     """Folders whose files get the LLM segmenter pass even when `segmenter` is "rules"."""
@@ -80,16 +82,27 @@ class Settings:
     """Extra gitignore-style patterns to skip everywhere, on top of .gitignore and
     .semfindignore files."""
 
+    extractors: tuple[str, ...] = field(default=())
+    """Your own extractors, as ".suffix=module:function": the function gets a file's bytes
+    and name and returns its text."""
+
+    extract_timeout_s: float = 60.0
+    """The daemon gives up on a file whose text takes longer than this to extract."""
+
+    extract_memory_mb: int = 2048
+    """Memory limit of the daemon's extraction worker; a file needing more fails alone."""
+
     fusion: str = "convex"
-    """How hybrid search merges keyword and vector results: "convex" (weighted sum of
-    min-max normalised scores, tuned on SciFact train) or "rrf" (reciprocal rank fusion)."""
+    """How hybrid search merges its keyword lists (passages, propositions) and its vector
+    list: "convex" (weighted sum of min-max normalised scores) or "rrf" (reciprocal rank
+    fusion)."""
 
     fusion_k: float = 60.0
     """Reciprocal-rank-fusion constant k (fusion = "rrf")."""
 
     fusion_vector_weight: float = 1.0
-    """Weight of the vector list against the keyword list, whose weight is 1 (tuned on
-    SciFact train: 1.0 for convex)."""
+    """Weight of the vector list; each keyword list weighs 1. Equal weights are the default:
+    tuning on SciFact train did not carry over to test (docs/benchmarks.md)."""
 
     def __post_init__(self) -> None:
         for name, allowed in CHOICES.items():

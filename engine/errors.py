@@ -55,3 +55,15 @@ class ExtractionError(SemfindError):
 
 class UnsupportedFileError(ExtractionError):
     """The file is of a kind semfind does not index (binary, unknown type)."""
+
+
+class DaemonError(SemfindError):
+    """The daemon cannot be reached, refused a request, or cannot start."""
+
+
+class DaemonNotRunningError(DaemonError):
+    """No daemon is serving this index."""
+
+
+class DaemonRunningError(DaemonError):
+    """A daemon already serves this index."""

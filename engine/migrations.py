@@ -102,7 +102,22 @@ def _m0003_parts_fts(conn: apsw.Connection) -> None:
         )
 
 
-MIGRATIONS: tuple[Migration, ...] = (_m0001_initial, _m0002_propositions, _m0003_parts_fts)
+def _m0004_watches(conn: apsw.Connection) -> None:
+    conn.execute(
+        """
+        CREATE TABLE watches (path TEXT PRIMARY KEY, added_at REAL NOT NULL);
+        -- Paths the daemon was asked to index and has not finished: a restart resumes them.
+        CREATE TABLE pending (path TEXT PRIMARY KEY, queued_at REAL NOT NULL);
+        """
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    _m0001_initial,
+    _m0002_propositions,
+    _m0003_parts_fts,
+    _m0004_watches,
+)
 """Migration N (1-based) brings the schema from user_version N-1 to N."""
 
 LATEST_VERSION = len(MIGRATIONS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import platformdirs
@@ -28,3 +29,15 @@ def cache_dir() -> Path:
     """The per-user cache folder (benchmark databases and other rebuildable files)."""
     override = os.environ.get("SEMFIND_CACHE_DIR")
     return Path(override) if override else Path(platformdirs.user_cache_dir(APP_NAME))
+
+
+def runtime_dir() -> Path:
+    """The per-user folder for the daemon's socket and pid file (private to the user)."""
+    override = os.environ.get("SEMFIND_RUNTIME_DIR")
+    if override:
+        return Path(override)
+    with warnings.catch_warnings():
+        # Without XDG_RUNTIME_DIR platformdirs falls back to /tmp/runtime-<uid> and warns;
+        # the daemon checks that folder is the user's own and private before using it.
+        warnings.simplefilter("ignore")
+        return Path(platformdirs.user_runtime_dir(APP_NAME))

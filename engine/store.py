@@ -183,6 +183,43 @@ class Store:
                 removed += len(ids)
         return removed
 
+    # -- watched folders and the daemon's pending work --------------------------
+
+    def watches(self) -> list[str]:
+        return [str(r[0]) for r in self.conn.execute("SELECT path FROM watches ORDER BY path")]
+
+    def add_watch(self, path: str) -> bool:
+        """Remember a watched folder; False when it was already watched."""
+        with self.conn:
+            row = self.conn.execute(
+                "INSERT INTO watches(path, added_at) VALUES (?, ?) ON CONFLICT DO NOTHING"
+                " RETURNING path",
+                (path, time.time()),
+            ).fetchone()
+        return row is not None
+
+    def remove_watch(self, path: str) -> bool:
+        with self.conn:
+            row = self.conn.execute(
+                "DELETE FROM watches WHERE path = ? RETURNING path", (path,)
+            ).fetchone()
+        return row is not None
+
+    def pending(self) -> list[str]:
+        return [str(r[0]) for r in self.conn.execute("SELECT path FROM pending ORDER BY queued_at")]
+
+    def add_pending(self, paths: Iterable[str]) -> None:
+        with self.conn:
+            for path in paths:
+                self.conn.execute(
+                    "INSERT INTO pending(path, queued_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                    (path, time.time()),
+                )
+
+    def remove_pending(self, path: str) -> None:
+        with self.conn:
+            self.conn.execute("DELETE FROM pending WHERE path = ?", (path,))
+
     # -- counts ---------------------------------------------------------------
 
     def counts(self) -> dict[str, int]:

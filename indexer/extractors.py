@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import re
 from pathlib import Path
 
-from semfind.engine.errors import ExtractionError, UnsupportedFileError
+from semfind.engine.errors import ConfigError, ExtractionError, UnsupportedFileError
 
 from .decode import decode_text, looks_binary
 from .document import Document, Page
@@ -50,9 +51,33 @@ _KIND_BY_SUFFIX = {
 }
 
 
+_PLUGINS: dict[str, str] = {}
+"""Extra extractors from the `extractors` setting: suffix -> "module:function"."""
+
+
+def use_plugins(specs: tuple[str, ...]) -> None:
+    """Register extractors given as ".suffix=module:function"; the function takes the file's
+    bytes and name and returns its text."""
+    plugins: dict[str, str] = {}
+    for spec in specs:
+        suffix, _, target = spec.partition("=")
+        if not suffix.startswith(".") or ":" not in target:
+            raise ConfigError(f"extractor {spec!r}: expected '.suffix=module:function'")
+        plugins[suffix.lower()] = target
+    _PLUGINS.clear()
+    _PLUGINS.update(plugins)
+
+
+def plugins() -> tuple[str, ...]:
+    return tuple(f"{suffix}={target}" for suffix, target in _PLUGINS.items())
+
+
 def detect_kind(path: Path) -> str | None:
-    """The extractor kind for a file name (text, markdown, rst, code, html, pdf), or None."""
+    """The extractor kind for a file name (text, markdown, rst, code, html, pdf, plugin),
+    or None."""
     name = Path(path.name.lower())
+    if name.suffix in _PLUGINS:
+        return "plugin"
     if name.name in _CODE_NAMES or name.stem in _CODE_STEMS:
         return "code"
     if name.name in _TEXT_NAMES:
@@ -74,6 +99,8 @@ def extract(path: Path, data: bytes | None = None) -> Document:
 
 
 def _extract(kind: str, raw: bytes, file_name: str) -> Document:
+    if kind == "plugin":
+        return _plugin(raw, file_name)
     if kind == "pdf":
         return extract_pdf(raw, file_name)
     if looks_binary(raw):
@@ -109,6 +136,19 @@ def read_file(path: Path) -> bytes:
         raise ExtractionError("too large to read") from exc
     except OSError as exc:
         raise ExtractionError(f"cannot read: {exc.strerror or exc}") from exc
+
+
+def _plugin(raw: bytes, file_name: str) -> Document:
+    target = _PLUGINS[Path(file_name.lower()).suffix]
+    module_name, _, function = target.partition(":")
+    try:
+        func = getattr(importlib.import_module(module_name), function)
+    except (ImportError, AttributeError) as exc:
+        raise ExtractionError(f"extractor {target} cannot be loaded: {exc}") from exc
+    text = func(raw, file_name)
+    if not isinstance(text, str):
+        raise ExtractionError(f"extractor {target} returned {type(text).__name__}, not text")
+    return Document("text", file_name, (Page(text),), has_real_title=False)
 
 
 def _plain(kind: str, text: str, file_name: str) -> Document:

@@ -71,6 +71,8 @@ class _Pending:
 
 
 ProgressCallback = Callable[[IndexReport], None]
+Extractor = Callable[[Path, bytes], Document]
+"""Turns a file's bytes into a Document: `extract`, or the daemon's sandboxed worker."""
 
 
 class Indexer:
@@ -83,6 +85,7 @@ class Indexer:
         settings: Settings,
         on_progress: ProgressCallback | None = None,
         chat_factory: Callable[[], ChatLike] | None = None,
+        extractor: Extractor = extract,
     ) -> None:
         self.store, self.embedder, self.settings = store, embedder, settings
         self.model = store.ensure_model(embedder.key, embedder.name, embedder.dim)
@@ -91,6 +94,7 @@ class Indexer:
         self.fast_name = "rules" if settings.segmenter == "llm" else settings.segmenter
         self.segmenter = make_segmenter(self.fast_name)
         self._chat_factory = chat_factory or _default_chat(settings)
+        self._extract = extractor
         self.report = IndexReport(backend=embedder.backend_info())
         self._on_progress = on_progress
         self._pending: list[_Pending] = []
@@ -207,7 +211,7 @@ class Indexer:
         path = Path(state.path)
         try:
             data = read_file(path)
-            doc = extract(path, data)
+            doc = self._extract(path, data)
         except ExtractionError:
             return  # changed or gone since the fast pass; the next run sees to it
         if bytes_hash(data) != state.content_hash:
@@ -219,7 +223,7 @@ class Indexer:
     def _extract_and_queue(self, item: Candidate, data: bytes, digest: str) -> None:
         meta = FileMeta(str(item.path), item.size, item.mtime_ns, digest)
         try:
-            doc = extract(item.path, data)
+            doc = self._extract(item.path, data)
             self._queue(meta, doc)
         except UnsupportedFileError as exc:
             self._write_status(meta, "skipped", str(exc))

@@ -130,3 +130,25 @@ def _encodable(name: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def visible(root: Path, path: Path, *, extra_ignore: tuple[str, ...] = ()) -> bool:
+    """Whether walk(root) reaches `path` (at or below root): not hidden, not ignored by the
+    ignore files from root down to it, not behind a symlink."""
+    try:
+        parts = path.relative_to(root).parts
+    except ValueError:
+        return False
+    rules = [_Rules(root, _spec([*ALWAYS_IGNORED, *extra_ignore]))]
+    folder = root
+    for depth, name in enumerate(parts):
+        local = _read_rules(folder)
+        rules = [*rules, local] if local else rules
+        current = folder / name
+        if name.startswith(".") or current.is_symlink():
+            return False
+        is_dir = depth < len(parts) - 1 or current.is_dir()
+        if _ignored(current, is_dir, rules):
+            return False
+        folder = current
+    return True

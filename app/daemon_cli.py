@@ -1,0 +1,256 @@
+"""`semfind daemon ...` and `semfind watch ...`: thin commands over the daemon's socket."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from semfind.engine.config import Settings
+from semfind.engine.errors import DaemonError, DaemonNotRunningError, DaemonRunningError
+from semfind.engine.store import Store
+from semfind.indexer import control
+from semfind.indexer.runtime import DaemonFiles
+
+from .daemon_render import print_status
+from .service import install_service
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+START_WAIT_S = 60.0
+
+
+def _settings(ctx: click.Context) -> Settings:
+    settings: Settings = ctx.find_root().obj.settings
+    return settings
+
+
+def _files(ctx: click.Context) -> DaemonFiles:
+    return DaemonFiles.for_db(_settings(ctx).db_path())
+
+
+def ask(files: DaemonFiles, message: dict[str, Any], timeout: float = 10.0) -> dict[str, Any]:
+    return control.request(files.socket, message, timeout)
+
+
+def daemon_running(files: DaemonFiles) -> bool:
+    return files.running_pid() is not None
+
+
+@click.group()
+def daemon() -> None:
+    """The background indexer that keeps watched folders fresh."""
+
+
+@daemon.command()
+@click.option("--foreground", is_flag=True, help="Run in this terminal instead of detaching.")
+@click.pass_context
+def start(ctx: click.Context, foreground: bool) -> None:
+    """Start the daemon (one per index)."""
+    files = _files(ctx)
+    pid = files.running_pid()
+    if pid is not None:
+        raise DaemonRunningError(f"the daemon is already running (pid {pid})")
+    if foreground:
+        _run_foreground(_settings(ctx), files)
+        return
+    process = _spawn(_settings(ctx), files)
+    deadline = time.monotonic() + START_WAIT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise DaemonError(f"the daemon exited at start; see {files.log}")
+        try:
+            ask(files, {"cmd": "status"}, timeout=2.0)
+        except DaemonError:
+            time.sleep(0.2)
+            continue
+        err.print(f"daemon started (pid {process.pid}); log: {files.log}")
+        return
+    raise DaemonError(f"the daemon did not answer within {START_WAIT_S:g} s; see {files.log}")
+
+
+def _spawn(settings: Settings, files: DaemonFiles) -> subprocess.Popen[bytes]:
+    files.log.parent.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "semfind.app", "--db", str(settings.db_path())]
+    with open(files.log, "ab") as log:
+        return subprocess.Popen(
+            [*command, "daemon", "start", "--foreground"],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+            close_fds=True,
+        )
+
+
+def _run_foreground(settings: Settings, files: DaemonFiles) -> None:
+    from semfind.engine.models import open_embedder
+    from semfind.indexer.daemon import Daemon
+
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    Daemon(settings, open_embedder, files).run()
+
+
+@daemon.command()
+@click.pass_context
+def stop(ctx: click.Context) -> None:
+    """Ask the daemon to finish the file in hand and exit."""
+    files = _files(ctx)
+    pid = files.running_pid()
+    if pid is None:
+        raise DaemonNotRunningError("the daemon is not running")
+    ask(files, {"cmd": "shutdown"})
+    deadline = time.monotonic() + 60
+    while files.running_pid() is not None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if files.running_pid() is not None:
+        raise DaemonError(f"the daemon (pid {pid}) did not stop within 60 s")
+    err.print("daemon stopped")
+
+
+@daemon.command()
+@click.option("--json", "as_json", is_flag=True, help="The status as one JSON object.")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """State, watched folders, queue, throughput, backend and memory of the daemon."""
+    reply = ask(_files(ctx), {"cmd": "status"})
+    if as_json:
+        click.echo(json.dumps(reply["status"]))
+    else:
+        print_status(out, reply["status"])
+
+
+@daemon.command()
+@click.option("-n", "lines", default=40, show_default=True, help="Lines to show.")
+@click.option("--follow", "-f", is_flag=True, help="Keep printing new lines.")
+@click.pass_context
+def logs(ctx: click.Context, lines: int, follow: bool) -> None:
+    """The daemon's log."""
+    path = _files(ctx).log
+    if not path.exists():
+        raise DaemonError(f"no daemon log yet ({path})")
+    with path.open("r", encoding="utf-8", errors="replace") as fh:
+        for line in fh.readlines()[-lines:]:
+            click.echo(line, nl=False)
+        while follow:
+            line = fh.readline()
+            if line:
+                click.echo(line, nl=False)
+            else:
+                time.sleep(0.5)
+
+
+@daemon.command()
+@click.option("--pause/--resume", "pause", default=True, help="Pause or resume indexing.")
+@click.pass_context
+def pause(ctx: click.Context, pause: bool) -> None:
+    """Pause indexing (events are still collected) or resume it."""
+    reply = ask(_files(ctx), {"cmd": "pause" if pause else "resume"})
+    err.print("paused" if reply["paused"] else "resumed")
+
+
+@daemon.command()
+@click.pass_context
+def install(ctx: click.Context) -> None:
+    """Start the daemon at login (systemd user unit on Linux, launchd agent on macOS)."""
+    settings = _settings(ctx)
+    where, how_to_remove = install_service(settings.db_path())
+    err.print(f"installed {where}\nto remove it: {how_to_remove}")
+
+
+# -- watch ---------------------------------------------------------------------
+
+
+@click.group()
+def watch() -> None:
+    """Folders the daemon keeps indexed."""
+
+
+@watch.command("add")
+@click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.pass_context
+def watch_add(ctx: click.Context, folders: tuple[Path, ...]) -> None:
+    """Watch folders; the daemon indexes them at once and follows their changes."""
+    resolved = [str(f.expanduser().resolve()) for f in folders]
+    not_dirs = [p for p in resolved if not Path(p).is_dir()]
+    if not_dirs:
+        raise click.UsageError(f"not a folder: {', '.join(not_dirs)}")
+    files = _files(ctx)
+    if daemon_running(files):
+        added = ask(files, {"cmd": "watch_add", "paths": resolved})["added"]
+    else:
+        with Store.open(_settings(ctx).db_path()) as store:
+            added = [p for p in resolved if store.add_watch(p)]
+    for path in resolved:
+        err.print(f"watching {path}" if path in added else f"already watched: {path}")
+    if not daemon_running(files):
+        err.print("the daemon is not running: `semfind daemon start` indexes and follows them")
+
+
+@watch.command("remove")
+@click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.pass_context
+def watch_remove(ctx: click.Context, folders: tuple[Path, ...]) -> None:
+    """Stop watching folders; what is indexed from them stays searchable."""
+    resolved = [str(f.expanduser().resolve()) for f in folders]
+    files = _files(ctx)
+    if daemon_running(files):
+        removed = ask(files, {"cmd": "watch_remove", "paths": resolved})["removed"]
+    else:
+        with Store.open(_settings(ctx).db_path()) as store:
+            removed = [p for p in resolved if store.remove_watch(p)]
+    for path in resolved:
+        err.print(f"no longer watching {path}" if path in removed else f"was not watched: {path}")
+
+
+@watch.command("list")
+@click.pass_context
+def watch_list(ctx: click.Context) -> None:
+    """The watched folders."""
+    with Store.open(_settings(ctx).db_path(), readonly=True) as store:
+        for path in store.watches():
+            click.echo(path)
+
+
+# -- index through the daemon ----------------------------------------------------
+
+
+def index_via_daemon(files: DaemonFiles, paths: list[Path], quiet: bool) -> None:
+    """Hand paths to the running daemon and wait until it has indexed them."""
+    resolved = [str(p.expanduser().resolve()) for p in paths]
+    before = ask(files, {"cmd": "status"})["status"]
+    ask(files, {"cmd": "index", "paths": resolved})
+    if not quiet:
+        err.print(f"the daemon (pid {before['pid']}) is indexing; waiting for it to finish")
+    while True:
+        time.sleep(0.3)
+        status = ask(files, {"cmd": "status"})["status"]
+        with Store.open(Path(status["db"]), readonly=True) as store:
+            waiting = set(store.pending()) & set(resolved)
+        if not waiting:
+            break
+    done = status["indexed"] - before["indexed"]
+    failed = [f for f in status["failed"] if any(_below(f["path"], p) for p in resolved)]
+    err.print(f"indexed {done} file(s) through the daemon; {len(failed)} failed")
+    for item in failed:
+        err.print(f"  [red]failed[/] {item['path']}: {item['reason']}", soft_wrap=True)
+
+
+def _below(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip("/") + "/")
+
+
+def pid_of(files: DaemonFiles) -> int | None:
+    return files.running_pid() if os.path.exists(files.pid) else None

@@ -1,0 +1,44 @@
+"""The daemon's status, as a person reads it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+
+
+def print_status(console: Console, status: dict[str, Any]) -> None:
+    backend = status.get("backend") or {}
+    console.print(f"[bold]{status['state']}[/] (pid {status['pid']}, index {status['db']})")
+    console.print(f"watched folders: {len(status['watches']) or 'none'}")
+    for watch in status["watches"]:
+        console.print(f"  {watch['path']}  [dim]{watch['mode']}[/]", soft_wrap=True)
+    console.print(
+        f"queue: {status['queue']} path(s) waiting; run: {status['run']['done']} of "
+        f"{status['run']['total']} files"
+        + (f", ETA {_duration(status['eta_s'])}" if status.get("eta_s") else "")
+    )
+    if status.get("current"):
+        console.print(f"current: {status['current']}", soft_wrap=True)
+    console.print(
+        f"since start: {status['indexed']} indexed, {status['unchanged']} unchanged, "
+        f"{status['removed']} removed, {len(status['failed'])} failed"
+    )
+    console.print(
+        f"throughput (last minute): {status['tokens_per_s']:,.0f} tokens/s, "
+        f"{status['units_per_s']:,.1f} units/s"
+    )
+    console.print(
+        f"backend: {backend.get('model', '?')} on {backend.get('description', '?')}; "
+        f"memory {status['rss_mb']:,.0f} MB RSS"
+    )
+    for item in status["failed"]:
+        console.print(f"  [red]failed[/] {item['path']}: {item['reason']}", soft_wrap=True)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"

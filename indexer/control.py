@@ -1,0 +1,181 @@
+"""The daemon's control socket: newline-delimited JSON over a Unix domain socket.
+
+Every request is one JSON object on one line, at most MAX_MESSAGE bytes, with a "cmd"
+field. Every reply is one JSON object on one line: {"ok": true, ...} or
+{"ok": false, "error": "..."}. "subscribe" keeps the connection open and streams one
+{"event": ...} object per line until the client hangs up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import socketserver
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from semfind.engine.errors import DaemonError, DaemonNotRunningError
+
+MAX_MESSAGE = 64 * 1024
+"""Longest request line; a longer one gets an error reply and the connection is closed."""
+COMMANDS = (
+    "status",
+    "subscribe",
+    "pause",
+    "resume",
+    "index",
+    "watch_add",
+    "watch_remove",
+    "shutdown",
+)
+
+Handler = Callable[[dict[str, Any]], dict[str, Any]]
+Subscriber = Callable[[Callable[[dict[str, Any]], bool]], None]
+
+
+class ControlServer:
+    """Serves requests on a 0600 socket; `handle` answers one request, `subscribe` streams."""
+
+    def __init__(self, path: Path, handle: Handler, subscribe: Subscriber) -> None:
+        self.path = path
+        self._handle, self._subscribe = handle, subscribe
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if path.exists() or path.is_symlink():
+            path.unlink()  # left by a daemon that died; the pid lock proved none is running
+        old_mask = os.umask(0o177)
+        try:
+            self._server = _Server(str(path), _RequestHandler)
+        finally:
+            os.umask(old_mask)
+        os.chmod(path, 0o600)
+        self._server.control = self
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="semfind-control", daemon=True
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+
+    def answer(self, line: bytes) -> dict[str, Any]:
+        """The reply to one raw request line; never raises."""
+        try:
+            request = json.loads(line)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return error(f"malformed request: {exc}")
+        if not isinstance(request, dict) or request.get("cmd") not in COMMANDS:
+            return error(f"unknown request; commands are: {', '.join(COMMANDS)}")
+        try:
+            return self._handle(request)
+        except Exception as exc:
+            return error(f"{type(exc).__name__}: {exc}")
+
+
+class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    daemon_threads = True
+    control: ControlServer
+
+
+class _RequestHandler(socketserver.StreamRequestHandler):
+    server: _Server
+
+    def handle(self) -> None:
+        control = self.server.control
+        while True:
+            line = self.rfile.readline(MAX_MESSAGE + 1)
+            if not line:
+                return
+            if len(line) > MAX_MESSAGE or not line.endswith(b"\n"):
+                self._send(error(f"request longer than {MAX_MESSAGE} bytes"))
+                return
+            if _is_subscribe(line):
+                control._subscribe(self._send)
+                return
+            if not self._send(control.answer(line)):
+                return
+
+    def _send(self, message: dict[str, Any]) -> bool:
+        try:
+            self.wfile.write(json.dumps(message).encode() + b"\n")
+            self.wfile.flush()
+        except OSError:
+            return False
+        return True
+
+
+def _is_subscribe(line: bytes) -> bool:
+    try:
+        request = json.loads(line)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    return isinstance(request, dict) and request.get("cmd") == "subscribe"
+
+
+def error(message: str) -> dict[str, Any]:
+    return {"ok": False, "error": message}
+
+
+# -- client -----------------------------------------------------------------------
+
+
+def request(path: Path, message: dict[str, Any], timeout: float | None = 10.0) -> dict[str, Any]:
+    """Send one request and return the reply; DaemonError when the daemon refuses it."""
+    with _connect(path, timeout) as sock:
+        sock.sendall(json.dumps(message).encode() + b"\n")
+        reply = _read_line(sock)
+    if not reply.get("ok"):
+        raise DaemonError(str(reply.get("error", "the daemon refused the request")))
+    return reply
+
+
+def events(path: Path) -> Iterator[dict[str, Any]]:
+    """Progress events from the daemon until it stops or the caller stops iterating."""
+    with _connect(path, None) as sock:
+        sock.sendall(b'{"cmd": "subscribe"}\n')
+        with sock.makefile("rb") as stream:
+            for line in stream:
+                yield json.loads(line)
+
+
+def _connect(path: Path, timeout: float | None) -> socket.socket:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    try:
+        sock.connect(str(path))
+    except (FileNotFoundError, ConnectionRefusedError) as exc:
+        sock.close()
+        raise DaemonNotRunningError("the semfind daemon is not running") from exc
+    except OSError as exc:
+        sock.close()
+        raise DaemonError(f"cannot reach the daemon at {path}: {exc}") from exc
+    return sock
+
+
+def _read_line(sock: socket.socket) -> dict[str, Any]:
+    chunks: list[bytes] = []
+    while True:
+        try:
+            chunk = sock.recv(65536)
+        except TimeoutError as exc:
+            raise DaemonError("the daemon did not answer in time") from exc
+        if not chunk:
+            break
+        chunks.append(chunk)
+        if chunk.endswith(b"\n"):
+            break
+    data = b"".join(chunks)
+    if not data:
+        raise DaemonError("the daemon closed the connection without answering")
+    reply = json.loads(data)
+    if not isinstance(reply, dict):
+        raise DaemonError("the daemon sent a malformed reply")
+    return reply

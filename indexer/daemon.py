@@ -1,0 +1,377 @@
+"""The background indexer: watches folders and is the index's only writer while it runs."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from semfind.engine.config import Settings
+from semfind.engine.embedder import Embedder
+from semfind.engine.errors import SemfindError
+from semfind.engine.lock import WriterLock
+from semfind.engine.store import Store
+
+from .control import ControlServer, error
+from .extractors import use_plugins
+from .indexing import Indexer, IndexReport
+from .runtime import DaemonFiles, PidLock, memory_rss
+from .sandbox import SandboxedExtractor
+from .walk import visible
+from .watcher import Settler, Watcher
+
+log = logging.getLogger(__name__)
+
+WINDOW_S = 60.0
+"""Throughput is reported over this many recent seconds."""
+TICK_S = 0.2
+
+
+class WorkQueue:
+    """Paths waiting to be brought up to date; a queued folder covers everything below it."""
+
+    def __init__(self) -> None:
+        self._paths: dict[str, None] = {}
+        self._cond = threading.Condition()
+
+    def put(self, paths: Iterable[str]) -> None:
+        with self._cond:
+            for path in paths:
+                self._paths[path] = None
+            self._cond.notify_all()
+
+    def take(self, timeout: float) -> list[str]:
+        with self._cond:
+            if not self._paths:
+                self._cond.wait(timeout)
+            paths, self._paths = list(self._paths), {}
+        return _outermost(paths)
+
+    def snapshot(self) -> list[str]:
+        with self._cond:
+            return list(self._paths)
+
+
+def _outermost(paths: list[str]) -> list[str]:
+    kept: list[str] = []
+    for path in sorted(set(paths)):
+        if not any(path.startswith(k.rstrip("/") + "/") for k in kept):
+            kept.append(path)
+    return kept
+
+
+@dataclass
+class Throughput:
+    """Tokens and units embedded, and the seconds it took, over the last WINDOW_S seconds."""
+
+    samples: deque[tuple[float, int, int, float]] = field(default_factory=deque)
+
+    def add(self, tokens: int, units: int, seconds: float) -> None:
+        now = time.monotonic()
+        self.samples.append((now, tokens, units, seconds))
+        while self.samples and self.samples[0][0] < now - WINDOW_S:
+            self.samples.popleft()
+
+    def rates(self) -> tuple[float, float]:
+        """(tokens/s, units/s) while embedding: what the backend achieves, idle time aside."""
+        now = time.monotonic()
+        recent = [s for s in self.samples if s[0] >= now - WINDOW_S]
+        seconds = sum(s[3] for s in recent)
+        if seconds <= 0:
+            return 0.0, 0.0
+        return sum(s[1] for s in recent) / seconds, sum(s[2] for s in recent) / seconds
+
+
+@dataclass
+class DaemonState:
+    """What `status` reports; written by the indexing thread, read by control threads."""
+
+    state: str = "starting"
+    current: str = ""
+    files_done: int = 0
+    indexed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    failed: dict[str, str] = field(default_factory=dict)
+    run_total: int = 0
+    run_done: int = 0
+    eta_s: float | None = None
+    started_at: float = field(default_factory=time.time)
+
+
+class Daemon:
+    """Runs in the foreground until asked to shut down; `run` holds the writer lock."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        open_embedder: Callable[[Settings], Embedder],
+        files: DaemonFiles | None = None,
+    ) -> None:
+        self.settings = settings
+        self.db = settings.db_path()
+        self.files = files or DaemonFiles.for_db(self.db)
+        self._open_embedder = open_embedder
+        self.queue = WorkQueue()
+        self.settler = Settler()
+        self.status = DaemonState()
+        self.throughput = Throughput()
+        self.paused = threading.Event()
+        self.stopping = threading.Event()
+        self._subscribers: list[queue.Queue[dict[str, Any]]] = []
+        self._sub_lock = threading.Lock()
+        self._watches: set[str] = set()
+        self._backend: dict[str, Any] = {}
+        self._last_tokens: tuple[int, int, float] = (0, 0, 0.0)
+
+    # -- life cycle -------------------------------------------------------------
+
+    def run(self) -> None:
+        with PidLock(self.files.pid), WriterLock(self.db):
+            _lower_priority()
+            use_plugins(self.settings.extractors)
+            self._serve()
+
+    def _serve(self) -> None:
+        store = Store.open(self.db)
+        embedder = self._open_embedder(self.settings)
+        info = embedder.backend_info()
+        self._backend = {**asdict(info), "description": info.describe(), "model": embedder.name}
+        sandbox = SandboxedExtractor(
+            self.settings.extract_timeout_s, self.settings.extract_memory_mb
+        )
+        watcher = Watcher(self.settler.touch, self._skip)
+        server = ControlServer(self.files.socket, self._handle, self._stream)
+        try:
+            watcher.start()
+            self._watch_all(store, watcher)
+            server.start()
+            log.info("daemon ready: pid %d, socket %s", os.getpid(), self.files.socket)
+            self._loop(store, embedder, sandbox, watcher)
+        finally:
+            self.status.state = "stopping"
+            server.stop()
+            watcher.stop()
+            sandbox.close()
+            embedder.close()
+            store.close()
+            self._publish({"event": "stopped"})
+            log.info("daemon stopped")
+
+    def _watch_all(self, store: Store, watcher: Watcher) -> None:
+        """Watch every stored folder and queue a catch-up scan of each, plus unfinished work."""
+        for folder in store.watches():
+            if Path(folder).is_dir():
+                watcher.add(folder)
+                self._watches.add(folder)
+            else:
+                log.warning("watched folder %s is missing; its files stay in the index", folder)
+        self.queue.put(sorted(self._watches))
+        self.queue.put(store.pending())
+
+    def _loop(
+        self, store: Store, embedder: Embedder, sandbox: SandboxedExtractor, watcher: Watcher
+    ) -> None:
+        while not self.stopping.is_set():
+            self.queue.put(self.settler.ready())
+            self._sync_watches(store, watcher)
+            if self.paused.is_set():
+                self.status.state = "paused"
+                self.stopping.wait(TICK_S)
+                continue
+            paths = self.queue.take(TICK_S)
+            if not paths:
+                self.status.state = "idle"
+                continue
+            self.status.state = "indexing"
+            for path in paths:
+                if self.stopping.is_set() or self.paused.is_set():
+                    self.queue.put([path])
+                    continue
+                self._reconcile(store, embedder, sandbox, path)
+            self.status.current = ""
+            self._publish(self._status())
+
+    # -- one path ---------------------------------------------------------------
+
+    def _reconcile(
+        self, store: Store, embedder: Embedder, sandbox: SandboxedExtractor, path: str
+    ) -> None:
+        """Bring the index in line with `path` on disk: index, re-index or drop it."""
+        target = Path(path)
+        root = self._root_of(path)
+        hidden = root is not None and not visible(
+            Path(root), target, extra_ignore=self.settings.ignore
+        )
+        try:
+            if hidden or not target.exists():
+                gone = store.files_under(path)
+                self.status.removed += store.delete_files(s.id for s in gone)
+            else:
+                indexer = Indexer(
+                    store, embedder, self.settings, on_progress=self._progress, extractor=sandbox
+                )
+                self._account(indexer.index_paths([target]))
+            store.remove_pending(path)
+        except SemfindError as exc:
+            log.error("cannot index %s: %s", path, exc)
+            self.status.failed[path] = str(exc)
+
+    def _root_of(self, path: str) -> str | None:
+        for folder in self._watches:
+            if path == folder or path.startswith(folder.rstrip("/") + "/"):
+                return folder
+        return None
+
+    def _progress(self, report: IndexReport) -> None:
+        self.status.current = report.current
+        self.status.run_total, self.status.run_done = report.files_total, report.files_done
+        elapsed = time.perf_counter() - report.started
+        remaining = max(0, report.files_total - report.files_done)
+        self.status.eta_s = remaining * elapsed / report.files_done if report.files_done else None
+        tokens, units, seconds = self._last_tokens
+        if report.tokens > tokens:
+            self.throughput.add(
+                report.tokens - tokens, report.embedded - units, report.embed_seconds - seconds
+            )
+        self._last_tokens = (report.tokens, report.embedded, report.embed_seconds)
+        self._publish({"event": "progress", **self._status()})
+
+    def _account(self, report: IndexReport) -> None:
+        self._last_tokens = (0, 0, 0.0)
+        self.status.files_done += report.files_done
+        self.status.indexed += report.indexed
+        self.status.unchanged += report.unchanged
+        self.status.removed += report.removed
+        for path, reason in report.failed:
+            self.status.failed[path] = reason
+
+    def _skip(self, path: str) -> bool:
+        """Events on the index's own files must not feed back into indexing."""
+        return path.startswith(str(self.db))
+
+    # -- control ------------------------------------------------------------------
+
+    def _handle(self, request: dict[str, Any]) -> dict[str, Any]:
+        cmd = request["cmd"]
+        if cmd == "status":
+            return {"ok": True, "status": self._status()}
+        if cmd in ("pause", "resume"):
+            (self.paused.set if cmd == "pause" else self.paused.clear)()
+            return {"ok": True, "paused": self.paused.is_set()}
+        if cmd == "shutdown":
+            self.stopping.set()
+            return {"ok": True}
+        paths = _paths(request)
+        if isinstance(paths, str):
+            return error(paths)
+        if cmd == "index":
+            return self._queue_index(paths)
+        return self._change_watch(cmd, paths)
+
+    def _queue_index(self, paths: list[str]) -> dict[str, Any]:
+        missing = [p for p in paths if not Path(p).exists()]
+        if missing:
+            return error(f"no such file or folder: {', '.join(missing)}")
+        with Store.open(self.db) as store:
+            store.add_pending(paths)
+        self.queue.put(paths)
+        return {"ok": True, "queued": paths}
+
+    def _change_watch(self, cmd: str, paths: list[str]) -> dict[str, Any]:
+        with Store.open(self.db) as store:
+            if cmd == "watch_add":
+                not_dirs = [p for p in paths if not Path(p).is_dir()]
+                if not_dirs:
+                    return error(f"not a folder: {', '.join(not_dirs)}")
+                added = [p for p in paths if store.add_watch(p)]
+                return {"ok": True, "added": added}
+            removed = [p for p in paths if store.remove_watch(p)]
+            return {"ok": True, "removed": removed}
+
+    def _sync_watches(self, store: Store, watcher: Watcher) -> None:
+        """Apply watch changes made through the socket (or by the CLI) to the observers."""
+        wanted = {w for w in store.watches() if Path(w).is_dir()}
+        for folder in sorted(wanted - self._watches):
+            watcher.add(folder)
+            self.queue.put([folder])
+        for folder in sorted(self._watches - wanted):
+            watcher.remove(folder)
+        self._watches = wanted
+        self._modes = dict(watcher.modes)
+
+    def _status(self) -> dict[str, Any]:
+        s = self.status
+        tokens_s, units_s = self.throughput.rates()
+        remaining = max(0, s.run_total - s.run_done)
+        return {
+            "pid": os.getpid(),
+            "state": s.state,
+            "db": str(self.db),
+            "watches": [
+                {"path": w, "mode": getattr(self, "_modes", {}).get(w, "native")}
+                for w in sorted(self._watches)
+            ],
+            "queue": len(self.queue.snapshot()) + len(self.settler),
+            "current": s.current,
+            "files_done": s.files_done,
+            "indexed": s.indexed,
+            "unchanged": s.unchanged,
+            "removed": s.removed,
+            "failed": [{"path": p, "reason": r} for p, r in sorted(s.failed.items())],
+            "run": {"total": s.run_total, "done": s.run_done, "remaining": remaining},
+            "eta_s": s.eta_s if remaining else None,
+            "tokens_per_s": tokens_s,
+            "units_per_s": units_s,
+            "backend": self._backend,
+            "rss_mb": memory_rss() / 1e6,
+            "uptime_s": time.time() - s.started_at,
+        }
+
+    def _stream(self, send: Callable[[dict[str, Any]], bool]) -> None:
+        """Serve one subscriber: events until it hangs up or the daemon stops."""
+        inbox: queue.Queue[dict[str, Any]] = queue.Queue(maxsize=256)
+        with self._sub_lock:
+            self._subscribers.append(inbox)
+        try:
+            if not send({"event": "status", **self._status()}):
+                return
+            while not self.stopping.is_set():
+                try:
+                    event = inbox.get(timeout=1.0)
+                except queue.Empty:
+                    continue
+                if not send(event):
+                    return
+        finally:
+            with self._sub_lock:
+                self._subscribers.remove(inbox)
+
+    def _publish(self, event: dict[str, Any]) -> None:
+        with self._sub_lock:
+            # A slow subscriber misses progress events; it never blocks indexing.
+            for inbox in self._subscribers:
+                with contextlib.suppress(queue.Full):
+                    inbox.put_nowait(event)
+
+
+def _paths(request: dict[str, Any]) -> list[str] | str:
+    raw = request.get("paths")
+    if not isinstance(raw, list) or not raw or not all(isinstance(p, str) for p in raw):
+        return "'paths' must be a non-empty list of absolute paths"
+    if not all(os.path.isabs(p) for p in raw):
+        return "'paths' must be absolute"
+    return [os.path.normpath(p) for p in raw]
+
+
+def _lower_priority() -> None:
+    with contextlib.suppress(AttributeError, OSError):
+        os.nice(10)
