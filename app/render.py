@@ -90,7 +90,7 @@ def hit_json(rank: int, hit: Hit, mode: str) -> str:
 def print_report(console: Console, report: IndexReport, model_name: str) -> None:
     console.soft_wrap = True
     console.print(
-        f"[bold green]indexed[/] {report.indexed} files into {report.units} passages "
+        f"[bold green]indexed[/] {report.indexed} files into {report.units} units "
         f"({report.unchanged} unchanged, {report.removed} removed) "
         f"in {report.elapsed:.1f} s"
     )

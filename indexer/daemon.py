@@ -198,7 +198,7 @@ class Daemon:
                     continue
                 self._reconcile(store, embedder, sandbox, path)
             self.status.current = ""
-            self._publish(self._status())
+            self._publish({"event": "status", **self._status()})
 
     # -- one path ---------------------------------------------------------------
 

@@ -292,3 +292,27 @@ def test_index_hands_work_to_a_running_daemon(daemon: Daemon, tmp_path: Path) ->
     result = daemon.cli("index", str(extra))
     assert "through the daemon" in result.stderr
     assert str(extra / "one.md") in daemon.indexed()
+
+
+def test_pause_resume_and_progress_events(daemon: Daemon, tmp_path: Path) -> None:
+    root = notes(tmp_path, count=1)
+    daemon.cli("watch", "add", str(root))
+    daemon.start()
+    wait_for(lambda: len(daemon.indexed()) == 1)
+    daemon.cli("daemon", "pause")
+    wait_for(lambda: daemon.status()["state"] == "paused")
+    (root / "held.md").write_text("Written while paused.\n")
+    time.sleep(1.5)
+    assert str(root / "held.md") not in daemon.indexed()
+    stream = control.events(daemon.files.socket)
+    first = next(stream)
+    assert first["event"] == "status" and first["state"] == "paused"
+    daemon.cli("daemon", "pause", "--resume")
+    seen = []
+    for event in stream:
+        seen.append(event["event"])
+        if event["event"] == "status" and str(root / "held.md") in daemon.indexed():
+            break
+    stream.close()
+    assert "progress" in seen
+    assert str(root / "held.md") in daemon.indexed()
