@@ -30,7 +30,8 @@ def print_status(console: Console, status: dict[str, Any]) -> None:
     )
     console.print(
         f"backend: {backend.get('model', '?')} on {backend.get('description', '?')}; "
-        f"memory {status['rss_mb']:,.0f} MB RSS"
+        f"memory {status['rss_mb']:,.0f} MB RSS",
+        soft_wrap=True,
     )
     for item in status["failed"]:
         console.print(f"  [red]failed[/] {item['path']}: {item['reason']}", soft_wrap=True)

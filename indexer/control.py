@@ -95,6 +95,7 @@ class _RequestHandler(socketserver.StreamRequestHandler):
             if not line:
                 return
             if len(line) > MAX_MESSAGE or not line.endswith(b"\n"):
+                self._drain(line)
                 self._send(error(f"request longer than {MAX_MESSAGE} bytes"))
                 return
             if _is_subscribe(line):
@@ -102,6 +103,14 @@ class _RequestHandler(socketserver.StreamRequestHandler):
                 return
             if not self._send(control.answer(line)):
                 return
+
+    def _drain(self, line: bytes) -> None:
+        """Read the rest of an oversized line (up to a bound) so the client can read the reply
+        instead of having its send reset."""
+        budget = 64 * MAX_MESSAGE
+        while line and not line.endswith(b"\n") and budget > 0:
+            line = self.rfile.readline(MAX_MESSAGE)
+            budget -= len(line)
 
     def _send(self, message: dict[str, Any]) -> bool:
         try:

@@ -131,6 +131,8 @@ class Daemon:
         self._watches: set[str] = set()
         self._backend: dict[str, Any] = {}
         self._last_tokens: tuple[int, int, float] = (0, 0, 0.0)
+        self._live: IndexReport | None = None
+        """The run in progress, so counts move before it ends."""
 
     # -- life cycle -------------------------------------------------------------
 
@@ -217,9 +219,18 @@ class Daemon:
                 self.status.removed += store.delete_files(s.id for s in gone)
             else:
                 indexer = Indexer(
-                    store, embedder, self.settings, on_progress=self._progress, extractor=sandbox
+                    store,
+                    embedder,
+                    self.settings,
+                    on_progress=self._progress,
+                    extractor=sandbox,
+                    cancelled=lambda: self.stopping.is_set() or self.paused.is_set(),
                 )
-                self._account(indexer.index_paths([target]))
+                report = indexer.index_paths([target])
+                self._account(report)
+                if report.cancelled:
+                    self.queue.put([path])  # resumed after a pause; after a stop, at restart
+                    return
             store.remove_pending(path)
         except SemfindError as exc:
             log.error("cannot index %s: %s", path, exc)
@@ -232,6 +243,7 @@ class Daemon:
         return None
 
     def _progress(self, report: IndexReport) -> None:
+        self._live = report
         self.status.current = report.current
         self.status.run_total, self.status.run_done = report.files_total, report.files_done
         elapsed = time.perf_counter() - report.started
@@ -246,6 +258,7 @@ class Daemon:
         self._publish({"event": "progress", **self._status()})
 
     def _account(self, report: IndexReport) -> None:
+        self._live = None
         self._last_tokens = (0, 0, 0.0)
         self.status.files_done += report.files_done
         self.status.indexed += report.indexed
@@ -312,6 +325,10 @@ class Daemon:
         s = self.status
         tokens_s, units_s = self.throughput.rates()
         remaining = max(0, s.run_total - s.run_done)
+        live = self._live
+        failed = dict(s.failed)
+        if live is not None:
+            failed.update(dict(live.failed))
         return {
             "pid": os.getpid(),
             "state": s.state,
@@ -322,11 +339,11 @@ class Daemon:
             ],
             "queue": len(self.queue.snapshot()) + len(self.settler),
             "current": s.current,
-            "files_done": s.files_done,
-            "indexed": s.indexed,
-            "unchanged": s.unchanged,
-            "removed": s.removed,
-            "failed": [{"path": p, "reason": r} for p, r in sorted(s.failed.items())],
+            "files_done": s.files_done + (live.files_done if live else 0),
+            "indexed": s.indexed + (live.indexed if live else 0),
+            "unchanged": s.unchanged + (live.unchanged if live else 0),
+            "removed": s.removed + (live.removed if live else 0),
+            "failed": [{"path": p, "reason": r} for p, r in sorted(failed.items())],
             "run": {"total": s.run_total, "done": s.run_done, "remaining": remaining},
             "eta_s": s.eta_s if remaining else None,
             "tokens_per_s": tokens_s,

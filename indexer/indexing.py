@@ -46,6 +46,8 @@ class IndexReport:
     indexed: int = 0
     unchanged: int = 0
     removed: int = 0
+    cancelled: bool = False
+    """Stopped early on request; what was committed stays, the rest is for the next run."""
     llm_upgraded: int = 0
     llm_accepted: int = 0
     llm_rejected: int = 0
@@ -86,6 +88,7 @@ class Indexer:
         on_progress: ProgressCallback | None = None,
         chat_factory: Callable[[], ChatLike] | None = None,
         extractor: Extractor = extract,
+        cancelled: Callable[[], bool] = lambda: False,
     ) -> None:
         self.store, self.embedder, self.settings = store, embedder, settings
         self.model = store.ensure_model(embedder.key, embedder.name, embedder.dim)
@@ -95,6 +98,7 @@ class Indexer:
         self.segmenter = make_segmenter(self.fast_name)
         self._chat_factory = chat_factory or _default_chat(settings)
         self._extract = extractor
+        self._cancelled = cancelled
         self.report = IndexReport(backend=embedder.backend_info())
         self._on_progress = on_progress
         self._pending: list[_Pending] = []
@@ -107,7 +111,8 @@ class Indexer:
         for root in roots:
             self._index_root(root.resolve())
         self._flush()
-        self._llm_pass([root.resolve() for root in roots])
+        if not self.report.cancelled:
+            self._llm_pass([root.resolve() for root in roots])
         return self._finish()
 
     def index_documents(self, docs: Iterable[tuple[FileMeta, Document]]) -> IndexReport:
@@ -141,6 +146,9 @@ class Indexer:
         }
         self.report.files_total += len(found)
         for item in found:
+            if self._cancelled():
+                self.report.cancelled = True
+                break
             if isinstance(item, Unreadable):
                 self.report.failed.append((str(item.path), f"cannot list folder: {item.reason}"))
                 self._advance(str(item.path))
@@ -149,7 +157,8 @@ class Indexer:
             else:
                 self._index_file(item, stored.get(str(item.path)))
         self._flush()
-        self.report.removed += self.store.delete_files(s.id for s in gone.values())
+        if not self.report.cancelled:
+            self.report.removed += self.store.delete_files(s.id for s in gone.values())
 
     def _index_file(self, item: Candidate, state: FileState | None) -> None:
         same_stat = state and (state.size, state.mtime_ns) == (item.size, item.mtime_ns)
@@ -264,6 +273,9 @@ class Indexer:
         self._pending.clear()
         self._commit_ready(queue, missing, ready)
         for start in range(0, len(order), EMBED_CHUNK):
+            if self._cancelled():
+                self.report.cancelled = True  # uncommitted files are redone by the next run
+                return
             part = order[start : start + EMBED_CHUNK]
             ready.update(self._embed_chunk(part, [texts[h] for h in part]))
             self._commit_ready(queue, missing, ready)

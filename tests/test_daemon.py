@@ -316,3 +316,18 @@ def test_pause_resume_and_progress_events(daemon: Daemon, tmp_path: Path) -> Non
     stream.close()
     assert "progress" in seen
     assert str(root / "held.md") in daemon.indexed()
+
+
+def test_stop_mid_index_is_prompt_and_a_restart_finishes_the_folder(
+    daemon: Daemon, tmp_path: Path
+) -> None:
+    root = notes(tmp_path, count=120)
+    daemon.cli("watch", "add", str(root))
+    daemon.start()
+    wait_for(lambda: len(daemon.indexed()) >= 2, timeout=60)
+    asked = time.monotonic()
+    daemon.cli("daemon", "stop")
+    assert time.monotonic() - asked < 15
+    assert len(daemon.indexed()) < 120
+    daemon.start()
+    wait_for(lambda: len(daemon.indexed()) == 120, timeout=180)
