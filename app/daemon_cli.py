@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import subprocess
 import sys
 import time
@@ -39,10 +38,6 @@ def _files(ctx: click.Context) -> DaemonFiles:
 
 def ask(files: DaemonFiles, message: dict[str, Any], timeout: float = 10.0) -> dict[str, Any]:
     return control.request(files.socket, message, timeout)
-
-
-def daemon_running(files: DaemonFiles) -> bool:
-    return files.running_pid() is not None
 
 
 @click.group()
@@ -187,15 +182,10 @@ def watch_add(ctx: click.Context, folders: tuple[Path, ...]) -> None:
     not_dirs = [p for p in resolved if not Path(p).is_dir()]
     if not_dirs:
         raise click.UsageError(f"not a folder: {', '.join(not_dirs)}")
-    files = _files(ctx)
-    if daemon_running(files):
-        added = ask(files, {"cmd": "watch_add", "paths": resolved})["added"]
-    else:
-        with Store.open(_settings(ctx).db_path()) as store:
-            added = [p for p in resolved if store.add_watch(p)]
+    added, running = _change_watches(ctx, "watch_add", resolved)
     for path in resolved:
         err.print(f"watching {path}" if path in added else f"already watched: {path}")
-    if not daemon_running(files):
+    if not running:
         err.print("the daemon is not running: `semfind daemon start` indexes and follows them")
 
 
@@ -205,14 +195,21 @@ def watch_add(ctx: click.Context, folders: tuple[Path, ...]) -> None:
 def watch_remove(ctx: click.Context, folders: tuple[Path, ...]) -> None:
     """Stop watching folders; what is indexed from them stays searchable."""
     resolved = [str(f.expanduser().resolve()) for f in folders]
-    files = _files(ctx)
-    if daemon_running(files):
-        removed = ask(files, {"cmd": "watch_remove", "paths": resolved})["removed"]
-    else:
-        with Store.open(_settings(ctx).db_path()) as store:
-            removed = [p for p in resolved if store.remove_watch(p)]
+    removed, _ = _change_watches(ctx, "watch_remove", resolved)
     for path in resolved:
         err.print(f"no longer watching {path}" if path in removed else f"was not watched: {path}")
+
+
+def _change_watches(ctx: click.Context, cmd: str, paths: list[str]) -> tuple[list[str], bool]:
+    """Through the daemon when it runs (it is the writer), else in the index directly.
+    Returns the paths that changed and whether the daemon is running."""
+    files = _files(ctx)
+    if files.running_pid() is not None:
+        reply = ask(files, {"cmd": cmd, "paths": paths})
+        return list(reply["changed"]), True
+    with Store.open(_settings(ctx).db_path()) as store:
+        change = store.add_watch if cmd == "watch_add" else store.remove_watch
+        return [p for p in paths if change(p)], False
 
 
 @watch.command("list")
@@ -250,7 +247,3 @@ def index_via_daemon(files: DaemonFiles, paths: list[Path], quiet: bool) -> None
 
 def _below(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip("/") + "/")
-
-
-def pid_of(files: DaemonFiles) -> int | None:
-    return files.running_pid() if os.path.exists(files.pid) else None

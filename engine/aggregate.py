@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .store import Store
+from .store import Store, in_batches
 
 
 @dataclass(frozen=True)
@@ -143,13 +143,10 @@ def _keys(
     if cache is not None:
         rows = _cached_rows(store, unit_ids, cache)
         return {i: (r.parent_id or i, r.file_id) for i, r in rows.items()}
-    ids = list(unit_ids)
     found: dict[int, tuple[int, int]] = {}
-    for start in range(0, len(ids), 500):
-        part = ids[start : start + 500]
+    for part, marks in in_batches(unit_ids):
         cursor = store.conn.execute(
-            f"SELECT id, parent_id, file_id FROM units WHERE id IN ({','.join('?' * len(part))})",
-            tuple(part),
+            f"SELECT id, parent_id, file_id FROM units WHERE id IN ({marks})", tuple(part)
         )
         for unit_id, parent_id, file_id in cursor:
             found[int(unit_id)] = (int(parent_id or unit_id), int(file_id))
@@ -193,15 +190,13 @@ def _cached_rows(store: Store, unit_ids: Iterable[int], cache: RowCache | None) 
 
 
 def _rows(store: Store, unit_ids: Iterable[int]) -> dict[int, _Row]:
-    ids = list(unit_ids)
     found: dict[int, _Row] = {}
-    for start in range(0, len(ids), 500):
-        part = ids[start : start + 500]
+    for part, marks in in_batches(unit_ids):
         cursor = store.conn.execute(
             "SELECT u.id, u.parent_id, f.path, f.title, f.kind, u.kind, u.text, u.page,"
             " u.char_start, u.char_end, u.line_start, u.line_end, u.spans, u.file_id"
             " FROM units u JOIN files f ON f.id = u.file_id"
-            f" WHERE u.id IN ({','.join('?' * len(part))})",
+            f" WHERE u.id IN ({marks})",
             tuple(part),
         )
         for r in cursor:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -25,21 +26,13 @@ class WriterLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        if fcntl is not None:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                holder = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
-                os.close(fd)
-                raise IndexLockedError(
-                    f"another semfind process (pid {holder}) is writing to {self.path.stem}; "
-                    "wait for it to finish"
-                ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
-        self._fd = fd
+        self._fd = hold_pid_lock(
+            self.path,
+            lambda holder: IndexLockedError(
+                f"another semfind process (pid {holder}) is writing to {self.path.stem}; "
+                "wait for it to finish"
+            ),
+        )
 
     def release(self) -> None:
         if self._fd is not None:
@@ -54,3 +47,23 @@ class WriterLock:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.release()
+
+
+def hold_pid_lock(path: Path, held: Callable[[str], Exception]) -> int:
+    """Lock `path` exclusively and write our pid in it; returns the open descriptor.
+
+    When another process holds it, raises `held(its pid)`. The kernel drops the lock when
+    the holder dies, so a crash never leaves a stale lock behind.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    if fcntl is not None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
+            os.close(fd)
+            raise held(holder) from None
+    os.ftruncate(fd, 0)
+    os.write(fd, str(os.getpid()).encode())
+    return fd

@@ -16,7 +16,7 @@ from .errors import UsageError
 from .fusion import Scored, convex, rrf
 from .migrations import PART_SQL
 from .records import EmbedModelRow
-from .store import Store
+from .store import Store, in_batches
 from .vector_index import VectorMatrix
 
 MODES = ("hybrid", "vector", "keyword")
@@ -197,13 +197,10 @@ class Searcher:
         sims = dict(nearest)
         where, params = _filter_sql(filters)
         found: list[tuple[int, float]] = []
-        ids = list(sims)
-        for start in range(0, len(ids), 500):
-            part = ids[start : start + 500]
+        for part, marks in in_batches(sims):
             rows = self.store.conn.execute(
                 "SELECT u.id, v.id FROM vectors v JOIN units u ON u.embed_hash = v.text_hash"
-                " JOIN files f ON f.id = u.file_id"
-                f" WHERE v.id IN ({','.join('?' * len(part))}) {where}",
+                f" JOIN files f ON f.id = u.file_id WHERE v.id IN ({marks}) {where}",
                 (*part, *params),
             )
             found += [(int(r[0]), sims[int(r[1])]) for r in rows]

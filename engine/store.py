@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import apsw
 import numpy as np
@@ -15,6 +15,7 @@ from .db import open_db
 from .errors import StoreError
 from .records import EmbedModelRow, FileMeta, FileState, UnitDraft
 
+T = TypeVar("T")
 FTS_TABLES = ("units_fts", "parts_fts")
 """Keyword tables: one for passages, one for their parts (propositions or sentences)."""
 _FILE_COLUMNS = "id, path, size, mtime_ns, content_hash, status, error, kind, segmenter"
@@ -139,10 +140,7 @@ class Store:
         if not wanted:
             return set()
         found: set[str] = set()
-        chunk = sorted(wanted)
-        for start in range(0, len(chunk), 500):
-            part = chunk[start : start + 500]
-            marks = ",".join("?" * len(part))
+        for part, marks in in_batches(sorted(wanted)):
             rows = self.conn.execute(
                 f"SELECT text_hash FROM vectors WHERE model_id = ? AND text_hash IN ({marks})",
                 (model.id, *part),
@@ -318,6 +316,14 @@ class Store:
                     f"INSERT INTO {model.vec_table}(rowid, embedding) VALUES (?, ?)",
                     (int(row[0]), vector.astype(np.float32).tobytes()),
                 )
+
+
+def in_batches(items: Iterable[T], size: int = 500) -> Iterator[tuple[list[T], str]]:
+    """`items` in lists short enough for one `IN (...)`, each with its "?,?,..." marks."""
+    pending = list(items)
+    for start in range(0, len(pending), size):
+        part = pending[start : start + size]
+        yield part, ",".join("?" * len(part))
 
 
 def _need(row: Any) -> Sequence[Any]:

@@ -66,12 +66,8 @@ class ControlServer:
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
 
-    def answer(self, line: bytes) -> dict[str, Any]:
-        """The reply to one raw request line; never raises."""
-        try:
-            request = json.loads(line)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            return error(f"malformed request: {exc}")
+    def answer(self, request: object) -> dict[str, Any]:
+        """The reply to one parsed request; never raises."""
         if not isinstance(request, dict) or request.get("cmd") not in COMMANDS:
             return error(f"unknown request; commands are: {', '.join(COMMANDS)}")
         try:
@@ -98,10 +94,17 @@ class _RequestHandler(socketserver.StreamRequestHandler):
                 self._drain(line)
                 self._send(error(f"request longer than {MAX_MESSAGE} bytes"))
                 return
-            if _is_subscribe(line):
+            try:
+                request = json.loads(line)
+            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                request = None
+                if not self._send(error(f"malformed request: {exc}")):
+                    return
+                continue
+            if isinstance(request, dict) and request.get("cmd") == "subscribe":
                 control._subscribe(self._send)
                 return
-            if not self._send(control.answer(line)):
+            if not self._send(control.answer(request)):
                 return
 
     def _drain(self, line: bytes) -> None:
@@ -119,14 +122,6 @@ class _RequestHandler(socketserver.StreamRequestHandler):
         except OSError:
             return False
         return True
-
-
-def _is_subscribe(line: bytes) -> bool:
-    try:
-        request = json.loads(line)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return False
-    return isinstance(request, dict) and request.get("cmd") == "subscribe"
 
 
 def error(message: str) -> dict[str, Any]:

@@ -129,6 +129,8 @@ class Daemon:
         self._subscribers: list[queue.Queue[dict[str, Any]]] = []
         self._sub_lock = threading.Lock()
         self._watches: set[str] = set()
+        self._watches_changed = threading.Event()
+        self._modes: dict[str, str] = {}
         self._backend: dict[str, Any] = {}
         self._last_tokens: tuple[int, int, float] = (0, 0, 0.0)
         self._live: IndexReport | None = None
@@ -155,6 +157,7 @@ class Daemon:
         try:
             watcher.start()
             self._watch_all(store, watcher)
+            self.status.state = "idle"  # reachable from here on, so never "starting"
             server.start()
             log.info("daemon ready: pid %d, socket %s", os.getpid(), self.files.socket)
             self._loop(store, embedder, sandbox, watcher)
@@ -171,12 +174,10 @@ class Daemon:
     def _watch_all(self, store: Store, watcher: Watcher) -> None:
         """Watch every stored folder and queue a catch-up scan of each, plus unfinished work."""
         for folder in store.watches():
-            if Path(folder).is_dir():
-                watcher.add(folder)
-                self._watches.add(folder)
-            else:
+            if not Path(folder).is_dir():
                 log.warning("watched folder %s is missing; its files stay in the index", folder)
-        self.queue.put(sorted(self._watches))
+        self._watches_changed.set()
+        self._sync_watches(store, watcher)
         self.queue.put(store.pending())
 
     def _loop(
@@ -305,13 +306,17 @@ class Daemon:
                 not_dirs = [p for p in paths if not Path(p).is_dir()]
                 if not_dirs:
                     return error(f"not a folder: {', '.join(not_dirs)}")
-                added = [p for p in paths if store.add_watch(p)]
-                return {"ok": True, "added": added}
-            removed = [p for p in paths if store.remove_watch(p)]
-            return {"ok": True, "removed": removed}
+                changed = [p for p in paths if store.add_watch(p)]
+            else:
+                changed = [p for p in paths if store.remove_watch(p)]
+        self._watches_changed.set()
+        return {"ok": True, "changed": changed}
 
     def _sync_watches(self, store: Store, watcher: Watcher) -> None:
-        """Apply watch changes made through the socket (or by the CLI) to the observers."""
+        """Apply watch changes made through the socket to the observers."""
+        if not self._watches_changed.is_set():
+            return
+        self._watches_changed.clear()
         wanted = {w for w in store.watches() if Path(w).is_dir()}
         for folder in sorted(wanted - self._watches):
             watcher.add(folder)
@@ -334,8 +339,7 @@ class Daemon:
             "state": s.state,
             "db": str(self.db),
             "watches": [
-                {"path": w, "mode": getattr(self, "_modes", {}).get(w, "native")}
-                for w in sorted(self._watches)
+                {"path": w, "mode": self._modes.get(w, "native")} for w in sorted(self._watches)
             ],
             "queue": len(self.queue.snapshot()) + len(self.settler),
             "current": s.current,

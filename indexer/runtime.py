@@ -12,6 +12,7 @@ from types import TracebackType
 
 from semfind.engine import paths
 from semfind.engine.errors import DaemonError, DaemonRunningError
+from semfind.engine.lock import hold_pid_lock
 
 try:
     import fcntl
@@ -93,17 +94,9 @@ class PidLock:
         self._fd: int | None = None
 
     def __enter__(self) -> PidLock:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        if fcntl is not None:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                holder = os.read(fd, 32).decode(errors="replace").strip() or "?"
-                os.close(fd)
-                raise DaemonRunningError(f"the daemon is already running (pid {holder})") from None
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
-        self._fd = fd
+        self._fd = hold_pid_lock(
+            self.path, lambda pid: DaemonRunningError(f"the daemon is already running (pid {pid})")
+        )
         return self
 
     def __exit__(
