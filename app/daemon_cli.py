@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shlex
 import subprocess
 import sys
 import time
@@ -14,13 +15,18 @@ import click
 from rich.console import Console
 
 from semfind.engine.config import Settings
-from semfind.engine.errors import DaemonError, DaemonNotRunningError, DaemonRunningError
+from semfind.engine.errors import (
+    DaemonError,
+    DaemonNotRunningError,
+    DaemonRunningError,
+    UsageError,
+)
 from semfind.engine.store import Store
 from semfind.indexer import control
 from semfind.indexer.runtime import DaemonFiles
 
 from .daemon_render import print_status
-from .service import install_service
+from .service import run_quietly, service, write_service
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -153,16 +159,49 @@ def logs(ctx: click.Context, lines: int, follow: bool) -> None:
 def pause(ctx: click.Context, pause: bool) -> None:
     """Pause indexing (events are still collected) or resume it."""
     reply = ask(_files(ctx), {"cmd": "pause" if pause else "resume"})
-    err.print("paused" if reply["paused"] else "resumed")
+    if not reply["paused"]:
+        err.print("resumed")
+    elif reply.get("reason") == "on battery":
+        err.print("paused: on battery; it resumes on mains power, or with --resume")
+    else:
+        err.print("paused; `semfind daemon pause --resume` resumes")
+
+
+@daemon.command()
+@click.option(
+    "--enable/--no-enable", default=True, show_default=True, help="Switch it on right away."
+)
+@click.pass_context
+def install(ctx: click.Context, enable: bool) -> None:
+    """Start the daemon at login (systemd user unit on Linux, launchd agent on macOS)."""
+    target = service()
+    write_service(target, _settings(ctx).db_path())
+    err.print(f"wrote {target.path}", soft_wrap=True)
+    if enable:
+        problem = run_quietly(target.enable)
+        if problem is None:
+            err.print("enabled: the daemon starts at login")
+        else:
+            err.print(
+                f"[yellow]could not enable it[/] ({problem}); run: {shlex.join(target.enable)}"
+            )
+    else:
+        err.print(f"to enable it: {shlex.join(target.enable)}")
+    err.print("to remove it: semfind daemon uninstall")
 
 
 @daemon.command()
 @click.pass_context
-def install(ctx: click.Context) -> None:
-    """Start the daemon at login (systemd user unit on Linux, launchd agent on macOS)."""
-    settings = _settings(ctx)
-    where, how_to_remove = install_service(settings.db_path())
-    err.print(f"installed {where}\nto remove it: {how_to_remove}")
+def uninstall(ctx: click.Context) -> None:
+    """Stop starting the daemon at login and remove its unit or agent file."""
+    target = service()
+    if not target.path.exists():
+        raise UsageError(f"nothing to remove: {target.path} does not exist")
+    problem = run_quietly(target.disable)
+    if problem is not None:
+        err.print(f"[yellow]could not disable it[/] ({problem}); removing the file anyway")
+    target.path.unlink()
+    err.print(f"removed {target.path}", soft_wrap=True)
 
 
 # -- watch ---------------------------------------------------------------------
@@ -229,6 +268,12 @@ def index_via_daemon(files: DaemonFiles, paths: list[Path], quiet: bool) -> None
     resolved = [str(p.expanduser().resolve()) for p in paths]
     before = ask(files, {"cmd": "status"})["status"]
     ask(files, {"cmd": "index", "paths": resolved})
+    if before.get("paused_reason"):
+        err.print(
+            f"queued for the daemon, which is paused ({before['paused_reason']}); "
+            "`semfind daemon pause --resume` starts it now"
+        )
+        return
     if not quiet:
         err.print(f"the daemon (pid {before['pid']}) is indexing; waiting for it to finish")
     while True:

@@ -9,7 +9,10 @@ from rich.console import Console
 
 def print_status(console: Console, status: dict[str, Any]) -> None:
     backend = status.get("backend") or {}
-    console.print(f"[bold]{status['state']}[/] (pid {status['pid']}, index {status['db']})")
+    state = status["state"]
+    if status.get("paused_reason"):
+        state = f"paused ({status['paused_reason']})"
+    console.print(f"[bold]{state}[/] (pid {status['pid']}, index {status['db']})")
     console.print(f"watched folders: {len(status['watches']) or 'none'}")
     for watch in status["watches"]:
         console.print(f"  {watch['path']}  [dim]{watch['mode']}[/]", soft_wrap=True)
@@ -22,7 +25,8 @@ def print_status(console: Console, status: dict[str, Any]) -> None:
         console.print(f"current: {status['current']}", soft_wrap=True)
     console.print(
         f"since start: {status['indexed']} indexed, {status['unchanged']} unchanged, "
-        f"{status['removed']} removed, {len(status['failed'])} failed"
+        f"{status['moved']} moved, {status['removed']} removed, "
+        f"{len(status['failed'])} failed"
     )
     console.print(
         f"throughput (last minute): {status['tokens_per_s']:,.0f} tokens/s, "

@@ -89,9 +89,10 @@ def hit_json(rank: int, hit: Hit, mode: str) -> str:
 
 def print_report(console: Console, report: IndexReport, model_name: str) -> None:
     console.soft_wrap = True
+    moved = f"{report.moved} moved, " if report.moved else ""
     console.print(
         f"[bold green]indexed[/] {report.indexed} files into {report.units} units "
-        f"({report.unchanged} unchanged, {report.removed} removed) "
+        f"({report.unchanged} unchanged, {moved}{report.removed} removed) "
         f"in {report.elapsed:.1f} s"
     )
     if report.embedded or report.reused:

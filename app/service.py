@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import platform
+import plistlib
 import shlex
+import shutil
+import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from semfind.engine.errors import UsageError
@@ -13,50 +17,69 @@ UNIT_NAME = "semfind-daemon.service"
 AGENT_LABEL = "io.semfind.daemon"
 
 
-def install_service(db: Path) -> tuple[Path, str]:
-    """Write the login service; returns its path and how to remove it."""
-    command = [sys.executable, "-m", "semfind.app", "--db", str(db), "daemon", "start"]
-    command.append("--foreground")
+@dataclass(frozen=True)
+class Service:
+    """The login service file of this platform and the commands that switch it on and off."""
+
+    path: Path
+    enable: list[str]
+    disable: list[str]
+
+
+def service() -> Service:
     system = platform.system()
     if system == "Linux":
-        return _systemd(command)
+        path = Path.home() / ".config" / "systemd" / "user" / UNIT_NAME
+        return Service(
+            path,
+            ["systemctl", "--user", "enable", "--now", UNIT_NAME],
+            ["systemctl", "--user", "disable", "--now", UNIT_NAME],
+        )
     if system == "Darwin":
-        return _launchd(command)
+        path = Path.home() / "Library" / "LaunchAgents" / f"{AGENT_LABEL}.plist"
+        return Service(path, ["launchctl", "load", str(path)], ["launchctl", "unload", str(path)])
     raise UsageError(f"starting the daemon at login is not supported on {system}")
 
 
-def _systemd(command: list[str]) -> tuple[Path, str]:
-    path = Path.home() / ".config" / "systemd" / "user" / UNIT_NAME
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
+def daemon_command(db: Path) -> list[str]:
+    return [sys.executable, "-m", "semfind.app", "--db", str(db), "daemon", "start", "--foreground"]
+
+
+def write_service(target: Service, db: Path) -> None:
+    """Write the unit or agent file that runs the daemon for `db` at login."""
+    command = daemon_command(db)
+    target.path.parent.mkdir(parents=True, exist_ok=True)
+    if target.path.suffix == ".plist":
+        agent = {
+            "Label": AGENT_LABEL,
+            "ProgramArguments": command,
+            "RunAtLoad": True,
+            "KeepAlive": {"SuccessfulExit": False},
+            "ProcessType": "Background",
+        }
+        target.path.write_bytes(plistlib.dumps(agent))
+    else:
+        target.path.write_text(systemd_unit(command), encoding="utf-8")
+
+
+def systemd_unit(command: list[str]) -> str:
+    # systemd expands % specifiers, even inside quotes.
+    exec_start = shlex.join(command).replace("%", "%%")
+    return (
         "[Unit]\nDescription=semfind indexer daemon\n\n"
-        f"[Service]\nExecStart={shlex.join(command)}\nRestart=on-failure\nNice=10\n\n"
-        "[Install]\nWantedBy=default.target\n",
-        encoding="utf-8",
+        f"[Service]\nExecStart={exec_start}\nRestart=on-failure\nNice=10\n\n"
+        "[Install]\nWantedBy=default.target\n"
     )
-    remove = f"systemctl --user disable --now {UNIT_NAME} && rm {shlex.quote(str(path))}"
-    enable = f"systemctl --user enable --now {UNIT_NAME}"
-    return path, f"{remove}\n(to enable it now: {enable})"
 
 
-def _launchd(command: list[str]) -> tuple[Path, str]:
-    path = Path.home() / "Library" / "LaunchAgents" / f"{AGENT_LABEL}.plist"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    arguments = "".join(f"    <string>{_xml(arg)}</string>\n" for arg in command)
-    path.write_text(
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN"'
-        ' "http://www.apple.com/DTDs/PropertyList-1.0.dtd">\n'
-        '<plist version="1.0"><dict>\n'
-        f"  <key>Label</key><string>{AGENT_LABEL}</string>\n"
-        f"  <key>ProgramArguments</key><array>\n{arguments}  </array>\n"
-        "  <key>RunAtLoad</key><true/>\n  <key>ProcessType</key><string>Background</string>\n"
-        "</dict></plist>\n",
-        encoding="utf-8",
-    )
-    remove = f"launchctl unload {shlex.quote(str(path))} && rm {shlex.quote(str(path))}"
-    return path, remove
-
-
-def _xml(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def run_quietly(command: list[str]) -> str | None:
+    """Run a service manager command; None when it worked, else why not."""
+    if shutil.which(command[0]) is None:
+        return f"{command[0]} not found"
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return str(exc)
+    if result.returncode != 0:
+        return (result.stderr or result.stdout).strip() or f"exit status {result.returncode}"
+    return None

@@ -92,6 +92,11 @@ class Settings:
     extract_memory_mb: int = 2048
     """Memory limit of the daemon's extraction worker; a file needing more fails alone."""
 
+    pause_on_battery: bool = True
+    """The daemon pauses indexing while the laptop runs on battery (where the platform
+    reports it) and carries on when mains power returns; `semfind daemon pause --resume`
+    overrides it until then."""
+
     fusion: str = "convex"
     """How hybrid search merges its keyword lists (passages, propositions) and its vector
     list: "convex" (weighted sum of min-max normalised scores) or "rrf" (reciprocal rank
@@ -165,6 +170,8 @@ def _convert(name: str, value: Any, hint: Any) -> Any:
             return None
         if "Path" in text:
             return Path(os.path.expanduser(str(value)))
+        if hint is bool:
+            return _boolean(value)
         if hint is int:
             return int(value)
         if hint is float:
@@ -175,3 +182,14 @@ def _convert(name: str, value: Any, hint: Any) -> Any:
         return str(value)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"setting {name!r}: invalid value {value!r}") from exc
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"not a boolean: {value!r}")

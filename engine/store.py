@@ -123,6 +123,23 @@ class Store:
                 "UPDATE files SET size = ?, mtime_ns = ? WHERE id = ?", (size, mtime_ns, file_id)
             )
 
+    def move_files(self, src: str, dest: str) -> int:
+        """Give the files stored at or below `src` their paths below `dest`, in one transaction.
+
+        Units, vectors and ids stay; a title taken from the file name follows the new name.
+        A file already stored at a destination path was replaced on disk and leaves.
+        """
+        moved = 0
+        with self.conn:
+            for state in self.files_under(src):
+                new_path = dest + state.path[len(src) :]
+                replaced = self.file_state(new_path)
+                if replaced is not None:
+                    self.delete_files([replaced.id])
+                self._move_file(state.id, state.path, new_path)
+                moved += 1
+        return moved
+
     def delete_files(self, file_ids: Iterable[int]) -> int:
         count = 0
         with self.conn:
@@ -276,6 +293,35 @@ class Store:
         ).fetchone()
         return int(_need(row)[0])
 
+    def _move_file(self, file_id: int, old_path: str, new_path: str) -> None:
+        old_name, new_name = Path(old_path).name, Path(new_path).name
+        row = self.conn.execute(
+            "UPDATE files SET path = ?, title = CASE WHEN title = ? THEN ? ELSE title END"
+            " WHERE id = ? RETURNING title",
+            (new_path, old_name, new_name, file_id),
+        ).fetchone()
+        if old_name != new_name and row is not None and row[0] == new_name:
+            self._retitle(file_id, new_name)
+
+    def _retitle(self, file_id: int, title: str) -> None:
+        """Rewrite a file's keyword rows under a new title; contentless tables need the text."""
+        units: list[tuple[int, str, str]] = list(
+            self.conn.execute("SELECT id, kind, text FROM units WHERE file_id = ?", (file_id,))
+        )
+        for table in FTS_TABLES:
+            self.conn.execute(
+                f"DELETE FROM {table} WHERE rowid IN (SELECT id FROM units WHERE file_id = ?)",
+                (file_id,),
+            )
+        for unit_id, kind, text in units:
+            self._insert_fts(unit_id, kind, title, text)
+
+    def _insert_fts(self, unit_id: int, kind: str, title: str, text: str) -> None:
+        table = "units_fts" if kind == "passage" else "parts_fts"
+        self.conn.execute(
+            f"INSERT INTO {table}(rowid, title, text) VALUES (?, ?, ?)", (unit_id, title, text)
+        )
+
     def _delete_units(self, file_id: int) -> None:
         for table in FTS_TABLES:
             self.conn.execute(
@@ -296,11 +342,7 @@ class Store:
             ).fetchone()
             unit_id = int(_need(row)[0])
             ids_by_ord[unit.ord] = unit_id
-            table = "units_fts" if unit.kind == "passage" else "parts_fts"
-            self.conn.execute(
-                f"INSERT INTO {table}(rowid, title, text) VALUES (?, ?, ?)",
-                (unit_id, title, unit.text),
-            )
+            self._insert_fts(unit_id, unit.kind, title, unit.text)
 
     def _insert_vectors(self, model: EmbedModelRow, vectors: Mapping[str, np.ndarray]) -> None:
         for text_hash, vector in vectors.items():

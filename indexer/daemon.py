@@ -23,13 +23,17 @@ from semfind.engine.store import Store
 from .control import ControlServer, error
 from .extractors import use_plugins
 from .indexing import Indexer, IndexReport
+from .moves import follow_moves
+from .power import on_battery
 from .runtime import DaemonFiles, PidLock, memory_rss
 from .sandbox import SandboxedExtractor
-from .walk import visible
+from .walk import Candidate, visible, walk
 from .watcher import Settler, Watcher
 
 log = logging.getLogger(__name__)
 
+POWER_CHECK_S = 15.0
+"""How often the power source is checked (pause_on_battery)."""
 WINDOW_S = 60.0
 """Throughput is reported over this many recent seconds."""
 TICK_S = 0.2
@@ -100,6 +104,7 @@ class DaemonState:
     indexed: int = 0
     unchanged: int = 0
     removed: int = 0
+    moved: int = 0
     failed: dict[str, str] = field(default_factory=dict)
     run_total: int = 0
     run_done: int = 0
@@ -115,6 +120,7 @@ class Daemon:
         settings: Settings,
         open_embedder: Callable[[Settings], Embedder],
         files: DaemonFiles | None = None,
+        power: Callable[[], bool] = on_battery,
     ) -> None:
         self.settings = settings
         self.db = settings.db_path()
@@ -125,11 +131,17 @@ class Daemon:
         self.status = DaemonState()
         self.throughput = Throughput()
         self.paused = threading.Event()
+        """Paused on request (`semfind daemon pause`)."""
+        self._power = power
+        self._on_battery = False
+        self._battery_override = False
+        self._power_checked = -POWER_CHECK_S
         self.stopping = threading.Event()
         self._subscribers: list[queue.Queue[dict[str, Any]]] = []
         self._sub_lock = threading.Lock()
         self._watches: set[str] = set()
         self._watches_changed = threading.Event()
+        self._moves: queue.SimpleQueue[tuple[str, str, bool]] = queue.SimpleQueue()
         self._modes: dict[str, str] = {}
         self._backend: dict[str, Any] = {}
         self._last_tokens: tuple[int, int, float] = (0, 0, 0.0)
@@ -152,7 +164,7 @@ class Daemon:
         sandbox = SandboxedExtractor(
             self.settings.extract_timeout_s, self.settings.extract_memory_mb
         )
-        watcher = Watcher(self.settler.touch, self._skip)
+        watcher = Watcher(self.settler.touch, self._skip, self._moved)
         server = ControlServer(self.files.socket, self._handle, self._stream)
         try:
             watcher.start()
@@ -184,9 +196,11 @@ class Daemon:
         self, store: Store, embedder: Embedder, sandbox: SandboxedExtractor, watcher: Watcher
     ) -> None:
         while not self.stopping.is_set():
+            self._apply_moves(store)  # before the destinations settle and are reconciled
             self.queue.put(self.settler.ready())
             self._sync_watches(store, watcher)
-            if self.paused.is_set():
+            self._check_power()
+            if self._held():
                 self.status.state = "paused"
                 self.stopping.wait(TICK_S)
                 continue
@@ -195,8 +209,9 @@ class Daemon:
                 self.status.state = "idle"
                 continue
             self.status.state = "indexing"
+            self._pair_moves(store, paths)
             for path in paths:
-                if self.stopping.is_set() or self.paused.is_set():
+                if self.stopping.is_set() or self._held():
                     self.queue.put([path])
                     continue
                 self._reconcile(store, embedder, sandbox, path)
@@ -225,7 +240,7 @@ class Daemon:
                     self.settings,
                     on_progress=self._progress,
                     extractor=sandbox,
-                    cancelled=lambda: self.stopping.is_set() or self.paused.is_set(),
+                    cancelled=lambda: self.stopping.is_set() or self._held(),
                 )
                 report = indexer.index_paths([target])
                 self._account(report)
@@ -236,6 +251,81 @@ class Daemon:
         except SemfindError as exc:
             log.error("cannot index %s: %s", path, exc)
             self.status.failed[path] = str(exc)
+
+    def _moved(self, src: str, dest: str, is_directory: bool) -> None:
+        """Called by the observers: a rename, applied by the indexing thread."""
+        self._moves.put((src, dest, is_directory))
+        self.settler.touch(dest)
+
+    def _apply_moves(self, store: Store) -> None:
+        """Renames keep their units and vectors; a file that changed type is indexed anew."""
+        while True:
+            try:
+                src, dest, is_directory = self._moves.get_nowait()
+            except queue.Empty:
+                return
+            same_type = is_directory or Path(src).suffix.lower() == Path(dest).suffix.lower()
+            if not same_type or self._root_of(dest) is None:
+                self.queue.put([src])
+                continue
+            try:
+                self.status.moved += store.move_files(src, dest)
+            except SemfindError as exc:
+                log.error("cannot move %s to %s in the index: %s", src, dest, exc)
+                self.queue.put([src, dest])
+
+    def _pair_moves(self, store: Store, paths: list[str]) -> None:
+        """A rename the observers saw as a delete plus a create (say, into a folder made a
+        moment before) is still a move, when both halves arrive in one batch."""
+        gone = [s for p in paths if not os.path.lexists(p) for s in store.files_under(p)]
+        if not gone:
+            return
+        limit = int(self.settings.max_file_mb * (1 << 20))
+        arrivals = (
+            item
+            for p in paths
+            if os.path.exists(p) and self._root_of(p) is not None
+            for item in walk(Path(p), max_bytes=limit, extra_ignore=self.settings.ignore)
+            if isinstance(item, Candidate) and store.file_state(str(item.path)) is None
+        )
+        try:
+            self.status.moved += len(follow_moves(store, gone, arrivals))
+        except SemfindError as exc:
+            log.error("cannot pair renames: %s", exc)  # each path is reconciled on its own
+
+    # -- pausing ------------------------------------------------------------------
+
+    def _held(self) -> bool:
+        """Whether indexing waits: paused on request, or on battery without an override."""
+        return self._pause_reason() is not None
+
+    def _pause_reason(self) -> str | None:
+        if self.paused.is_set():
+            return "asked"
+        if self._on_battery and self.settings.pause_on_battery and not self._battery_override:
+            return "on battery"
+        return None
+
+    def _pause(self, pause: bool) -> None:
+        if pause:
+            self.paused.set()
+        else:
+            self.paused.clear()
+            self._battery_override = self._on_battery  # until mains power returns
+
+    def _check_power(self) -> None:
+        if not self.settings.pause_on_battery:
+            return
+        now = time.monotonic()
+        if now - self._power_checked < POWER_CHECK_S:
+            return
+        self._power_checked = now
+        was = self._on_battery
+        self._on_battery = self._power()
+        if was != self._on_battery:
+            log.info("power: %s", "on battery" if self._on_battery else "on mains")
+            if not self._on_battery:
+                self._battery_override = False
 
     def _root_of(self, path: str) -> str | None:
         for folder in self._watches:
@@ -265,6 +355,7 @@ class Daemon:
         self.status.indexed += report.indexed
         self.status.unchanged += report.unchanged
         self.status.removed += report.removed
+        self.status.moved += report.moved
         for path, reason in report.failed:
             self.status.failed[path] = reason
 
@@ -279,8 +370,8 @@ class Daemon:
         if cmd == "status":
             return {"ok": True, "status": self._status()}
         if cmd in ("pause", "resume"):
-            (self.paused.set if cmd == "pause" else self.paused.clear)()
-            return {"ok": True, "paused": self.paused.is_set()}
+            self._pause(cmd == "pause")
+            return {"ok": True, "paused": self._held(), "reason": self._pause_reason()}
         if cmd == "shutdown":
             self.stopping.set()
             return {"ok": True}
@@ -337,6 +428,8 @@ class Daemon:
         return {
             "pid": os.getpid(),
             "state": s.state,
+            "paused_reason": self._pause_reason(),
+            "on_battery": self._on_battery,
             "db": str(self.db),
             "watches": [
                 {"path": w, "mode": self._modes.get(w, "native")} for w in sorted(self._watches)
@@ -347,6 +440,7 @@ class Daemon:
             "indexed": s.indexed + (live.indexed if live else 0),
             "unchanged": s.unchanged + (live.unchanged if live else 0),
             "removed": s.removed + (live.removed if live else 0),
+            "moved": s.moved + (live.moved if live else 0),
             "failed": [{"path": p, "reason": r} for p, r in sorted(failed.items())],
             "run": {"total": s.run_total, "done": s.run_done, "remaining": remaining},
             "eta_s": s.eta_s if remaining else None,

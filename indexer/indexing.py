@@ -23,6 +23,7 @@ from .document import Document
 from .extractors import extract, read_file
 from .llm_segmenter import Chat as ChatLike
 from .llm_segmenter import LLMSegmenter
+from .moves import follow_moves
 from .passages import passages
 from .propositions import Segmenter, make_segmenter
 from .walk import Candidate, Rejected, Unreadable, walk
@@ -46,6 +47,8 @@ class IndexReport:
     indexed: int = 0
     unchanged: int = 0
     removed: int = 0
+    moved: int = 0
+    """Files found under a new name and moved in the index, without re-extraction."""
     cancelled: bool = False
     """Stopped early on request; what was committed stays, the rest is for the next run."""
     llm_upgraded: int = 0
@@ -145,6 +148,11 @@ class Indexer:
             if path not in seen and not any(_below(path, folder) for folder in unreadable)
         }
         self.report.files_total += len(found)
+        arrivals = (i for i in found if isinstance(i, Candidate) and str(i.path) not in stored)
+        moved = follow_moves(self.store, list(gone.values()), arrivals)
+        for old_path in moved.values():
+            del gone[old_path]
+        self.report.moved += len(moved)
         for item in found:
             if self._cancelled():
                 self.report.cancelled = True
@@ -154,6 +162,8 @@ class Indexer:
                 self._advance(str(item.path))
             elif isinstance(item, Rejected):
                 self._record(item, "skipped", item.reason)
+            elif str(item.path) in moved:
+                self._advance(str(item.path))
             else:
                 self._index_file(item, stored.get(str(item.path)))
         self._flush()

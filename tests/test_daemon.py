@@ -80,6 +80,11 @@ class Daemon:
             )
             return {str(p): str(h) for p, h in rows}
 
+    def units(self) -> list[tuple[int, int, str]]:
+        with Store.open(self.db, readonly=True) as store:
+            rows = store.conn.execute("SELECT id, file_id, text FROM units ORDER BY id")
+            return [(int(i), int(f), str(t)) for i, f, t in rows]
+
 
 @pytest.fixture
 def daemon(env: dict[str, str], tmp_path: Path) -> Iterator[Daemon]:
@@ -136,8 +141,18 @@ def test_search_follows_files_as_they_change(daemon: Daemon, tmp_path: Path) -> 
 
     moved = root / "sub" / "rye.md"
     moved.parent.mkdir()
+    units = daemon.units()
     fresh.rename(moved)
     wait_for(lambda: str(moved) in daemon.indexed() and str(fresh) not in daemon.indexed())
+    assert daemon.units() == units  # a move: the same unit rows, nothing re-extracted
+
+    moved.parent.rename(root / "kept")
+    moved = root / "kept" / "rye.md"
+    wait_for(lambda: str(moved) in daemon.indexed())
+    assert daemon.units() == units and daemon.status()["moved"] == 2
+    wait_for(lambda: settled(daemon))
+    found = daemon.cli("search", "rye linen", "--mode", "keyword", "--json").stdout
+    assert json.loads(found.splitlines()[0])["path"] == str(moved)
 
     moved.unlink()
     wait_for(lambda: str(moved) not in daemon.indexed())

@@ -9,6 +9,8 @@ import pytest
 from semfind.engine.config import Settings
 from semfind.engine.errors import UsageError
 from semfind.engine.store import Store
+from semfind.indexer.document import Document
+from semfind.indexer.extractors import extract
 from semfind.indexer.indexing import Indexer, IndexReport
 
 from .fakes import FakeEmbedder
@@ -111,6 +113,44 @@ def test_renamed_file_is_reindexed_without_embedding(
     assert store.counts()["units"] == units_before
     titles = store.conn.execute("SELECT count(*) FROM units_fts WHERE units_fts MATCH 'title:md'")
     assert titles.fetchone()[0] == 1
+
+
+def test_renames_and_folder_moves_are_moves_without_extraction(
+    tmp_path: Path, store: Store, fake: FakeEmbedder, settings: Settings
+) -> None:
+    root = _tree(tmp_path / "docs")
+    _run(store, fake, settings, root)
+    ids_before = store.conn.execute("SELECT id, text FROM units ORDER BY id").fetchall()
+    (root / "notes").rename(root / "archive")
+    (root / "report.pdf").rename(root / "archive" / "q3.pdf")
+    extracted: list[Path] = []
+
+    def counting(path: Path, data: bytes) -> Document:
+        extracted.append(path)
+        return extract(path, data)
+
+    fake.calls.clear()
+    report = Indexer(store, fake, settings, extractor=counting).index_paths([root])
+    assert (report.moved, report.indexed, report.removed) == (3, 0, 0)
+    assert extracted == [] and fake.calls == []
+    assert store.conn.execute("SELECT id, text FROM units ORDER BY id").fetchall() == ids_before
+    assert sorted(s.path for s in store.files_under(str(root))) == sorted(
+        str(p) for p in root.rglob("*") if p.is_file()
+    )
+
+
+def test_a_copy_beside_its_original_is_indexed_not_moved(
+    tmp_path: Path, store: Store, fake: FakeEmbedder, settings: Settings
+) -> None:
+    root = _tree(tmp_path / "docs")
+    _run(store, fake, settings, root)
+    original = root / "code.py"
+    copy = root / "copy.py"
+    copy.write_bytes(original.read_bytes())
+    os.utime(copy, ns=(original.stat().st_atime_ns, original.stat().st_mtime_ns))
+    report = _run(store, fake, settings, root)
+    assert (report.moved, report.indexed, report.unchanged) == (0, 1, 4)
+    assert store.file_state(str(original)) is not None
 
 
 def test_bad_files_are_recorded_and_others_indexed(

@@ -180,3 +180,38 @@ def test_version_two_indexes_move_parts_to_their_own_keyword_table(tmp_path: Pat
         assert matching("parts_fts", "basil") == [2]
         assert matching("parts_fts", "mint") == [3]
         assert matching("parts_fts", "title:garden") == [2, 3]
+
+
+def _fts_hits(store: Store, match: str) -> int:
+    row = store.conn.execute("SELECT count(*) FROM units_fts WHERE units_fts MATCH ?", (match,))
+    return int(row.fetchone()[0])
+
+
+def test_a_move_keeps_ids_and_vectors_and_renames_a_name_title(store: Store) -> None:
+    model = store.ensure_model("k1", "m", 4)
+    named = FileMeta("/d/sub/old-name.txt", 10, 1, "h1", "text", "old-name.txt")
+    titled = FileMeta("/d/sub/t.md", 10, 1, "h2", "markdown", "Real title")
+    replaced = FileMeta("/e/sub/t.md", 3, 1, "h3", "markdown", "Gone soon")
+    for number, meta in enumerate((named, titled, replaced)):
+        unit = _unit(f"body text number{number}")
+        store.write_file(meta, [unit], model, {unit.embed_hash: _vec(number)})
+    before = {path: store.file_state(path) for path in (named.path, titled.path)}
+    units_before = store.conn.execute("SELECT id, text FROM units ORDER BY id").fetchall()
+
+    assert store.move_files("/d/sub", "/e/sub") == 2
+    assert store.move_files("/e/sub/old-name.txt", "/e/sub/new-name.txt") == 1
+
+    assert store.files_under("/d") == []
+    moved = store.file_state("/e/sub/new-name.txt")
+    assert moved is not None and before[named.path] is not None
+    assert moved.id == before[named.path].id  # type: ignore[union-attr]
+    kept = store.file_state("/e/sub/t.md")
+    assert kept is not None and kept.content_hash == "h2"  # the replaced file left
+    units_after = store.conn.execute("SELECT id, text FROM units ORDER BY id").fetchall()
+    assert units_after == [u for u in units_before if u[1] != "body text number2"]
+    assert store.vector_count(model) == 3 and store.prune_vectors() == 1
+    titles = dict(store.conn.execute("SELECT path, title FROM files").fetchall())
+    assert titles == {"/e/sub/new-name.txt": "new-name.txt", "/e/sub/t.md": "Real title"}
+    assert _fts_hits(store, 'title:"new name"') == 1 and _fts_hits(store, 'title:"old"') == 0
+    assert _fts_hits(store, "number0") == 1 and _fts_hits(store, "number2") == 0
+    assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
