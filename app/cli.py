@@ -17,10 +17,10 @@ from semfind.engine import paths
 from semfind.engine.config import Settings, load_settings
 from semfind.engine.errors import SemfindError, UsageError
 from semfind.engine.store import Store
-from semfind.indexer.runtime import DaemonFiles
 
 from . import daemon_cli, models_cli
 from .daemon_cli import index_via_daemon
+from .daemon_client import DaemonClient
 from .render import counts_table, hit_json, print_hits, print_report
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -76,11 +76,11 @@ def index(obj: Context, paths: tuple[Path, ...], quiet: bool, segmenter: str | N
 
     require_paths(paths)
     settings = obj.settings
-    files = DaemonFiles.for_db(settings.db_path())
-    if files.running_pid() is not None:
+    client = DaemonClient(settings)
+    if client.running_pid() is not None:
         if segmenter is not None:
             raise UsageError("--segmenter cannot be given to a running daemon; set `segmenter`")
-        index_via_daemon(files, list(paths), quiet)
+        index_via_daemon(client, list(paths), quiet)
         return
     if segmenter is not None:
         settings = dataclasses.replace(settings, segmenter=segmenter)

@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import shlex
-import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.console import Console
@@ -22,15 +20,14 @@ from semfind.engine.errors import (
     UsageError,
 )
 from semfind.engine.store import Store
-from semfind.indexer import control
 from semfind.indexer.runtime import DaemonFiles
 
+from .daemon_client import DaemonClient
 from .daemon_render import print_status
 from .service import run_quietly, service, write_service
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
-START_WAIT_S = 60.0
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -38,12 +35,8 @@ def _settings(ctx: click.Context) -> Settings:
     return settings
 
 
-def _files(ctx: click.Context) -> DaemonFiles:
-    return DaemonFiles.for_db(_settings(ctx).db_path())
-
-
-def ask(files: DaemonFiles, message: dict[str, Any], timeout: float = 10.0) -> dict[str, Any]:
-    return control.request(files.socket, message, timeout)
+def _client(ctx: click.Context) -> DaemonClient:
+    return DaemonClient(_settings(ctx))
 
 
 @click.group()
@@ -56,40 +49,15 @@ def daemon() -> None:
 @click.pass_context
 def start(ctx: click.Context, foreground: bool) -> None:
     """Start the daemon (one per index)."""
-    files = _files(ctx)
-    pid = files.running_pid()
+    client = _client(ctx)
+    pid = client.running_pid()
     if pid is not None:
         raise DaemonRunningError(f"the daemon is already running (pid {pid})")
     if foreground:
-        _run_foreground(_settings(ctx), files)
+        _run_foreground(client.settings, client.files)
         return
-    process = _spawn(_settings(ctx), files)
-    deadline = time.monotonic() + START_WAIT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise DaemonError(f"the daemon exited at start; see {files.log}")
-        try:
-            ask(files, {"cmd": "status"}, timeout=2.0)
-        except DaemonError:
-            time.sleep(0.2)
-            continue
-        err.print(f"daemon started (pid {process.pid}); log: {files.log}")
-        return
-    raise DaemonError(f"the daemon did not answer within {START_WAIT_S:g} s; see {files.log}")
-
-
-def _spawn(settings: Settings, files: DaemonFiles) -> subprocess.Popen[bytes]:
-    files.log.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "semfind.app", "--db", str(settings.db_path())]
-    with open(files.log, "ab") as log:
-        return subprocess.Popen(
-            [*command, "daemon", "start", "--foreground"],
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,
-            close_fds=True,
-        )
+    pid = client.start()
+    err.print(f"daemon started (pid {pid}); log: {client.files.log}")
 
 
 def _run_foreground(settings: Settings, files: DaemonFiles) -> None:
@@ -108,11 +76,12 @@ def _run_foreground(settings: Settings, files: DaemonFiles) -> None:
 @click.pass_context
 def stop(ctx: click.Context) -> None:
     """Ask the daemon to finish the file in hand and exit."""
-    files = _files(ctx)
+    client = _client(ctx)
+    files = client.files
     pid = files.running_pid()
     if pid is None:
         raise DaemonNotRunningError("the daemon is not running")
-    ask(files, {"cmd": "shutdown"})
+    client.ask({"cmd": "shutdown"})
     deadline = time.monotonic() + 60
     while files.running_pid() is not None and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -126,11 +95,11 @@ def stop(ctx: click.Context) -> None:
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:
     """State, watched folders, queue, throughput, backend and memory of the daemon."""
-    reply = ask(_files(ctx), {"cmd": "status"})
+    status = _client(ctx).status()
     if as_json:
-        click.echo(json.dumps(reply["status"]))
+        click.echo(json.dumps(status))
     else:
-        print_status(out, reply["status"])
+        print_status(out, status)
 
 
 @daemon.command()
@@ -139,7 +108,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def logs(ctx: click.Context, lines: int, follow: bool) -> None:
     """The daemon's log."""
-    path = _files(ctx).log
+    path = _client(ctx).files.log
     if not path.exists():
         raise DaemonError(f"no daemon log yet ({path})")
     with path.open("r", encoding="utf-8", errors="replace") as fh:
@@ -158,7 +127,7 @@ def logs(ctx: click.Context, lines: int, follow: bool) -> None:
 @click.pass_context
 def pause(ctx: click.Context, pause: bool) -> None:
     """Pause indexing (events are still collected) or resume it."""
-    reply = ask(_files(ctx), {"cmd": "pause" if pause else "resume"})
+    reply = _client(ctx).pause(pause)
     if not reply["paused"]:
         err.print("resumed")
     elif reply.get("reason") == "on battery":
@@ -221,7 +190,7 @@ def watch_add(ctx: click.Context, folders: tuple[Path, ...]) -> None:
     not_dirs = [p for p in resolved if not Path(p).is_dir()]
     if not_dirs:
         raise click.UsageError(f"not a folder: {', '.join(not_dirs)}")
-    added, running = _change_watches(ctx, "watch_add", resolved)
+    added, running = _client(ctx).change_watches(True, resolved)
     for path in resolved:
         err.print(f"watching {path}" if path in added else f"already watched: {path}")
     if not running:
@@ -234,21 +203,9 @@ def watch_add(ctx: click.Context, folders: tuple[Path, ...]) -> None:
 def watch_remove(ctx: click.Context, folders: tuple[Path, ...]) -> None:
     """Stop watching folders; what is indexed from them stays searchable."""
     resolved = [str(f.expanduser().resolve()) for f in folders]
-    removed, _ = _change_watches(ctx, "watch_remove", resolved)
+    removed, _ = _client(ctx).change_watches(False, resolved)
     for path in resolved:
         err.print(f"no longer watching {path}" if path in removed else f"was not watched: {path}")
-
-
-def _change_watches(ctx: click.Context, cmd: str, paths: list[str]) -> tuple[list[str], bool]:
-    """Through the daemon when it runs (it is the writer), else in the index directly.
-    Returns the paths that changed and whether the daemon is running."""
-    files = _files(ctx)
-    if files.running_pid() is not None:
-        reply = ask(files, {"cmd": cmd, "paths": paths})
-        return list(reply["changed"]), True
-    with Store.open(_settings(ctx).db_path()) as store:
-        change = store.add_watch if cmd == "watch_add" else store.remove_watch
-        return [p for p in paths if change(p)], False
 
 
 @watch.command("list")
@@ -263,11 +220,11 @@ def watch_list(ctx: click.Context) -> None:
 # -- index through the daemon ----------------------------------------------------
 
 
-def index_via_daemon(files: DaemonFiles, paths: list[Path], quiet: bool) -> None:
+def index_via_daemon(client: DaemonClient, paths: list[Path], quiet: bool) -> None:
     """Hand paths to the running daemon and wait until it has indexed them."""
     resolved = [str(p.expanduser().resolve()) for p in paths]
-    before = ask(files, {"cmd": "status"})["status"]
-    ask(files, {"cmd": "index", "paths": resolved})
+    before = client.status()
+    client.index(resolved)
     if before.get("paused_reason"):
         err.print(
             f"queued for the daemon, which is paused ({before['paused_reason']}); "
@@ -278,8 +235,8 @@ def index_via_daemon(files: DaemonFiles, paths: list[Path], quiet: bool) -> None
         err.print(f"the daemon (pid {before['pid']}) is indexing; waiting for it to finish")
     while True:
         time.sleep(0.3)
-        status = ask(files, {"cmd": "status"})["status"]
-        with Store.open(Path(status["db"]), readonly=True) as store:
+        status = client.status()
+        with Store.open(client.db, readonly=True) as store:
             waiting = set(store.pending()) & set(resolved)
         if not waiting:
             break

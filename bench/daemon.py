@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """The daemon against one-shot `semfind index`: throughput, memory and edit-to-search delay.
 
-    python bench/daemon.py ../shared/data/beir/scifact [--docs 400]
+    python bench/daemon.py ../shared/data/beir/scifact [--docs 400] [--rounds 3]
 
 Writes the first N documents of a BEIR corpus as Markdown files into a temporary folder,
 indexes them once with `semfind index` and once by watching the folder with the daemon
 (separate throw-away indexes, same model), then edits files and times how long the change
-takes to become searchable. Prints a table.
+takes to become searchable. With --rounds N the two runs alternate N times on fresh
+indexes and the medians are compared, since a shared machine's load drifts. Prints a table.
 """
 
 from __future__ import annotations
@@ -113,25 +114,40 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("corpus", type=Path, help="a BEIR dataset folder")
     parser.add_argument("--docs", type=int, default=400)
+    parser.add_argument("--rounds", type=int, default=1, help="alternating runs of each")
     args = parser.parse_args()
+    shots: list[float] = []
+    runs: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         folder = root / "docs"
         folder.mkdir()
         count = write_corpus(folder, args.corpus, args.docs)
-        shot_seconds, summary = one_shot(folder, root / "oneshot.sqlite3")
-        daemon = with_daemon(folder, root / "daemon.sqlite3", count)
-    delays = sorted(daemon["delays"])
+        for number in range(args.rounds):
+            seconds, summary = one_shot(folder, root / f"oneshot{number}.sqlite3")
+            shots.append(seconds)
+            runs.append(with_daemon(folder, root / f"daemon{number}.sqlite3", count))
+            write_corpus(folder, args.corpus, args.docs)  # undo the edits
+    report(count, shots, runs, summary)
+
+
+def report(count: int, shots: list[float], runs: list[dict[str, Any]], summary: str) -> None:
+    shot = statistics.median(shots)
+    daemon = statistics.median(r["seconds"] for r in runs)
+    delays = sorted(d for r in runs for d in r["delays"])
+    ratios = ", ".join(f"{r['seconds'] / s:.2f}" for r, s in zip(runs, shots, strict=True))
     print(f"\n## daemon vs one-shot index ({count} SciFact documents as Markdown files)\n")
     print("| measure | value |\n|---|---:|")
-    print(f"| one-shot `semfind index`, s (incl. start and model load) | {shot_seconds:.1f} |")
-    print(f"| daemon, watch add → all indexed, s | {daemon['seconds']:.1f} |")
-    print(f"| daemon / one-shot time | {daemon['seconds'] / shot_seconds:.2f} |")
-    print(f"| daemon embedding tokens/s (last minute) | {daemon['tokens_per_s']:,.0f} |")
-    print(f"| daemon RSS after indexing, MB | {daemon['rss_mb']:.0f} |")
+    print(f"| rounds (alternating) | {len(runs)} |")
+    print(f"| one-shot `semfind index`, median s (incl. start and model load) | {shot:.1f} |")
+    print(f"| daemon, watch add → all indexed, median s | {daemon:.1f} |")
+    print(f"| daemon / one-shot time, medians (per round: {ratios}) | {daemon / shot:.2f} |")
+    tokens = statistics.median(r["tokens_per_s"] for r in runs)
+    print(f"| daemon embedding tokens/s (last minute), median | {tokens:,.0f} |")
+    print(f"| daemon RSS after indexing, MB, max | {max(r['rss_mb'] for r in runs):.0f} |")
     print(f"| edit → searchable, median s | {statistics.median(delays):.2f} |")
     print(f"| edit → searchable, max s | {delays[-1]:.2f} |")
-    print(f"\none-shot summary: {summary}")
+    print(f"\none-shot summary (last round): {summary}")
     print(f"machine: {os.cpu_count()} logical CPUs")
 
 

@@ -1,0 +1,86 @@
+"""The daemon as the CLI and the TUI see it: a client over its socket and files."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from semfind.engine.config import Settings
+from semfind.engine.errors import DaemonError
+from semfind.engine.store import Store
+from semfind.indexer import control
+from semfind.indexer.runtime import DaemonFiles
+
+START_WAIT_S = 60.0
+
+
+class DaemonClient:
+    """Talks to the daemon serving one index; every call is safe when it is not running."""
+
+    def __init__(self, settings: Settings, files: DaemonFiles | None = None) -> None:
+        self.settings = settings
+        self.db = settings.db_path()
+        self.files = files or DaemonFiles.for_db(self.db)
+
+    def running_pid(self) -> int | None:
+        return self.files.running_pid()
+
+    def ask(self, message: dict[str, Any], timeout: float = 10.0) -> dict[str, Any]:
+        """One request; DaemonError when the daemon is down or refuses it."""
+        return control.request(self.files.socket, message, timeout)
+
+    def status(self) -> dict[str, Any]:
+        return self.ask({"cmd": "status"})["status"]  # type: ignore[no-any-return]
+
+    def events(self) -> Iterator[dict[str, Any]]:
+        """Status and progress events until the daemon stops."""
+        return control.events(self.files.socket)
+
+    def start(self) -> int:
+        """Start a detached daemon and wait until it answers; returns its pid."""
+        process = self._spawn()
+        deadline = time.monotonic() + START_WAIT_S
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise DaemonError(f"the daemon exited at start; see {self.files.log}")
+            try:
+                self.ask({"cmd": "status"}, timeout=2.0)
+            except DaemonError:
+                time.sleep(0.2)
+                continue
+            return process.pid
+        raise DaemonError(
+            f"the daemon did not answer within {START_WAIT_S:g} s; see {self.files.log}"
+        )
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        self.files.log.parent.mkdir(parents=True, exist_ok=True)
+        command = [sys.executable, "-m", "semfind.app", "--db", str(self.db)]
+        with open(self.files.log, "ab") as log:
+            return subprocess.Popen(
+                [*command, "daemon", "start", "--foreground"],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+                close_fds=True,
+            )
+
+    def pause(self, pause: bool) -> dict[str, Any]:
+        return self.ask({"cmd": "pause" if pause else "resume"})
+
+    def index(self, paths: list[str]) -> dict[str, Any]:
+        return self.ask({"cmd": "index", "paths": paths})
+
+    def change_watches(self, add: bool, paths: list[str]) -> tuple[list[str], bool]:
+        """Through the daemon when it runs (it is the writer), else in the index directly.
+        Returns the paths that changed and whether the daemon is running."""
+        cmd = "watch_add" if add else "watch_remove"
+        if self.running_pid() is not None:
+            return list(self.ask({"cmd": cmd, "paths": paths})["changed"]), True
+        with Store.open(self.db) as store:
+            change = store.add_watch if add else store.remove_watch
+            return [p for p in paths if change(p)], False
