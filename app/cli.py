@@ -22,6 +22,7 @@ from . import daemon_cli, models_cli
 from .daemon_cli import index_via_daemon
 from .daemon_client import DaemonClient
 from .render import counts_table, hit_json, print_hits, print_report
+from .since import parse_since
 
 F = TypeVar("F", bound=Callable[..., Any])
 out = Console(highlight=False)
@@ -48,13 +49,33 @@ def _version() -> str:
 @click.version_option(package_name="semfind", message="semfind %(version)s")
 @click.pass_context
 def cli(ctx: click.Context, db: Path | None) -> None:
-    """semfind: search your own documents by meaning, offline."""
+    """semfind: search your own documents by meaning, offline.
+
+    With no command, opens the terminal app (in a terminal; elsewhere prints this help).
+    """
     settings = load_settings()
     if db is not None:
         settings = dataclasses.replace(settings, db=db)
     ctx.obj = Context(settings)
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            _run_tui(settings)
+        else:
+            click.echo(ctx.get_help())
+
+
+@cli.command()
+@click.pass_obj
+def tui(obj: Context) -> None:
+    """Open the terminal app: search, ask, index and models."""
+    _run_tui(obj.settings)
+
+
+def _run_tui(settings: Settings) -> None:
+    from .tui.app import create_app
+    from .tui.wiring import build_services
+
+    create_app(build_services(settings)).run()
 
 
 @cli.command()
@@ -106,6 +127,7 @@ def index(obj: Context, paths: tuple[Path, ...], quiet: bool, segmenter: str | N
 @click.option(
     "--type", "types", multiple=True, help="Only these file kinds or extensions (repeatable)."
 )
+@click.option("--since", help="Only files modified since then: 36h, 7d, 2w, 3m, 1y or 2026-01-31.")
 @click.option(
     "--mode",
     type=click.Choice(["hybrid", "vector", "keyword"]),
@@ -125,6 +147,7 @@ def search(
     as_json: bool,
     path_glob: str | None,
     types: tuple[str, ...],
+    since: str | None,
     mode: str,
     units: str | None,
 ) -> None:
@@ -133,6 +156,7 @@ def search(
     from semfind.engine.search import Filters, Searcher
 
     settings = obj.settings
+    modified_since = parse_since(since) if since else None
     with Store.open(settings.db_path(), readonly=True) as store:
         embedder = open_embedder(settings) if mode != "keyword" else None
         try:
@@ -142,7 +166,7 @@ def search(
                     f"[yellow]warning:[/] nothing is embedded with {embedder.name} yet; run "
                     "`semfind index` to build its vectors (until then only keywords match)"
                 )
-            filters = Filters(path_glob, types, units or settings.units)
+            filters = Filters(path_glob, types, units or settings.units, modified_since)
             hits = searcher.search(query, k=k, mode=mode, filters=filters)
         finally:
             if embedder is not None:

@@ -35,9 +35,9 @@ class DaemonClient:
     def status(self) -> dict[str, Any]:
         return self.ask({"cmd": "status"})["status"]  # type: ignore[no-any-return]
 
-    def events(self) -> Iterator[dict[str, Any]]:
-        """Status and progress events until the daemon stops."""
-        return control.events(self.files.socket)
+    def events(self, idle: float | None = None) -> Iterator[dict[str, Any]]:
+        """Status and progress events until the daemon stops; see control.events."""
+        return control.events(self.files.socket, idle)
 
     def start(self) -> int:
         """Start a detached daemon and wait until it answers; returns its pid."""

@@ -46,6 +46,8 @@ class Filters:
     """File kinds (markdown, pdf, code, ...) or extensions (md, py, ...)."""
     units: str = "both"
     """Which units to match: "proposition" (and passages without any), "passage" or "both"."""
+    modified_since: float | None = None
+    """Only files modified at or after this Unix time."""
 
 
 @dataclass(frozen=True)
@@ -190,7 +192,7 @@ class Searcher:
     def _knn_matrix(
         self, matrix: VectorMatrix, vector: np.ndarray, limit: int, filters: Filters
     ) -> Scored:
-        extra = 20 if filters.path_glob or filters.types else 1
+        extra = 20 if _narrowed(filters) else 1
         nearest = matrix.search(vector, min(VEC_MAX_K, limit * extra), filters.units)
         if not nearest:
             return []
@@ -216,10 +218,15 @@ class Searcher:
 
 def _overfetch(filters: Filters) -> int:
     """How many more neighbours to fetch so that enough survive the filters."""
-    if filters.path_glob or filters.types:
+    if _narrowed(filters):
         return 20
     # Most units are propositions; passages are about one in six.
     return {"both": 1, "proposition": 2, "passage": 8}[filters.units]
+
+
+def _narrowed(filters: Filters) -> bool:
+    """Whether file filters may drop most of the nearest neighbours."""
+    return bool(filters.path_glob or filters.types or filters.modified_since is not None)
 
 
 def depth_for(k: int) -> int:
@@ -229,9 +236,14 @@ def depth_for(k: int) -> int:
 
 def fts_query(query: str) -> str:
     """An FTS5 expression OR-ing the query's words, each quoted so no word is syntax."""
+    return " OR ".join(f'"{word}"' for word in query_terms(query))
+
+
+def query_terms(query: str) -> list[str]:
+    """The query's words that are searched for: lower-cased, stopwords dropped unless that
+    leaves nothing."""
     words = list(dict.fromkeys(word.lower() for word in _WORD.findall(query)))
-    content = [word for word in words if word not in STOPWORDS] or words
-    return " OR ".join(f'"{word}"' for word in content)
+    return [word for word in words if word not in STOPWORDS] or words
 
 
 def _filter_sql(filters: Filters, *, units: bool = True) -> tuple[str, list[Any]]:
@@ -250,6 +262,9 @@ def _filter_sql(filters: Filters, *, units: bool = True) -> tuple[str, list[Any]
         parts += ["lower(f.path) GLOB ?"] * len(exts)
         clauses.append("(" + " OR ".join(parts) + ")")
         params += kinds + [f"*.{ext}" for ext in exts]
+    if filters.modified_since is not None:
+        clauses.append("f.mtime_ns >= ?")
+        params.append(int(filters.modified_since * 1e9))
     if units and filters.units == "passage":
         clauses.append("u.kind = 'passage'")
     elif units and filters.units == "proposition":

@@ -141,12 +141,30 @@ def request(path: Path, message: dict[str, Any], timeout: float | None = 10.0) -
     return reply
 
 
-def events(path: Path) -> Iterator[dict[str, Any]]:
-    """Progress events from the daemon until it stops or the caller stops iterating."""
-    with _connect(path, None) as sock:
+IDLE = {"event": "idle"}
+"""Yielded by `events(..., idle=...)` when nothing came for that long."""
+
+
+def events(path: Path, idle: float | None = None) -> Iterator[dict[str, Any]]:
+    """Progress events from the daemon until it stops or the caller stops iterating.
+
+    With `idle` seconds, IDLE is yielded whenever nothing arrived for that long, so a
+    caller that must stop on request is never stuck in a read.
+    """
+    with _connect(path, idle) as sock:
         sock.sendall(b'{"cmd": "subscribe"}\n')
-        with sock.makefile("rb") as stream:
-            for line in stream:
+        buffer = b""
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except TimeoutError:
+                yield IDLE
+                continue
+            if not chunk:
+                return
+            buffer += chunk
+            while b"\n" in buffer:
+                line, buffer = buffer.split(b"\n", 1)
                 yield json.loads(line)
 
 

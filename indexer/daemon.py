@@ -201,14 +201,14 @@ class Daemon:
             self._sync_watches(store, watcher)
             self._check_power()
             if self._held():
-                self.status.state = "paused"
+                self._set_state("paused")
                 self.stopping.wait(TICK_S)
                 continue
             paths = self.queue.take(TICK_S)
             if not paths:
-                self.status.state = "idle"
+                self._set_state("idle")
                 continue
-            self.status.state = "indexing"
+            self._set_state("indexing")
             self._pair_moves(store, paths)
             for path in paths:
                 if self.stopping.is_set() or self._held():
@@ -216,6 +216,12 @@ class Daemon:
                     continue
                 self._reconcile(store, embedder, sandbox, path)
             self.status.current = ""
+            self._publish({"event": "status", **self._status()})
+
+    def _set_state(self, state: str) -> None:
+        """Subscribers hear of every change of state, not only of progress."""
+        if state != self.status.state:
+            self.status.state = state
             self._publish({"event": "status", **self._status()})
 
     # -- one path ---------------------------------------------------------------

@@ -67,6 +67,25 @@ def test_filters_by_glob_and_type(searcher: Searcher) -> None:
     assert all(h.path.endswith(".pdf") for h in by_ext)
 
 
+@pytest.mark.parametrize("warm", [False, True])
+def test_filter_by_modification_time(
+    searcher: Searcher, store: Store, fake: FakeEmbedder, settings: Settings, warm: bool
+) -> None:
+    old = {"cactus.txt": 1_000_000_000, "ferns.md": 1_700_000_000}
+    for name, seconds in old.items():
+        store.conn.execute(
+            "UPDATE files SET mtime_ns = ? WHERE path LIKE ?", (seconds * 10**9, f"%/{name}")
+        )
+    engine = Searcher(store, fake, settings, warm=warm)
+    for mode in ("hybrid", "vector", "keyword"):
+        recent = engine.search("water plants", mode=mode, filters=Filters(modified_since=1.6e9))
+        names = {Path(h.path).name for h in recent}
+        assert "cactus.txt" not in names and (mode != "keyword" or "ferns.md" in names)
+        everything = engine.search("water plants", mode=mode, filters=Filters())
+        assert "cactus.txt" in {Path(h.path).name for h in everything}
+    engine.close()
+
+
 def test_k_limits_files(searcher: Searcher) -> None:
     assert len(searcher.search("water", k=1)) == 1
 

@@ -1,0 +1,341 @@
+"""The semfind terminal app: search, ask, index and models, with a live status bar."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterable
+from functools import partial
+from importlib import resources
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Footer, Input, Markdown, Select, TabbedContent, TabPane
+from textual.worker import get_current_worker
+
+from semfind.engine.errors import SemfindError
+
+from .ask_pane import AskPane
+from .index_pane import IndexPane
+from .messages import DaemonEvent, IndexFacts
+from .models_pane import ModelsPane
+from .opener import open_command, runs_in_terminal
+from .search_pane import OpenRequest, SearchPane
+from .services import Services
+from .status_bar import StatusBar
+
+_TABS = (
+    ("Search", "Search your files (F2)", "search"),
+    ("Ask", "Ask a question of your files (F3)", "ask"),
+    ("Index", "Watched folders and failed files (F4)", "index"),
+    ("Models", "Embedding model and LLM (F5)", "models"),
+)
+_FOCUS = {"search": "#query", "ask": "#question", "index": "#folders", "models": "#model-table"}
+FACTS_EVERY_S = 2.0
+DAEMON_RETRY_S = 2.0
+
+
+def _asset(name: str) -> str:
+    return resources.files("semfind.assets").joinpath(name).read_text(encoding="utf-8")
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "dismiss", "Close")]
+
+    def compose(self) -> ComposeResult:
+        yield Markdown(_asset("help.md"), id="help")
+
+
+class SemfindApp(App[None]):
+    """Takes everything it talks to from `Services`, so tests can hand it their own."""
+
+    TITLE = "semfind"
+    CSS_PATH = str(resources.files("semfind.assets").joinpath("semfind.tcss"))
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012 (Textual's type)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "tab('search')", "Search"),
+        Binding("f3", "tab('ask')", "Ask"),
+        Binding("f4", "tab('index')", "Index"),
+        Binding("f5", "tab('models')", "Models"),
+        Binding("f1,question_mark", "help", "Help"),
+        Binding("ctrl+d", "start_daemon", "Start daemon", show=False),
+        Binding("ctrl+t", "toggle_dark", "Theme", show=False),
+        Binding("escape", "focus_query", "Query", show=False),
+    ]
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+        self.units = services.settings.units
+        self.daemon_status: dict[str, Any] | None = None
+
+    def compose(self) -> ComposeResult:
+        with TabbedContent(initial="search", id="tabs"):
+            with TabPane("Search", id="search"):
+                yield SearchPane(self.services.index)
+            with TabPane("Ask", id="ask"):
+                yield AskPane(self.services.index, self.services.answerer)
+            with TabPane("Index", id="index"):
+                yield IndexPane()
+            with TabPane("Models", id="models"):
+                yield ModelsPane()
+        yield StatusBar()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#query", Input).focus()
+        self._warm()
+        self._follow_daemon()
+        self._read_facts()
+        self.set_interval(FACTS_EVERY_S, self._read_facts)
+
+    # -- background work --------------------------------------------------------
+
+    @work(thread=True, group="warm")
+    def _warm(self) -> None:
+        try:
+            self.services.index.warm()
+        except SemfindError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="warning", timeout=8)
+
+    @work(thread=True, exclusive=True, group="facts")
+    def _read_facts(self) -> None:
+        index = self.services.index
+        try:
+            facts = IndexFacts(index.summary(), index.folders(), index.failures())
+        except SemfindError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.post_message(facts)
+
+    @work(thread=True, exclusive=True, group="daemon")
+    def _follow_daemon(self) -> None:
+        """Relay the daemon's events; while it is down, look again every DAEMON_RETRY_S."""
+        worker = get_current_worker()
+        daemon = self.services.daemon
+        while not worker.is_cancelled:
+            try:
+                if daemon.running_pid() is None:
+                    raise SemfindError("not running")
+                for event in daemon.events(idle=0.5):
+                    if worker.is_cancelled:
+                        return
+                    if event.get("event") in ("status", "progress"):
+                        self.post_message(DaemonEvent(True, event))
+                    elif event.get("event") == "stopped":
+                        break
+            except (SemfindError, OSError, ValueError):
+                pass
+            self.post_message(DaemonEvent(False))
+            deadline = time.monotonic() + DAEMON_RETRY_S
+            while time.monotonic() < deadline and not worker.is_cancelled:
+                time.sleep(0.1)
+
+    @on(DaemonEvent)
+    def _daemon_event(self, message: DaemonEvent) -> None:
+        self.daemon_status = message.status if message.running else None
+        self.query_one(StatusBar).show(self.daemon_status)
+        self.query_one(IndexPane).show_daemon(self.daemon_status)
+
+    @on(IndexFacts)
+    def _facts(self, message: IndexFacts) -> None:
+        self.query_one(StatusBar).show(self.daemon_status, message.summary)
+        self.query_one(IndexPane).show_facts(message.folders, message.failures)
+
+    # -- actions ------------------------------------------------------------------
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+        if tab == "models":
+            self._read_models()
+        self.query_one(_FOCUS[tab]).focus()  # focus left in a hidden pane would pull it back
+
+    def action_focus_query(self) -> None:
+        self.action_tab("search")
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_toggle_dark(self) -> None:
+        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+
+    def action_cite(self, number: int) -> None:
+        self.query_one(AskPane).cite(number)
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self, message: TabbedContent.TabActivated) -> None:
+        if message.pane.id == "models":
+            self._read_models()
+
+    @work(thread=True, exclusive=True, group="models")
+    def _read_models(self) -> None:
+        try:
+            entries = self.services.models()
+        except SemfindError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.call_from_thread(self.query_one(ModelsPane).show, entries)
+
+    @work(thread=True, exclusive=True, group="daemon-control")
+    def action_start_daemon(self) -> None:
+        daemon = self.services.daemon
+        if daemon.running_pid() is not None:
+            self.call_from_thread(self.notify, "the daemon is already running")
+            return
+        self.call_from_thread(self.notify, "starting the daemon…", timeout=3)
+        try:
+            pid = daemon.start()
+        except SemfindError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.call_from_thread(self.notify, f"daemon started (pid {pid})")
+        self.call_from_thread(self._follow_daemon)
+
+    # -- opening a result -----------------------------------------------------------
+
+    @on(OpenRequest)
+    def _open(self, message: OpenRequest) -> None:
+        hit = message.hit
+        env = dict(os.environ)
+        command = open_command(hit.path, hit.best.line_start, hit.page, env)
+        if shutil.which(command[0]) is None:
+            self.notify(f"cannot open {hit.location}: {command[0]} is not installed",
+                        severity="error")  # fmt: skip
+            return
+        if runs_in_terminal(command, env):
+            self._run_in_terminal(command)
+            return
+        try:
+            subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            self.notify(f"cannot open {hit.path}: {exc.strerror or exc}", severity="error")
+            return
+        self.notify(f"opened {hit.location}", timeout=2)
+
+    def _run_in_terminal(self, command: list[str]) -> None:
+        failure: OSError | None = None
+        try:
+            with self.suspend():
+                try:
+                    subprocess.run(command, check=False)
+                except OSError as exc:
+                    failure = exc
+        except SuspendNotSupported:
+            try:
+                subprocess.run(command, check=False, stdin=subprocess.DEVNULL)
+            except OSError as exc:
+                failure = exc
+        self.refresh(layout=True)
+        if failure is not None:
+            self.notify(f"cannot run {command[0]}: {failure.strerror or failure}", severity="error")
+
+    # -- index pane buttons ---------------------------------------------------------
+
+    @on(Button.Pressed, "#add-folder")
+    def _add_folder(self) -> None:
+        folder = self.query_one(IndexPane).new_folder()
+        if not folder:
+            self.notify("type a folder to watch first", severity="warning")
+            return
+        if not os.path.isdir(folder):
+            self.notify(f"not a folder: {folder}", severity="error")
+            return
+        self._change_watch(True, folder)
+        self.query_one("#new-folder", Input).value = ""
+
+    @on(Button.Pressed, "#remove-folder")
+    def _remove_folder(self) -> None:
+        folder = self.query_one(IndexPane).selected_folder
+        if folder:
+            self._change_watch(False, folder)
+
+    @work(thread=True, group="daemon-control")
+    def _change_watch(self, add: bool, folder: str) -> None:
+        try:
+            changed, running = self.services.daemon.change_watches(add, [folder])
+        except SemfindError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        verb = "watching" if add else "no longer watching"
+        text = f"{verb} {folder}" if changed else f"nothing changed for {folder}"
+        if add and changed and not running:
+            text += "; start the daemon (ctrl+d) to index it"
+        self.call_from_thread(self.notify, text)
+        self._read_facts()
+
+    @on(Button.Pressed, "#pause")
+    def _pause(self) -> None:
+        self._set_paused(not bool(self.daemon_status and self.daemon_status.get("paused_reason")))
+
+    @work(thread=True, group="daemon-control")
+    def _set_paused(self, pause: bool) -> None:
+        try:
+            reply = self.services.daemon.pause(pause)
+        except SemfindError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.call_from_thread(self.notify, "paused" if reply.get("paused") else "resumed")
+
+    @on(Button.Pressed, "#retry, #retry-all")
+    def _retry(self, message: Button.Pressed) -> None:
+        pane = self.query_one(IndexPane)
+        if message.button.id == "retry":
+            paths = [pane.selected_failure] if pane.selected_failure else []
+        else:
+            paths = [f.path for f in pane.failures]
+        if paths:
+            self._retry_paths([p for p in paths if os.path.exists(p)] or paths)
+
+    @work(thread=True, group="daemon-control")
+    def _retry_paths(self, paths: list[str]) -> None:
+        daemon = self.services.daemon
+        if daemon.running_pid() is None:
+            self.call_from_thread(
+                self.notify, "retrying needs the daemon: ctrl+d starts it", severity="warning"
+            )
+            return
+        try:
+            daemon.index(paths)
+        except SemfindError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.call_from_thread(self.notify, f"queued {len(paths)} file(s) for another try")
+
+    # -- command palette ------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for title, text, tab in _TABS:
+            yield SystemCommand(title, text, partial(self.action_tab, tab))
+        yield SystemCommand(
+            "Start the daemon", "Index watched folders in the background", self.action_start_daemon
+        )
+        yield SystemCommand("Toggle light/dark", "Switch theme (ctrl+t)", self.action_toggle_dark)
+        for mode in ("hybrid", "vector", "keyword"):
+            yield SystemCommand(
+                f"Mode: {mode}", f"Search in {mode} mode", partial(self._set_mode, mode)
+            )
+
+    def _set_mode(self, mode: str) -> None:
+        self.action_tab("search")
+        self.query_one("#mode", Select).value = mode
+
+    def on_unmount(self) -> None:
+        self.workers.cancel_all()
+        self.services.index.close()
+
+
+def create_app(services: Services) -> SemfindApp:
+    """The one way to build the app: the CLI and the tests both come through here."""
+    return SemfindApp(services)

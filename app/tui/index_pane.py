@@ -1,0 +1,91 @@
+"""Index: watched folders with counts, add or remove one, failed files and retry, pause."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, DataTable, Input, Label
+
+from .services import Failure, FolderCount
+
+
+class IndexPane(Vertical):
+    """Rendered from IndexFacts and daemon events; actions are handled by the app."""
+
+    def __init__(self) -> None:
+        super().__init__(id="index-pane")
+        self.folders: list[FolderCount] = []
+        self.failures: list[Failure] = []
+        self.modes: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Label("Watched folders", classes="section")
+        yield DataTable(id="folders", cursor_type="row", zebra_stripes=True)
+        with Horizontal(id="folder-actions"):
+            yield Input(placeholder="folder to watch, e.g. ~/notes", id="new-folder", compact=True)
+            yield Button("Add", id="add-folder", compact=True)
+            yield Button("Remove selected", id="remove-folder", compact=True)
+            yield Button("Pause", id="pause", compact=True)
+        yield Label("Failed and skipped files", classes="section")
+        yield DataTable(id="failures", cursor_type="row", zebra_stripes=True)
+        with Horizontal(id="failure-actions"):
+            yield Button("Retry selected", id="retry", compact=True)
+            yield Button("Retry all", id="retry-all", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#folders", DataTable).add_columns("folder", "files", "units", "watched by")
+        self.query_one("#failures", DataTable).add_columns("file", "status", "reason")
+
+    def show_facts(self, folders: list[FolderCount], failures: list[Failure]) -> None:
+        if folders != self.folders:
+            self.folders = folders
+            self._fill_folders()
+        if failures != self.failures:
+            self.failures = failures
+            table = self.query_one("#failures", DataTable)
+            table.clear()
+            for failure in failures:
+                table.add_row(failure.path, failure.status, failure.reason, key=failure.path)
+
+    def show_daemon(self, status: dict[str, Any] | None) -> None:
+        modes = {w["path"]: w["mode"] for w in (status or {}).get("watches", [])}
+        if modes != self.modes:
+            self.modes = modes
+            self._fill_folders()
+        paused = bool(status and status.get("paused_reason"))
+        button = self.query_one("#pause", Button)
+        button.label = "Resume" if paused else "Pause"
+        button.disabled = status is None
+
+    def _fill_folders(self) -> None:
+        table = self.query_one("#folders", DataTable)
+        table.clear()
+        for folder in self.folders:
+            how = self.modes.get(folder.path, "daemon stopped")
+            table.add_row(folder.path, f"{folder.files:,}", f"{folder.units:,}", how,
+                          key=folder.path)  # fmt: skip
+
+    @property
+    def selected_folder(self) -> str | None:
+        return _selected(self.query_one("#folders", DataTable), [f.path for f in self.folders])
+
+    @property
+    def selected_failure(self) -> str | None:
+        return _selected(self.query_one("#failures", DataTable), [f.path for f in self.failures])
+
+    @on(Input.Submitted, "#new-folder")
+    def _submit(self) -> None:
+        self.query_one("#add-folder", Button).press()
+
+    def new_folder(self) -> str:
+        raw = self.query_one("#new-folder", Input).value.strip()
+        return str(Path(raw).expanduser().resolve()) if raw else ""
+
+
+def _selected(table: DataTable[Any], keys: list[str]) -> str | None:
+    row = table.cursor_row
+    return keys[row] if keys and 0 <= row < len(keys) else None

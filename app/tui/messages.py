@@ -1,0 +1,50 @@
+"""Messages that workers send back to the UI thread."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from textual.message import Message
+
+from semfind.engine.aggregate import Hit
+
+from .services import Failure, FolderCount, IndexSummary
+
+
+@dataclass
+class SearchDone(Message):
+    """Results of search number `serial`; older serials are stale and dropped."""
+
+    serial: int
+    query: str
+    hits: list[Hit]
+    seconds: float
+    error: str | None = None
+
+
+@dataclass
+class DaemonEvent(Message):
+    """A status or progress event from the daemon, or `running=False` when it is down."""
+
+    running: bool
+    status: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class IndexFacts(Message):
+    """Counts, watched folders and failures read from the index."""
+
+    summary: IndexSummary
+    folders: list[FolderCount]
+    failures: list[Failure]
+
+
+@dataclass
+class AnswerPiece(Message):
+    """Streamed answer text for question `serial`; `done` closes it."""
+
+    serial: int
+    text: str
+    done: bool = False
+    error: str | None = None

@@ -1,0 +1,261 @@
+"""The home screen: a query bar, filters, results and a preview of the evidence."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import ClassVar
+
+from rich.console import Group
+from rich.padding import Padding
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Input, OptionList, Select, Static
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from semfind.engine.aggregate import Hit
+from semfind.engine.errors import SemfindError
+from semfind.engine.search import Filters
+
+from ..since import parse_since
+from .highlight import one_line, preview_text, with_terms
+from .messages import SearchDone
+from .services import IndexReader
+
+DEBOUNCE_S = 0.15
+RESULTS = 30
+KINDS = ("markdown", "text", "code", "pdf", "html", "rst")
+SINCE = (("any time", ""), ("last 24 hours", "1d"), ("last 7 days", "7d"),
+         ("last 30 days", "30d"), ("last year", "1y"))  # fmt: skip
+MODES = ("hybrid", "vector", "keyword")
+
+
+class ResultList(OptionList):
+    """Results, two lines each; Enter opens, y copies the location, c the text."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "copy('location')", "Copy path"),
+        Binding("c", "copy('snippet')", "Copy text"),
+    ]
+
+    def action_copy(self, what: str) -> None:
+        self.post_message(CopyRequest(what))
+
+
+class CopyRequest(Message):
+    """Copy the highlighted result's location or text."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__()
+        self.what = what
+
+
+class OpenRequest(Message):
+    """Open a result in the editor (handled by the app, which can suspend itself)."""
+
+    def __init__(self, hit: Hit) -> None:
+        super().__init__()
+        self.hit = hit
+
+
+class SearchPane(Vertical):
+    """Searches as you type: at most one search per DEBOUNCE_S, the last keystroke always."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down", "focus_results", "Results", show=False),
+    ]
+
+    def __init__(self, index: IndexReader, mode: str = "hybrid") -> None:
+        super().__init__(id="search-pane")
+        self.index = index
+        self.mode = mode
+        self.hits: list[Hit] = []
+        self.query_text = ""
+        self._serial = 0
+        self._last_start = 0.0
+        self._timer: Timer | None = None
+        self.last_seconds = 0.0
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="Search your files by meaning or words…", id="query")
+        with Horizontal(id="filters"):
+            yield Input(placeholder="folder or glob", id="folder", compact=True)
+            yield Select([(k, k) for k in KINDS], prompt="any type", id="kind", compact=True)
+            yield Select(SINCE[1:], prompt=SINCE[0][0], id="since", compact=True)
+            yield Select([(m, m) for m in MODES], value=self.mode, allow_blank=False,
+                         id="mode", compact=True)  # fmt: skip
+        with Horizontal(id="results-area"):
+            yield ResultList(id="results")
+            with VerticalScroll(id="preview"):
+                yield Static("", id="preview-title")
+                yield Static(_HINT, id="preview-body")
+
+    # -- searching ------------------------------------------------------------
+
+    @on(Input.Changed, "#query, #folder")
+    @on(Select.Changed)
+    def schedule(self) -> None:
+        """Search now if the last search began long enough ago, else when it has."""
+        if self._timer is not None:
+            return
+        wait = DEBOUNCE_S - (time.monotonic() - self._last_start)
+        if wait <= 0:
+            self.run_search()
+        else:
+            self._timer = self.set_timer(wait, self._fire)
+
+    def _fire(self) -> None:
+        self._timer = None
+        self.run_search()
+
+    def run_search(self) -> None:
+        query = self.query_one("#query", Input).value.strip()
+        self._serial += 1
+        self._last_start = time.monotonic()
+        if not query:
+            self._show([], "")
+            return
+        try:
+            filters = self.filters()
+        except SemfindError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.mode = str(self.query_one("#mode", Select).value)
+        self._search(self._serial, query, self.mode, filters)
+
+    def filters(self) -> Filters:
+        folder = self.query_one("#folder", Input).value.strip()
+        kind = self.query_one("#kind", Select).value
+        since = self.query_one("#since", Select).value
+        return Filters(
+            path_glob=_folder_glob(folder) if folder else None,
+            types=(str(kind),) if isinstance(kind, str) else (),
+            units=self.index_units(),
+            modified_since=parse_since(since) if isinstance(since, str) else None,
+        )
+
+    def index_units(self) -> str:
+        return str(getattr(self.app, "units", "both"))
+
+    @work(thread=True, exclusive=True, group="search")
+    def _search(self, serial: int, query: str, mode: str, filters: Filters) -> None:
+        if get_current_worker().is_cancelled:
+            return
+        started = time.perf_counter()
+        try:
+            hits = self.index.search(query, RESULTS, mode, filters)
+            error = None
+        except SemfindError as exc:
+            hits, error = [], str(exc)
+        self.post_message(SearchDone(serial, query, hits, time.perf_counter() - started, error))
+
+    @on(SearchDone)
+    def _done(self, message: SearchDone) -> None:
+        if message.serial != self._serial:
+            return  # a newer search is on its way
+        self.last_seconds = message.seconds
+        if message.error:
+            self.query_one("#preview-body", Static).update(message.error)
+            self._show([], message.query, keep_preview=True)
+            return
+        self._show(message.hits, message.query)
+
+    def _show(self, hits: list[Hit], query: str, keep_preview: bool = False) -> None:
+        self.hits, self.query_text = hits, query
+        results = self.query_one(ResultList)
+        results.clear_options()
+        results.add_options(_option(rank, hit, query) for rank, hit in enumerate(hits, 1))
+        if hits:
+            results.highlighted = 0
+            self._preview(hits[0])
+        elif not keep_preview:
+            self.query_one("#preview-title", Static).update("")
+            body = "No files match." if query else _HINT
+            self.query_one("#preview-body", Static).update(body)
+
+    # -- the selected result ----------------------------------------------------
+
+    @on(OptionList.OptionHighlighted, "#results")
+    def _highlighted(self, message: OptionList.OptionHighlighted) -> None:
+        if 0 <= message.option_index < len(self.hits):
+            self._preview(self.hits[message.option_index])
+
+    def _preview(self, hit: Hit) -> None:
+        where = f"page {hit.page}, " if hit.page is not None else ""
+        lines = f"lines {hit.passage.line_start}-{hit.passage.line_end}"
+        name = hit.title or Path(hit.path).name
+        title = Text.assemble((name, "bold"), "\n", (f"{hit.path}\n{where}{lines}", "dim"))
+        self.query_one("#preview-title", Static).update(title)
+        self.query_one("#preview-body", Static).update(preview_text(hit, self.query_text))
+
+    @on(OptionList.OptionSelected, "#results")
+    def _selected(self, message: OptionList.OptionSelected) -> None:
+        if 0 <= message.option_index < len(self.hits):
+            self.post_message(OpenRequest(self.hits[message.option_index]))
+
+    @on(CopyRequest)
+    def _copy(self, message: CopyRequest) -> None:
+        hit = self.selected
+        if hit is None:
+            return
+        text = hit.location if message.what == "location" else hit.text
+        self.app.copy_to_clipboard(text)
+        self.notify(f"copied {one_line(text, 60)}", timeout=2)
+
+    def action_focus_results(self) -> None:
+        if self.hits:
+            self.query_one(ResultList).focus()
+
+    @on(Input.Submitted, "#query")
+    def _open_highlighted(self) -> None:
+        hit = self.selected
+        if hit is not None:
+            self.post_message(OpenRequest(hit))
+
+    @property
+    def selected(self) -> Hit | None:
+        index = self.query_one(ResultList).highlighted
+        return self.hits[index] if index is not None and index < len(self.hits) else None
+
+
+_HINT = (
+    "Type to search. ↓ moves to the results, Enter opens one in your editor, "
+    "y copies its location, c its text."
+)
+
+
+def _folder_glob(folder: str) -> str:
+    if any(ch in folder for ch in "*?["):
+        return folder
+    folder = str(Path(folder).expanduser()) if folder.startswith("~") else folder
+    return folder.rstrip("/") + "/*"
+
+
+def _option(rank: int, hit: Hit, query: str) -> Option:
+    path = Path(hit.path)
+    where = f" p{hit.page}:{hit.best.line_start}" if hit.page else f":{hit.best.line_start}"
+    head = Text.assemble(
+        (f"{rank:>2}. ", "dim"),
+        (path.name, "bold"),
+        (where, "dim"),
+        ("  ", ""),
+        (_short_folder(path.parent), "italic dim"),
+        ("  ", ""),
+        (f"{hit.score:.2f}", "dim"),
+    )
+    body = with_terms(one_line(hit.text, 160), query)
+    return Option(Group(head, Padding(body, (0, 0, 0, 4))))
+
+
+def _short_folder(folder: Path) -> str:
+    home = Path.home()
+    text = str(folder)
+    if folder == home or home in folder.parents:
+        text = "~/" + str(folder.relative_to(home))
+    return text if len(text) <= 40 else "…" + text[-39:]

@@ -1,0 +1,174 @@
+"""What the TUI is given from outside: the index, the daemon, models and an answerer."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from semfind.engine.aggregate import Hit
+from semfind.engine.catalog import CatalogEntry
+from semfind.engine.config import Settings
+from semfind.engine.embedder import Embedder
+from semfind.engine.errors import StoreError
+from semfind.engine.search import Filters, Searcher
+from semfind.engine.store import Store
+
+
+@dataclass(frozen=True)
+class IndexSummary:
+    """Counts for the status bar; `exists` is False before anything was indexed."""
+
+    exists: bool
+    files: int = 0
+    units: int = 0
+    propositions: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True)
+class FolderCount:
+    path: str
+    files: int
+    units: int
+
+
+@dataclass(frozen=True)
+class Failure:
+    path: str
+    status: str
+    reason: str
+
+
+class IndexReader(Protocol):
+    """Read-only access to the index; every method may block (call it from a worker)."""
+
+    def search(self, query: str, k: int, mode: str, filters: Filters) -> list[Hit]: ...
+    def summary(self) -> IndexSummary: ...
+    def folders(self) -> list[FolderCount]: ...
+    def failures(self) -> list[Failure]: ...
+    def warm(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class DaemonLink(Protocol):
+    """The daemon client (app.daemon_client.DaemonClient) as the TUI uses it."""
+
+    def running_pid(self) -> int | None: ...
+    def status(self) -> dict[str, Any]: ...
+    def events(self, idle: float | None = None) -> Iterator[dict[str, Any]]: ...
+    def start(self) -> int: ...
+    def pause(self, pause: bool) -> dict[str, Any]: ...
+    def index(self, paths: list[str]) -> dict[str, Any]: ...
+    def change_watches(self, add: bool, paths: list[str]) -> tuple[list[str], bool]: ...
+
+
+class Answerer(Protocol):
+    """Answers a question from retrieved evidence, streaming text with [n] citations."""
+
+    name: str
+
+    def answer(self, question: str, evidence: Sequence[Hit]) -> Iterator[str]: ...
+
+
+@dataclass
+class Services:
+    settings: Settings
+    index: IndexReader
+    daemon: DaemonLink
+    models: Callable[[], list[CatalogEntry]]
+    answerer: Answerer | None = None
+    """None until an LLM is configured: the ask pane then shows the evidence only."""
+
+
+class EngineIndex:
+    """The real index: a warm searcher opened on first use, one query at a time."""
+
+    def __init__(self, settings: Settings, open_embedder: Callable[[Settings], Embedder]) -> None:
+        self.settings = settings
+        self._open_embedder = open_embedder
+        self._lock = threading.Lock()
+        self._store: Store | None = None
+        self._embedder: Embedder | None = None
+        self._searcher: Searcher | None = None
+
+    @property
+    def db(self) -> Path:
+        return self.settings.db_path()
+
+    def warm(self) -> None:
+        """Open the index and load the model (a second or so) before the first query."""
+        with self._lock:
+            self._ensure_searcher()
+
+    def search(self, query: str, k: int, mode: str, filters: Filters) -> list[Hit]:
+        with self._lock:
+            return self._ensure_searcher().search(query, k=k, mode=mode, filters=filters)
+
+    def summary(self) -> IndexSummary:
+        store = self._open_store()
+        if store is None:
+            return IndexSummary(exists=False)
+        with self._lock:
+            counts = store.counts()
+            row = store.conn.execute(
+                "SELECT count(*) FROM units WHERE kind != 'passage'"
+            ).fetchone()
+            props = int(row[0]) if row else 0
+            return IndexSummary(True, counts["files"], counts["units"], props, counts["failed"])
+
+    def folders(self) -> list[FolderCount]:
+        store = self._open_store()
+        if store is None:
+            return []
+        with self._lock:
+            return [_folder_count(store, folder) for folder in store.watches()]
+
+    def failures(self) -> list[Failure]:
+        store = self._open_store()
+        if store is None:
+            return []
+        with self._lock:
+            return [Failure(f.path, f.status, f.error or "") for f in store.failures()]
+
+    def close(self) -> None:
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+            if self._embedder is not None:
+                self._embedder.close()
+            if self._store is not None:
+                self._store.close()
+            self._searcher = self._embedder = self._store = None
+
+    def _open_store(self) -> Store | None:
+        if self._store is None:
+            if not self.db.exists():
+                return None
+            self._store = Store.open(self.db, readonly=True)
+        return self._store
+
+    def _ensure_searcher(self) -> Searcher:
+        if self._searcher is None:
+            store = self._open_store()
+            if store is None:
+                raise StoreError(
+                    f"no index yet at {self.db}: add a folder in the Index tab, "
+                    "or run `semfind index PATH`"
+                )
+            self._embedder = self._open_embedder(self.settings)
+            self._searcher = Searcher(store, self._embedder, self.settings, warm=True)
+        return self._searcher
+
+
+def _folder_count(store: Store, folder: str) -> FolderCount:
+    prefix = folder.rstrip("/") + "/"
+    row = store.conn.execute(
+        "SELECT count(DISTINCT f.id), count(u.id) FROM files f LEFT JOIN units u"
+        " ON u.file_id = f.id WHERE f.status = 'indexed' AND substr(f.path, 1, ?) = ?",
+        (len(prefix), prefix),
+    ).fetchone()
+    files, units = (int(row[0]), int(row[1])) if row else (0, 0)
+    return FolderCount(folder, files, units)

@@ -1,0 +1,60 @@
+"""The always-visible line: daemon state, index counts, queue and live throughput."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.content import Content
+from textual.widgets import Static
+
+from .services import IndexSummary
+
+
+class StatusBar(Static):
+    """Rendered from the latest daemon event and index summary."""
+
+    def __init__(self) -> None:
+        super().__init__(id="status-bar")
+        self.daemon: dict[str, Any] | None = None
+        self.summary = IndexSummary(exists=False)
+
+    def show(self, daemon: dict[str, Any] | None, summary: IndexSummary | None = None) -> None:
+        self.daemon = daemon
+        if summary is not None:
+            self.summary = summary
+        self.update(status_line(self.daemon, self.summary))
+
+
+def status_line(daemon: dict[str, Any] | None, summary: IndexSummary) -> Content:
+    parts: list[tuple[str, str] | str] = []
+    if daemon is None:
+        parts += [("○ daemon stopped", "bold $warning"), (" (ctrl+d starts it)", "dim")]
+    else:
+        state = str(daemon.get("state", "?"))
+        if daemon.get("paused_reason"):
+            state = f"paused ({daemon['paused_reason']})"
+        parts.append((f"● {state}", "bold $success"))
+        run = daemon.get("run") or {}
+        if state == "indexing" and run.get("total"):
+            parts.append(f" {run.get('done', 0)}/{run['total']}")
+        parts.append(f" · queue {daemon.get('queue', 0)}")
+        tokens = float(daemon.get("tokens_per_s") or 0)
+        if tokens:
+            parts.append(f" · {tokens:,.0f} tok/s")
+        backend = daemon.get("backend") or {}
+        if backend.get("device"):
+            parts.append((f" · {_device(backend)}", "dim"))
+    parts.append(("  │  ", "dim"))
+    if summary.exists:
+        parts.append(f"{summary.files:,} files · {summary.propositions:,} propositions")
+        if summary.failed:
+            parts.append((f" · {summary.failed} failed", "$error"))
+    else:
+        parts.append(("no index yet", "dim"))
+    return Content.assemble(*parts)
+
+
+def _device(backend: dict[str, Any]) -> str:
+    if backend.get("device") == "CPU":
+        return f"CPU {backend.get('threads', '?')} threads"
+    return f"{backend['device']} ngl={backend.get('n_gpu_layers', '?')}"

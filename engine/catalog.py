@@ -1,0 +1,84 @@
+"""Every model semfind can use, described from its GGUF header: for `models list` and the TUI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from . import paths
+from .config import Settings
+from .default_model import DEFAULT_EMBEDDER, INSTALL_HINT, default_gguf_path
+from .errors import ModelError
+from .gguf_info import GGUFInfo, read_gguf_info
+from .llama_embedder import gpu_offload_supported
+from .llm import default_llm_path
+from .models import Registry
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """One model file and what semfind knows of it."""
+
+    role: str
+    """"embedder" or "llm"."""
+    name: str
+    source: str
+    """"built-in", "added", "setting" or "found" (a .gguf in the data folder)."""
+    path: Path | None
+    info: GGUFInfo | None
+    in_use: bool
+    note: str = ""
+    """Why `info` is missing, or how to get the model."""
+    gpu_layers: int | None = None
+    """Layers offloaded to a GPU when it runs (-1: all); None for models not in use."""
+
+
+def model_catalog(settings: Settings, registry: Registry | None = None) -> list[CatalogEntry]:
+    """The embedders (built-in, added, found), then the LLM in use."""
+    registry = registry or Registry()
+    chosen = settings.embed_model or registry.in_use("embedder") or DEFAULT_EMBEDDER
+    chosen = DEFAULT_EMBEDDER if chosen == "default" else chosen
+    entries = [_entry("embedder", DEFAULT_EMBEDDER, "built-in", default_gguf_path(), chosen)]
+    known = {default_gguf_path().resolve()}
+    for model in registry.models():
+        entries.append(_entry("embedder", model.name, "added", model.path, chosen))
+        known.add(model.path.resolve())
+    if chosen.endswith(".gguf") and Path(chosen).expanduser().resolve() not in known:
+        path = Path(chosen).expanduser().resolve()
+        entries.append(_entry("embedder", path.stem, "setting", path, path.stem))
+        known.add(path)
+    for path in sorted((paths.data_dir() / "models").glob("*.gguf")):
+        if path.resolve() not in known:
+            entries.append(_entry("embedder", path.stem, "found", path, chosen))
+    entries.append(_llm_entry(settings))
+    layers = settings.n_gpu_layers if gpu_offload_supported() else 0
+    return [replace(e, gpu_layers=layers) if e.in_use else e for e in entries]
+
+
+def _entry(role: str, name: str, source: str, path: Path, chosen: str) -> CatalogEntry:
+    info, note = _read(path)
+    if info is None and source == "built-in":
+        note = "converted on first use" if not path.exists() else note
+    return CatalogEntry(role, name, source, path, info, name == chosen, note)
+
+
+def _llm_entry(settings: Settings) -> CatalogEntry:
+    if settings.llm_model:
+        path = Path(settings.llm_model).expanduser()
+        info, note = _read(path)
+        return CatalogEntry("llm", path.stem, "setting", path, info, True, note)
+    try:
+        path = default_llm_path()
+    except ModelError as exc:
+        return CatalogEntry("llm", "SmolLM2-135M-Instruct", "built-in", None, None, True, str(exc))
+    info, note = _read(path)
+    return CatalogEntry("llm", path.stem, "built-in", path, info, True, note)
+
+
+def _read(path: Path) -> tuple[GGUFInfo | None, str]:
+    if not path.exists():
+        return None, f"missing ({INSTALL_HINT})" if path == default_gguf_path() else "missing"
+    try:
+        return read_gguf_info(path), ""
+    except ModelError as exc:
+        return None, f"invalid: {exc}"
