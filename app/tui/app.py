@@ -63,7 +63,7 @@ class SemfindApp(App[None]):
         Binding("f4", "tab('index')", "Index"),
         Binding("f5", "tab('models')", "Models"),
         Binding("f1,question_mark", "help", "Help"),
-        Binding("ctrl+d", "start_daemon", "Start daemon", show=False),
+        Binding("ctrl+d", "start_daemon", "Start daemon", show=False, priority=True),
         Binding("ctrl+t", "toggle_dark", "Theme", show=False),
         Binding("escape", "focus_query", "Query", show=False),
     ]
@@ -73,18 +73,24 @@ class SemfindApp(App[None]):
         self.services = services
         self.units = services.settings.units
         self.daemon_status: dict[str, Any] | None = None
+        # Held directly: messages may arrive while another screen (help) is on top.
+        self.search_pane = SearchPane(services.index)
+        self.ask_pane = AskPane(services.index, services.answerer)
+        self.index_pane = IndexPane()
+        self.models_pane = ModelsPane()
+        self.status_bar = StatusBar()
 
     def compose(self) -> ComposeResult:
         with TabbedContent(initial="search", id="tabs"):
             with TabPane("Search", id="search"):
-                yield SearchPane(self.services.index)
+                yield self.search_pane
             with TabPane("Ask", id="ask"):
-                yield AskPane(self.services.index, self.services.answerer)
+                yield self.ask_pane
             with TabPane("Index", id="index"):
-                yield IndexPane()
+                yield self.index_pane
             with TabPane("Models", id="models"):
-                yield ModelsPane()
-        yield StatusBar()
+                yield self.models_pane
+        yield self.status_bar
         yield Footer()
 
     def on_mount(self) -> None:
@@ -118,12 +124,16 @@ class SemfindApp(App[None]):
         """Relay the daemon's events; while it is down, look again every DAEMON_RETRY_S."""
         worker = get_current_worker()
         daemon = self.services.daemon
-        while not worker.is_cancelled:
+
+        def stopping() -> bool:
+            return worker.is_cancelled or not self.is_running
+
+        while not stopping():
             try:
                 if daemon.running_pid() is None:
                     raise SemfindError("not running")
                 for event in daemon.events(idle=0.5):
-                    if worker.is_cancelled:
+                    if stopping():
                         return
                     if event.get("event") in ("status", "progress"):
                         self.post_message(DaemonEvent(True, event))
@@ -133,19 +143,19 @@ class SemfindApp(App[None]):
                 pass
             self.post_message(DaemonEvent(False))
             deadline = time.monotonic() + DAEMON_RETRY_S
-            while time.monotonic() < deadline and not worker.is_cancelled:
+            while time.monotonic() < deadline and not stopping():
                 time.sleep(0.1)
 
     @on(DaemonEvent)
     def _daemon_event(self, message: DaemonEvent) -> None:
         self.daemon_status = message.status if message.running else None
-        self.query_one(StatusBar).show(self.daemon_status)
-        self.query_one(IndexPane).show_daemon(self.daemon_status)
+        self.status_bar.show(self.daemon_status)
+        self.index_pane.show_daemon(self.daemon_status)
 
     @on(IndexFacts)
     def _facts(self, message: IndexFacts) -> None:
-        self.query_one(StatusBar).show(self.daemon_status, message.summary)
-        self.query_one(IndexPane).show_facts(message.folders, message.failures)
+        self.status_bar.show(self.daemon_status, message.summary)
+        self.index_pane.show_facts(message.folders, message.failures)
 
     # -- actions ------------------------------------------------------------------
 
@@ -165,7 +175,7 @@ class SemfindApp(App[None]):
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
 
     def action_cite(self, number: int) -> None:
-        self.query_one(AskPane).cite(number)
+        self.ask_pane.cite(number)
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, message: TabbedContent.TabActivated) -> None:
@@ -179,7 +189,7 @@ class SemfindApp(App[None]):
         except SemfindError as exc:
             self.call_from_thread(self.notify, str(exc), severity="error")
             return
-        self.call_from_thread(self.query_one(ModelsPane).show, entries)
+        self.call_from_thread(self.models_pane.show, entries)
 
     @work(thread=True, exclusive=True, group="daemon-control")
     def action_start_daemon(self) -> None:
@@ -244,7 +254,7 @@ class SemfindApp(App[None]):
 
     @on(Button.Pressed, "#add-folder")
     def _add_folder(self) -> None:
-        folder = self.query_one(IndexPane).new_folder()
+        folder = self.index_pane.new_folder()
         if not folder:
             self.notify("type a folder to watch first", severity="warning")
             return
@@ -252,11 +262,11 @@ class SemfindApp(App[None]):
             self.notify(f"not a folder: {folder}", severity="error")
             return
         self._change_watch(True, folder)
-        self.query_one("#new-folder", Input).value = ""
+        self.index_pane.query_one("#new-folder", Input).value = ""
 
     @on(Button.Pressed, "#remove-folder")
     def _remove_folder(self) -> None:
-        folder = self.query_one(IndexPane).selected_folder
+        folder = self.index_pane.selected_folder
         if folder:
             self._change_watch(False, folder)
 
@@ -289,7 +299,7 @@ class SemfindApp(App[None]):
 
     @on(Button.Pressed, "#retry, #retry-all")
     def _retry(self, message: Button.Pressed) -> None:
-        pane = self.query_one(IndexPane)
+        pane = self.index_pane
         if message.button.id == "retry":
             paths = [pane.selected_failure] if pane.selected_failure else []
         else:
@@ -329,7 +339,7 @@ class SemfindApp(App[None]):
 
     def _set_mode(self, mode: str) -> None:
         self.action_tab("search")
-        self.query_one("#mode", Select).value = mode
+        self.search_pane.query_one("#mode", Select).value = mode
 
     def on_unmount(self) -> None:
         self.workers.cancel_all()

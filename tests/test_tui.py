@@ -1,0 +1,310 @@
+"""The TUI driven through Textual pilots, over a real index (fake or real embedder)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Input, OptionList, Select, Static, TabbedContent
+from textual.worker import WorkerCancelled
+
+from semfind.app.tui.app import SemfindApp, create_app
+from semfind.app.tui.search_pane import SearchPane
+from semfind.app.tui.services import EngineIndex, IndexReader, Services
+from semfind.app.tui.status_bar import StatusBar
+from semfind.engine.catalog import CatalogEntry
+from semfind.engine.config import Settings
+from semfind.engine.embedder import Embedder
+from semfind.engine.store import Store
+from semfind.indexer.indexing import Indexer
+
+from .fakes import FakeEmbedder
+from .pdfgen import write_pdf
+from .tui_fakes import FakeAnswerer, FakeDaemon, SlowFirstSearch, daemon_status, pilot_test
+
+
+def _docs(root: Path) -> Path:
+    (root / "garden").mkdir(parents=True)
+    (root / "garden" / "ferns.md").write_text(
+        "# Ferns\n\nFerns like shade and damp soil.\n\nWater ferns twice a week in summer.\n"
+    )
+    (root / "garden" / "cactus.txt").write_text("Cactus plants need sun and very little water.\n")
+    (root / "kitchen.md").write_text("Sourdough bread needs a lively starter and patience.\n")
+    write_pdf(root / "tax.pdf", [["Intro page."], ["Deductions for a home office are limited."]])
+    (root / "broken.pdf").write_bytes(b"%PDF-1.4 not really a pdf")
+    return root
+
+
+@pytest.fixture
+def indexed(tmp_path: Path, fake: FakeEmbedder) -> Settings:
+    settings = Settings(db=tmp_path / "index.sqlite3", units="both")
+    docs = _docs(tmp_path / "docs")
+    with Store.open(settings.db_path()) as store:
+        Indexer(store, fake, settings).index_paths([docs])
+        store.add_watch(str(docs))
+    return settings
+
+
+def _services(
+    settings: Settings,
+    embedder: Callable[[Settings], Embedder] = lambda s: FakeEmbedder(),
+    daemon: FakeDaemon | None = None,
+    answerer: FakeAnswerer | None = None,
+    index: IndexReader | None = None,
+) -> Services:
+    entries = [CatalogEntry("embedder", "fake", "built-in", None, None, True, gpu_layers=0)]
+    return Services(
+        settings=settings,
+        index=index or EngineIndex(settings, embedder),
+        daemon=daemon or FakeDaemon(),
+        models=lambda: entries,
+        answerer=answerer,
+    )
+
+
+async def _settle(app: SemfindApp, pilot: object) -> None:
+    """Wait for the work a key press started (the daemon follower never completes)."""
+    for _ in range(3):  # the results of a search may start another worker
+        pending = [w for w in app.workers if w.group != "daemon" and not w.is_cancelled]
+        if pending:
+            with contextlib.suppress(WorkerCancelled):
+                await app.workers.wait_for_complete(pending)
+        await pilot.pause()  # type: ignore[attr-defined]
+
+
+def _result_names(app: SemfindApp) -> list[str]:
+    return [Path(h.path).name for h in app.query_one(SearchPane).hits]
+
+
+async def _search(app: SemfindApp, pilot: object, text: str) -> None:
+    app.query_one("#query", Input).value = text
+    await pilot.pause(0.2)  # type: ignore[attr-defined]
+    await _settle(app, pilot)
+
+
+@pilot_test
+async def test_typing_a_query_shows_the_right_file_first(indexed: Settings) -> None:
+    app = create_app(_services(indexed))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press(*"sourdough starter")
+        await pilot.pause(0.3)
+        await _settle(app, pilot)
+        assert _result_names(app)[0] == "kitchen.md"
+        title = str(app.query_one("#preview-title", Static).render())
+        assert "kitchen.md" in title
+
+
+@pilot_test
+async def test_the_preview_follows_the_selection(indexed: Settings) -> None:
+    app = create_app(_services(indexed))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _search(app, pilot, "water plants")
+        hits = app.query_one(SearchPane).hits
+        assert len(hits) >= 2
+        await pilot.press("down")  # into the results
+        await pilot.press("down")  # the second one
+        await pilot.pause()
+        assert app.query_one(OptionList).highlighted == 1
+        title = str(app.query_one("#preview-title", Static).render())
+        assert hits[1].path in title and hits[0].path not in title
+
+
+@pilot_test
+async def test_filters_narrow_the_results(indexed: Settings) -> None:
+    app = create_app(_services(indexed))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _search(app, pilot, "water")
+        assert {"ferns.md", "cactus.txt"} <= set(_result_names(app))
+        app.query_one("#kind", Select).value = "text"
+        await pilot.pause(0.2)
+        await _settle(app, pilot)
+        assert _result_names(app) == ["cactus.txt"]
+        app.query_one("#kind", Select).clear()
+        app.query_one("#folder", Input).value = "garden"
+        await pilot.pause(0.2)
+        await _settle(app, pilot)
+        assert set(_result_names(app)) == {"ferns.md", "cactus.txt"}
+        old = os.stat(indexed.db_path()).st_mtime - 400 * 86400
+        with Store.open(indexed.db_path()) as store:
+            store.conn.execute("UPDATE files SET mtime_ns = ?", (int(old * 1e9),))
+        app.query_one("#since", Select).value = "1y"
+        await pilot.pause(0.2)
+        await _settle(app, pilot)
+        assert _result_names(app) == []
+        assert "No files match" in str(app.query_one("#preview-body", Static).render())
+
+
+@pilot_test
+async def test_stale_results_are_discarded(indexed: Settings) -> None:
+    slow = SlowFirstSearch(EngineIndex(indexed, lambda s: FakeEmbedder()), delay=0.6)
+    app = create_app(_services(indexed, index=slow))
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.query_one("#query", Input).value = "sourdough"
+        await pilot.pause(0.25)
+        app.query_one("#query", Input).value = "cactus"
+        await pilot.pause(0.25)
+        await _settle(app, pilot)
+        assert slow.queries == ["sourdough", "cactus"]
+        assert _result_names(app)[0] == "cactus.txt"
+
+
+@pilot_test
+async def test_a_stopped_daemon_is_shown_and_can_be_started(indexed: Settings) -> None:
+    daemon = FakeDaemon(running=False, status=daemon_status(state="indexing", queue=3))
+    app = create_app(_services(indexed, daemon=daemon))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.3)
+        line = str(app.query_one(StatusBar).render())
+        assert "daemon stopped" in line and "ctrl+d" in line and "4 files" in line
+        await _search(app, pilot, "cactus")
+        assert _result_names(app)[0] == "cactus.txt"  # search works without it
+        await pilot.press("ctrl+d")
+        assert daemon.started.wait(5)
+        for _ in range(40):
+            await pilot.pause(0.1)
+            if "indexing" in str(app.query_one(StatusBar).render()):
+                break
+        line = str(app.query_one(StatusBar).render())
+        assert "● indexing" in line and "queue 3" in line and "2,675 tok/s" in line
+
+
+@pilot_test
+async def test_failed_files_are_listed_with_reasons_and_retried(indexed: Settings) -> None:
+    daemon = FakeDaemon(running=False)
+    app = create_app(_services(indexed, daemon=daemon))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f4")
+        await pilot.pause(0.3)
+        await _settle(app, pilot)
+        table = app.query_one("#failures", DataTable)
+        rows = [table.get_row_at(i) for i in range(table.row_count)]
+        assert len(rows) == 1
+        path, status, reason = rows[0]
+        assert path.endswith("broken.pdf") and status == "failed" and reason
+        folders = app.query_one("#folders", DataTable)
+        assert folders.row_count == 1 and folders.get_row_at(0)[1] == "4"
+        await pilot.click("#retry")
+        await _settle(app, pilot)
+        assert daemon.indexed == []
+        assert any("needs the daemon" in n.message for n in app._notifications)
+        daemon.running = True
+        await pilot.click("#retry")
+        await _settle(app, pilot)
+        assert daemon.indexed == [[path]]
+
+
+@pilot_test
+async def test_adding_a_watched_folder(indexed: Settings, tmp_path: Path) -> None:
+    daemon = FakeDaemon(running=True)
+    app = create_app(_services(indexed, daemon=daemon))
+    new = tmp_path / "more"
+    new.mkdir()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f4")
+        app.query_one("#new-folder", Input).value = str(new)
+        await pilot.click("#add-folder")
+        await _settle(app, pilot)
+        assert daemon.watch_changes == [(True, [str(new)])]
+        app.query_one("#new-folder", Input).value = str(tmp_path / "missing")
+        await pilot.click("#add-folder")
+        await _settle(app, pilot)
+        assert len(daemon.watch_changes) == 1
+        assert any("not a folder" in n.message for n in app._notifications)
+
+
+@pilot_test
+async def test_ask_streams_an_answer_with_citations(indexed: Settings) -> None:
+    answerer = FakeAnswerer()
+    app = create_app(_services(indexed, answerer=answerer))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f3")
+        await pilot.press(*"how often do ferns need water", "enter")
+        await pilot.pause(0.3)
+        await _settle(app, pilot)
+        pane = app.query_one("#ask-pane")
+        assert answerer.questions and answerer.questions[0][0] == "how often do ferns need water"
+        answer = str(app.query_one("#answer", Static).render())
+        assert "twice a week [1]" in answer and "cacti rarely [2]" in answer
+        app.action_cite(2)
+        await pilot.pause()
+        shown = str(app.query_one("#evidence-text", Static).render())
+        second = pane.evidence[1]  # type: ignore[attr-defined]
+        assert shown.startswith("[2]") and second.path in shown
+
+
+@pilot_test
+async def test_ask_without_an_llm_shows_the_evidence(indexed: Settings) -> None:
+    app = create_app(_services(indexed, answerer=None))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f3")
+        await pilot.press(*"sourdough", "enter")
+        await pilot.pause(0.3)
+        await _settle(app, pilot)
+        assert "No LLM configured" in str(app.query_one("#answer", Static).render())
+        evidence = app.query_one("#evidence", OptionList)
+        assert evidence.option_count >= 1
+        assert "kitchen.md" in str(app.query_one("#evidence-text", Static).render())
+
+
+@pilot_test
+async def test_copy_and_open_the_selected_result(
+    indexed: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = tmp_path / "opened.txt"
+    editor = tmp_path / "fake-editor"
+    editor.write_text(f'#!/bin/sh\necho "$@" > {record}\n')
+    editor.chmod(editor.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("EDITOR", str(editor))
+    monkeypatch.delenv("VISUAL", raising=False)
+    app = create_app(_services(indexed))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _search(app, pilot, "water ferns twice")
+        hit = app.query_one(SearchPane).hits[0]
+        await pilot.press("down", "y")
+        assert app.clipboard == hit.location
+        await pilot.press("c")
+        assert app.clipboard == hit.text
+        await pilot.press("enter")
+        await pilot.pause(0.5)
+    assert record.read_text().split() == [f"+{hit.best.line_start}", hit.path]
+
+
+@pilot_test
+async def test_help_models_and_theme(indexed: Settings) -> None:
+    app = create_app(_services(indexed))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f1")
+        assert app.screen.__class__.__name__ == "HelpScreen"
+        await pilot.press("escape")
+        await pilot.press("f5")
+        await _settle(app, pilot)
+        assert app.query_one(TabbedContent).active == "models"
+        assert app.query_one("#model-table", DataTable).get_row_at(0)[2] == "fake"
+        theme = app.theme
+        await pilot.press("ctrl+t")
+        assert app.theme != theme
+
+
+@pytest.mark.real_model
+@pilot_test
+async def test_the_real_model_finds_by_meaning(tmp_path: Path, real_data_dir: Path) -> None:
+    from semfind.engine.models import open_embedder
+
+    settings = Settings(db=tmp_path / "real.sqlite3")
+    docs = _docs(tmp_path / "docs")
+    embedder = open_embedder(settings)
+    try:
+        with Store.open(settings.db_path()) as store:
+            Indexer(store, embedder, settings).index_paths([docs])
+    finally:
+        embedder.close()
+    app = create_app(_services(settings, embedder=partial(open_embedder)))
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.query_one("#mode", Select).value = "vector"
+        await _search(app, pilot, "how do I bake bread")
+        assert _result_names(app)[0] == "kitchen.md"

@@ -1,0 +1,118 @@
+"""Stand-ins for what the TUI is given: a daemon, an answerer, a slow index."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import threading
+import time
+from collections.abc import Callable, Coroutine, Iterator, Sequence
+from typing import Any
+
+from semfind.app.tui.services import IndexReader
+from semfind.engine.aggregate import Hit
+from semfind.engine.errors import DaemonNotRunningError
+from semfind.engine.search import Filters
+
+
+def pilot_test(
+    test: Callable[..., Coroutine[Any, Any, None]],
+) -> Callable[..., None]:
+    """Run an async pilot test on its own event loop (no asyncio plugin needed)."""
+
+    @functools.wraps(test)
+    def run(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(test(*args, **kwargs))
+
+    return run
+
+
+def daemon_status(**overrides: Any) -> dict[str, Any]:
+    status: dict[str, Any] = {
+        "event": "status",
+        "pid": 4242,
+        "state": "idle",
+        "paused_reason": None,
+        "watches": [],
+        "queue": 0,
+        "run": {"total": 0, "done": 0, "remaining": 0},
+        "tokens_per_s": 2675.0,
+        "backend": {"device": "CPU", "threads": 2, "n_gpu_layers": 0},
+    }
+    status.update(overrides)
+    return status
+
+
+class FakeDaemon:
+    """A daemon that is up or down on command and records what it was asked."""
+
+    def __init__(self, running: bool = False, status: dict[str, Any] | None = None) -> None:
+        self.running = running
+        self.current = status or daemon_status()
+        self.indexed: list[list[str]] = []
+        self.watch_changes: list[tuple[bool, list[str]]] = []
+        self.paused: list[bool] = []
+        self.started = threading.Event()
+
+    def running_pid(self) -> int | None:
+        return 4242 if self.running else None
+
+    def status(self) -> dict[str, Any]:
+        if not self.running:
+            raise DaemonNotRunningError("the semfind daemon is not running")
+        return self.current
+
+    def events(self, idle: float | None = None) -> Iterator[dict[str, Any]]:
+        if not self.running:
+            raise DaemonNotRunningError("the semfind daemon is not running")
+        yield self.current
+        while self.running:
+            time.sleep(idle or 0.1)
+            yield {"event": "idle"}
+
+    def start(self) -> int:
+        self.running = True
+        self.started.set()
+        return 4242
+
+    def pause(self, pause: bool) -> dict[str, Any]:
+        self.paused.append(pause)
+        return {"ok": True, "paused": pause}
+
+    def index(self, paths: list[str]) -> dict[str, Any]:
+        self.indexed.append(paths)
+        return {"ok": True, "queued": paths}
+
+    def change_watches(self, add: bool, paths: list[str]) -> tuple[list[str], bool]:
+        self.watch_changes.append((add, paths))
+        return paths, self.running
+
+
+class FakeAnswerer:
+    """Streams a fixed answer citing the first two pieces of evidence."""
+
+    name = "fake-llm"
+
+    def __init__(self) -> None:
+        self.questions: list[tuple[str, list[str]]] = []
+
+    def answer(self, question: str, evidence: Sequence[Hit]) -> Iterator[str]:
+        self.questions.append((question, [h.path for h in evidence]))
+        yield from ("Water ", "the ferns ", "twice a week [1]", ", cacti rarely [2].")
+
+
+class SlowFirstSearch:
+    """Wraps an index so that the first search is slow: its results arrive last."""
+
+    def __init__(self, inner: IndexReader, delay: float) -> None:
+        self.inner, self.delay = inner, delay
+        self.queries: list[str] = []
+
+    def search(self, query: str, k: int, mode: str, filters: Filters) -> list[Hit]:
+        self.queries.append(query)
+        if len(self.queries) == 1:
+            time.sleep(self.delay)
+        return self.inner.search(query, k, mode, filters)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
