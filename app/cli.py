@@ -16,12 +16,10 @@ from rich.console import Console
 from semfind.engine import paths
 from semfind.engine.config import Settings, load_settings
 from semfind.engine.errors import SemfindError, UsageError
-from semfind.engine.store import Store
 
 from . import daemon_cli, models_cli
 from .daemon_cli import index_via_daemon
 from .daemon_client import DaemonClient
-from .render import counts_table, hit_json, print_hits, print_report
 from .since import parse_since
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -91,9 +89,11 @@ def index(obj: Context, paths: tuple[Path, ...], quiet: bool, segmenter: str | N
     """Index (or refresh) files and folders; unchanged files are skipped."""
     from semfind.engine.lock import WriterLock
     from semfind.engine.models import open_embedder
+    from semfind.engine.store import Store
     from semfind.indexer.indexing import Indexer, require_paths
 
     from .progress import IndexProgressBar
+    from .render import print_report
 
     require_paths(paths)
     settings = obj.settings
@@ -153,7 +153,11 @@ def search(
 ) -> None:
     """Search the index by meaning and keywords; results are grouped per file."""
     from semfind.engine.models import open_embedder
-    from semfind.engine.search import Filters, Searcher
+    from semfind.engine.query import Filters
+    from semfind.engine.search import Searcher
+    from semfind.engine.store import Store
+
+    from .render import hit_json, print_hits
 
     settings = obj.settings
     modified_since = parse_since(since) if since else None
@@ -185,6 +189,10 @@ def search(
 @click.pass_obj
 def status(obj: Context, failed: bool) -> None:
     """What the index holds."""
+    from semfind.engine.store import Store
+
+    from .render import counts_table
+
     path = obj.settings.db_path()
     with Store.open(path, readonly=True) as store:
         out.print(f"index: {path}")

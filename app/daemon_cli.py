@@ -19,7 +19,6 @@ from semfind.engine.errors import (
     DaemonRunningError,
     UsageError,
 )
-from semfind.engine.store import Store
 from semfind.indexer.runtime import DaemonFiles
 
 from .daemon_client import DaemonClient
@@ -212,6 +211,8 @@ def watch_remove(ctx: click.Context, folders: tuple[Path, ...]) -> None:
 @click.pass_context
 def watch_list(ctx: click.Context) -> None:
     """The watched folders."""
+    from semfind.engine.store import Store
+
     with Store.open(_settings(ctx).db_path(), readonly=True) as store:
         for path in store.watches():
             click.echo(path)
@@ -222,6 +223,8 @@ def watch_list(ctx: click.Context) -> None:
 
 def index_via_daemon(client: DaemonClient, paths: list[Path], quiet: bool) -> None:
     """Hand paths to the running daemon and wait until it has indexed them."""
+    from semfind.engine.store import Store
+
     resolved = [str(p.expanduser().resolve()) for p in paths]
     before = client.status()
     client.index(resolved)

@@ -10,7 +10,6 @@ from typing import Any
 
 from semfind.engine.config import Settings
 from semfind.engine.errors import DaemonError
-from semfind.engine.store import Store
 from semfind.indexer import control
 from semfind.indexer.runtime import DaemonFiles
 
@@ -78,6 +77,8 @@ class DaemonClient:
     def change_watches(self, add: bool, paths: list[str]) -> tuple[list[str], bool]:
         """Through the daemon when it runs (it is the writer), else in the index directly.
         Returns the paths that changed and whether the daemon is running."""
+        from semfind.engine.store import Store
+
         cmd = "watch_add" if add else "watch_remove"
         if self.running_pid() is not None:
             return list(self.ask({"cmd": cmd, "paths": paths})["changed"]), True

@@ -11,10 +11,10 @@ from rich.table import Table
 
 from semfind.engine.default_model import DEFAULT_EMBEDDER, INSTALL_HINT, default_gguf_path
 from semfind.engine.errors import ModelError, UsageError
-from semfind.engine.gguf_info import GGUFInfo, read_gguf_info
-from semfind.engine.models import Registry, add_model
 
 if TYPE_CHECKING:
+    from semfind.engine.gguf_info import GGUFInfo
+
     from .cli import Context
 
 out = Console(highlight=False)
@@ -29,6 +29,8 @@ def models() -> None:
 @click.pass_obj
 def list_models(obj: Context) -> None:
     """Show the models semfind knows and which one is in use."""
+    from semfind.engine.models import Registry
+
     registry = Registry()
     chosen = obj.settings.embed_model or registry.in_use("embedder") or DEFAULT_EMBEDDER
     if chosen == "default":
@@ -46,6 +48,8 @@ def list_models(obj: Context) -> None:
 
 
 def _row(name: str, source: str, path: Path, chosen: str) -> list[str]:
+    from semfind.engine.gguf_info import read_gguf_info
+
     mark = "*" if name == chosen else ""
     try:
         info: GGUFInfo | None = read_gguf_info(path) if path.exists() else None
@@ -74,6 +78,8 @@ def _row(name: str, source: str, path: Path, chosen: str) -> list[str]:
 @click.option("--use", "use_it", is_flag=True, help="Also make it the embedding model in use.")
 def add(path: Path, name: str | None, use_it: bool) -> None:
     """Register a GGUF embedding model file (its header is checked)."""
+    from semfind.engine.models import add_model
+
     spec = add_model(path, name)
     info = spec.info
     out.print(
@@ -96,6 +102,8 @@ def use(name: str) -> None:
 
 
 def _use(name: str) -> None:
+    from semfind.engine.models import Registry
+
     registry = Registry()
     if name not in ("default", DEFAULT_EMBEDDER) and registry.get(name) is None:
         raise UsageError(f"unknown model {name!r}: see `semfind models list`")

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from semfind.engine.aggregate import Hit
-from semfind.engine.search import STOPWORDS
-from semfind.indexer.indexing import IndexReport
+from semfind.engine.query import STOPWORDS
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from rich.console import Console
+
+    from semfind.engine.aggregate import Hit
+    from semfind.indexer.indexing import IndexReport
 
 SNIPPET_CHARS = 240
 

@@ -32,8 +32,9 @@ from semfind.engine.aggregate import RowCache
 from semfind.engine.config import Settings, load_settings
 from semfind.engine.hashing import text_hash
 from semfind.engine.models import open_embedder
+from semfind.engine.query import Filters
 from semfind.engine.records import FileMeta
-from semfind.engine.search import Filters, Legs, Searcher, depth_for
+from semfind.engine.search import Legs, Searcher, depth_for
 from semfind.engine.store import Store
 from semfind.indexer.document import Document, Page
 from semfind.indexer.indexing import Indexer, IndexReport

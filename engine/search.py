@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +14,8 @@ from .embedder import Embedder
 from .errors import UsageError
 from .fusion import Scored, convex, rrf
 from .migrations import PART_SQL
+from .query import Filters as Filters  # re-exported: callers predating engine.query
+from .query import query_terms
 from .records import EmbedModelRow
 from .store import Store, in_batches
 from .vector_index import VectorMatrix
@@ -25,29 +26,6 @@ KINDS = ("text", "markdown", "rst", "code", "html", "pdf")
 VEC_MAX_K = 4096
 CANDIDATES = 200
 """Units fetched per leg; independent of k (up to k=100) so rankings agree across k."""
-_WORD = re.compile(r"\w+", re.UNICODE)
-# Lucene's English stop set: such words match almost every unit and add next to nothing to
-# BM25, yet make the OR query score every row.
-_STOP_LIST = (
-    "a an and are as at be but by for if in into is it no not of on or such that the their "
-    "then there these they this to was will with"
-)
-STOPWORDS = frozenset(_STOP_LIST.split())
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Restrict results to some files."""
-
-    path_glob: str | None = None
-    """A glob on the file path; one not starting with "/" may match at any depth
-    ("*.md", "notes/*")."""
-    types: tuple[str, ...] = ()
-    """File kinds (markdown, pdf, code, ...) or extensions (md, py, ...)."""
-    units: str = "both"
-    """Which units to match: "proposition" (and passages without any), "passage" or "both"."""
-    modified_since: float | None = None
-    """Only files modified at or after this Unix time."""
 
 
 @dataclass(frozen=True)
@@ -237,13 +215,6 @@ def depth_for(k: int) -> int:
 def fts_query(query: str) -> str:
     """An FTS5 expression OR-ing the query's words, each quoted so no word is syntax."""
     return " OR ".join(f'"{word}"' for word in query_terms(query))
-
-
-def query_terms(query: str) -> list[str]:
-    """The query's words that are searched for: lower-cased, stopwords dropped unless that
-    leaves nothing."""
-    words = list(dict.fromkeys(word.lower() for word in _WORD.findall(query)))
-    return [word for word in words if word not in STOPWORDS] or words
 
 
 def _filter_sql(filters: Filters, *, units: bool = True) -> tuple[str, list[Any]]:

@@ -72,10 +72,17 @@ def test_distribution_installs_only_semfind_packages() -> None:
     import tomllib
 
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
-    assert config["packages"] == [
-        "semfind.app",
-        "semfind.engine",
-        "semfind.indexer",
-        "semfind.assets",
-    ]
-    assert set(config["package-dir"]) == set(config["packages"])
+    top = ["semfind.app", "semfind.engine", "semfind.indexer", "semfind.assets"]
+    assert set(config["package-dir"]) == set(top)
+    assert set(top) <= set(config["packages"])
+    for package in config["packages"]:
+        assert package.startswith("semfind."), package
+        parent = next(t for t in top if package == t or package.startswith(t + "."))
+        folder = ROOT / config["package-dir"][parent] / package[len(parent) + 1 :].replace(".", "/")
+        assert (folder / "__init__.py").exists(), f"{package} has no folder at {folder}"
+    on_disk = {
+        f"semfind.{init.parent.relative_to(ROOT).as_posix().replace('/', '.')}"
+        for name in ("app", "engine", "indexer", "assets")
+        for init in (ROOT / name).rglob("__init__.py")
+    }
+    assert on_disk <= set(config["packages"]), "every subpackage must be listed to be installed"

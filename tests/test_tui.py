@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList, Select, Static, TabbedContent
-from textual.worker import WorkerCancelled
 
 from semfind.app.tui.app import SemfindApp, create_app
 from semfind.app.tui.search_pane import SearchPane
@@ -25,7 +25,14 @@ from semfind.indexer.indexing import Indexer
 
 from .fakes import FakeEmbedder
 from .pdfgen import write_pdf
-from .tui_fakes import FakeAnswerer, FakeDaemon, SlowFirstSearch, daemon_status, pilot_test
+from .tui_fakes import (
+    FakeAnswerer,
+    FakeDaemon,
+    SlowFirstSearch,
+    daemon_status,
+    pilot_test,
+    settle,
+)
 
 
 def _docs(root: Path) -> Path:
@@ -67,23 +74,17 @@ def _services(
     )
 
 
-async def _settle(app: SemfindApp, pilot: object) -> None:
-    """Wait for the work a key press started (the daemon follower never completes)."""
-    for _ in range(3):  # the results of a search may start another worker
-        pending = [w for w in app.workers if w.group != "daemon" and not w.is_cancelled]
-        if pending:
-            with contextlib.suppress(WorkerCancelled):
-                await app.workers.wait_for_complete(pending)
-        await pilot.pause()  # type: ignore[attr-defined]
+async def _settle(app: SemfindApp, pilot: Pilot[Any]) -> None:
+    await settle(pilot)
 
 
 def _result_names(app: SemfindApp) -> list[str]:
     return [Path(h.path).name for h in app.query_one(SearchPane).hits]
 
 
-async def _search(app: SemfindApp, pilot: object, text: str) -> None:
+async def _search(app: SemfindApp, pilot: Pilot[Any], text: str) -> None:
     app.query_one("#query", Input).value = text
-    await pilot.pause(0.2)  # type: ignore[attr-defined]
+    await pilot.pause(0.2)
     await _settle(app, pilot)
 
 
@@ -160,7 +161,8 @@ async def test_a_stopped_daemon_is_shown_and_can_be_started(indexed: Settings) -
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause(0.3)
         line = str(app.query_one(StatusBar).render())
-        assert "daemon stopped" in line and "ctrl+d" in line and "4 files" in line
+        assert "daemon stopped" in line and "ctrl+d" in line
+        assert "4 files" in line and "props" in line
         await _search(app, pilot, "cactus")
         assert _result_names(app)[0] == "cactus.txt"  # search works without it
         await pilot.press("ctrl+d")

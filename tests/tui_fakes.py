@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from typing import Any
+
+from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from semfind.app.tui.services import IndexReader
 from semfind.engine.aggregate import Hit
@@ -25,6 +29,17 @@ def pilot_test(
         asyncio.run(test(*args, **kwargs))
 
     return run
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Wait for the work key presses started (the daemon follower never completes)."""
+    app = pilot.app
+    for _ in range(3):  # the results of one worker may start another
+        pending = [w for w in app.workers if w.group != "daemon" and not w.is_cancelled]
+        if pending:
+            with contextlib.suppress(WorkerCancelled):
+                await app.workers.wait_for_complete(pending)
+        await pilot.pause()
 
 
 def daemon_status(**overrides: Any) -> dict[str, Any]:

@@ -6,10 +6,9 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Iterable
 from functools import partial
 from importlib import resources
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
@@ -22,12 +21,16 @@ from semfind.engine.errors import SemfindError
 
 from .ask_pane import AskPane
 from .index_pane import IndexPane
-from .messages import DaemonEvent, IndexFacts
+from .messages import DaemonEvent, IndexFacts, describe
 from .models_pane import ModelsPane
 from .opener import open_command, runs_in_terminal
 from .search_pane import OpenRequest, SearchPane
-from .services import Services
 from .status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from .services import Services
 
 _TABS = (
     ("Search", "Search your files (F2)", "search"),
@@ -95,6 +98,10 @@ class SemfindApp(App[None]):
 
     def on_mount(self) -> None:
         self.query_one("#query", Input).focus()
+        self.call_after_refresh(self._start_background)
+
+    def _start_background(self) -> None:
+        """After the first paint: loading the model must not delay it."""
         self._warm()
         self._follow_daemon()
         self._read_facts()
@@ -106,16 +113,16 @@ class SemfindApp(App[None]):
     def _warm(self) -> None:
         try:
             self.services.index.warm()
-        except SemfindError as exc:
-            self.call_from_thread(self.notify, str(exc), severity="warning", timeout=8)
+        except Exception as exc:
+            self.call_from_thread(self.notify, describe(exc), severity="warning", timeout=8)
 
     @work(thread=True, exclusive=True, group="facts")
     def _read_facts(self) -> None:
         index = self.services.index
         try:
             facts = IndexFacts(index.summary(), index.folders(), index.failures())
-        except SemfindError as exc:
-            self.call_from_thread(self.notify, str(exc), severity="error")
+        except Exception as exc:
+            self.call_from_thread(self.notify, describe(exc), severity="error")
             return
         self.post_message(facts)
 
@@ -186,8 +193,8 @@ class SemfindApp(App[None]):
     def _read_models(self) -> None:
         try:
             entries = self.services.models()
-        except SemfindError as exc:
-            self.call_from_thread(self.notify, str(exc), severity="error")
+        except Exception as exc:
+            self.call_from_thread(self.notify, describe(exc), severity="error")
             return
         self.call_from_thread(self.models_pane.show, entries)
 
@@ -200,8 +207,8 @@ class SemfindApp(App[None]):
         self.call_from_thread(self.notify, "starting the daemon…", timeout=3)
         try:
             pid = daemon.start()
-        except SemfindError as exc:
-            self.call_from_thread(self.notify, str(exc), severity="error")
+        except Exception as exc:
+            self.call_from_thread(self.notify, describe(exc), severity="error")
             return
         self.call_from_thread(self.notify, f"daemon started (pid {pid})")
         self.call_from_thread(self._follow_daemon)
@@ -274,8 +281,8 @@ class SemfindApp(App[None]):
     def _change_watch(self, add: bool, folder: str) -> None:
         try:
             changed, running = self.services.daemon.change_watches(add, [folder])
-        except SemfindError as exc:
-            self.call_from_thread(self.notify, str(exc), severity="error")
+        except Exception as exc:
+            self.call_from_thread(self.notify, describe(exc), severity="error")
             return
         verb = "watching" if add else "no longer watching"
         text = f"{verb} {folder}" if changed else f"nothing changed for {folder}"
@@ -292,8 +299,8 @@ class SemfindApp(App[None]):
     def _set_paused(self, pause: bool) -> None:
         try:
             reply = self.services.daemon.pause(pause)
-        except SemfindError as exc:
-            self.call_from_thread(self.notify, str(exc), severity="error")
+        except Exception as exc:
+            self.call_from_thread(self.notify, describe(exc), severity="error")
             return
         self.call_from_thread(self.notify, "paused" if reply.get("paused") else "resumed")
 
@@ -317,8 +324,8 @@ class SemfindApp(App[None]):
             return
         try:
             daemon.index(paths)
-        except SemfindError as exc:
-            self.call_from_thread(self.notify, str(exc), severity="error")
+        except Exception as exc:
+            self.call_from_thread(self.notify, describe(exc), severity="error")
             return
         self.call_from_thread(self.notify, f"queued {len(paths)} file(s) for another try")
 

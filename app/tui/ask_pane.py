@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.style import Style
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from semfind.engine.aggregate import Hit
-from semfind.engine.errors import SemfindError
-from semfind.engine.search import Filters
+from semfind.engine.query import Filters
 
 from .highlight import one_line, preview_text
-from .messages import AnswerPiece
-from .services import Answerer, IndexReader
+from .messages import AnswerPiece, describe
+
+if TYPE_CHECKING:
+    from textual.app import ComposeResult
+
+    from semfind.engine.aggregate import Hit
+
+    from .services import Answerer, IndexReader
 
 EVIDENCE = 6
 _CITATION = re.compile(r"\[(\d+)\]")
@@ -68,8 +72,8 @@ class AskPane(Vertical):
     def _work(self, serial: int, question: str, units: str) -> None:
         try:
             hits = self.index.search(question, EVIDENCE, "hybrid", Filters(units=units))
-        except SemfindError as exc:
-            self.post_message(AnswerPiece(serial, "", done=True, error=str(exc)))
+        except Exception as exc:
+            self.post_message(AnswerPiece(serial, "", done=True, error=describe(exc)))
             return
         self.app.call_from_thread(self._show_evidence, serial, hits)
         if self.answerer is None:
@@ -78,8 +82,8 @@ class AskPane(Vertical):
         try:
             for piece in self.answerer.answer(question, hits):
                 self.post_message(AnswerPiece(serial, piece))
-        except SemfindError as exc:
-            self.post_message(AnswerPiece(serial, "", done=True, error=str(exc)))
+        except Exception as exc:
+            self.post_message(AnswerPiece(serial, "", done=True, error=describe(exc)))
             return
         self.post_message(AnswerPiece(serial, "", done=True))
 

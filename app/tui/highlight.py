@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual.content import Content
 
-from semfind.engine.aggregate import Hit
-from semfind.engine.search import query_terms
+from semfind.engine.query import query_terms
+
+if TYPE_CHECKING:
+    from semfind.engine.aggregate import Hit
 
 TERM_STYLE = "bold reverse"
 EVIDENCE_STYLE = "underline"
@@ -29,6 +33,16 @@ def with_terms(text: str, query: str, base: str = "") -> Text:
         for match in pattern.finditer(text):
             rich.stylize(TERM_STYLE, match.start(), match.end())
     return rich
+
+
+def terms_content(text: str, query: str) -> Content:
+    """Like with_terms, as Textual content (cheaper to lay out than Rich text)."""
+    content = Content(text)
+    pattern = term_pattern(query)
+    if pattern is not None:
+        for match in pattern.finditer(text):
+            content = content.stylize(TERM_STYLE, match.start(), match.end())
+    return content
 
 
 def evidence_spans(hit: Hit) -> list[tuple[int, int]]:

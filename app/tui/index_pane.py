@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on
-from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Input, Label
 
-from .services import Failure, FolderCount
+if TYPE_CHECKING:
+    from textual.app import ComposeResult
+
+    from .services import Failure, FolderCount
 
 
 class IndexPane(Vertical):
@@ -26,7 +28,7 @@ class IndexPane(Vertical):
         yield Label("Watched folders", classes="section")
         yield DataTable(id="folders", cursor_type="row", zebra_stripes=True)
         with Horizontal(id="folder-actions"):
-            yield Input(placeholder="folder to watch, e.g. ~/notes", id="new-folder", compact=True)
+            yield Input(placeholder="folder to watch (~/notes)", id="new-folder", compact=True)
             yield Button("Add", id="add-folder", compact=True)
             yield Button("Remove selected", id="remove-folder", compact=True)
             yield Button("Pause", id="pause", compact=True)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
-from semfind.engine.aggregate import Hit
+if TYPE_CHECKING:
+    from semfind.engine.aggregate import Hit
 
-from .services import Failure, FolderCount, IndexSummary
+    from .services import Failure, FolderCount, IndexSummary
 
 
 @dataclass
@@ -48,3 +50,13 @@ class AnswerPiece(Message):
     text: str
     done: bool = False
     error: str | None = None
+
+
+def describe(exc: BaseException) -> str:
+    """A one-line message for the user: ours as they are, anything else named and logged."""
+    from semfind.engine.errors import SemfindError
+
+    if isinstance(exc, SemfindError):
+        return str(exc)
+    logging.getLogger("semfind.tui").error("unexpected error", exc_info=exc)
+    return f"unexpected {type(exc).__name__}: {exc}"

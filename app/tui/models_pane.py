@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
+from typing import TYPE_CHECKING
+
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label
 
-from semfind.engine.catalog import CatalogEntry
+if TYPE_CHECKING:
+    from textual.app import ComposeResult
+
+    from semfind.engine.catalog import CatalogEntry
 
 
 class ModelsPane(Vertical):

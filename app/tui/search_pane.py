@@ -4,32 +4,35 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from rich.console import Group
-from rich.padding import Padding
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.message import Message
-from textual.timer import Timer
 from textual.widgets import Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from semfind.engine.aggregate import Hit
 from semfind.engine.errors import SemfindError
-from semfind.engine.search import Filters
+from semfind.engine.query import Filters
 
 from ..since import parse_since
-from .highlight import one_line, preview_text, with_terms
-from .messages import SearchDone
-from .services import IndexReader
+from .highlight import one_line, preview_text, terms_content
+from .messages import SearchDone, describe
+
+if TYPE_CHECKING:
+    from textual.app import ComposeResult
+    from textual.timer import Timer
+
+    from semfind.engine.aggregate import Hit
+
+    from .services import IndexReader
 
 DEBOUNCE_S = 0.15
-RESULTS = 30
+RESULTS = 20
 KINDS = ("markdown", "text", "code", "pdf", "html", "rst")
 SINCE = (("any time", ""), ("last 24 hours", "1d"), ("last 7 days", "7d"),
          ("last 30 days", "30d"), ("last year", "1y"))  # fmt: skip
@@ -81,6 +84,8 @@ class SearchPane(Vertical):
         self._last_start = 0.0
         self._timer: Timer | None = None
         self.last_seconds = 0.0
+        self.painted_at = 0.0
+        """perf_counter() when the latest results were on screen (read by bench/tui.py)."""
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="Search your files by meaning or words…", id="query")
@@ -151,8 +156,8 @@ class SearchPane(Vertical):
         try:
             hits = self.index.search(query, RESULTS, mode, filters)
             error = None
-        except SemfindError as exc:
-            hits, error = [], str(exc)
+        except Exception as exc:
+            hits, error = [], describe(exc)
         self.post_message(SearchDone(serial, query, hits, time.perf_counter() - started, error))
 
     @on(SearchDone)
@@ -160,17 +165,23 @@ class SearchPane(Vertical):
         if message.serial != self._serial:
             return  # a newer search is on its way
         self.last_seconds = message.seconds
-        if message.error:
-            self.query_one("#preview-body", Static).update(message.error)
-            self._show([], message.query, keep_preview=True)
-            return
-        self._show(message.hits, message.query)
+        self.call_after_refresh(self._painted)
+        with self.app.batch_update():  # one frame for the list and the preview
+            if message.error:
+                self.query_one("#preview-body", Static).update(message.error)
+                self._show([], message.query, keep_preview=True)
+            else:
+                self._show(message.hits, message.query)
+
+    def _painted(self) -> None:
+        self.painted_at = time.perf_counter()
 
     def _show(self, hits: list[Hit], query: str, keep_preview: bool = False) -> None:
         self.hits, self.query_text = hits, query
         results = self.query_one(ResultList)
         results.clear_options()
-        results.add_options(_option(rank, hit, query) for rank, hit in enumerate(hits, 1))
+        width = results.scrollable_content_region.width or 80
+        results.add_options(_option(n, hit, query, width) for n, hit in enumerate(hits, 1))
         if hits:
             results.highlighted = 0
             self._preview(hits[0])
@@ -190,7 +201,7 @@ class SearchPane(Vertical):
         where = f"page {hit.page}, " if hit.page is not None else ""
         lines = f"lines {hit.passage.line_start}-{hit.passage.line_end}"
         name = hit.title or Path(hit.path).name
-        title = Text.assemble((name, "bold"), "\n", (f"{hit.path}\n{where}{lines}", "dim"))
+        title = Text.assemble((name, "bold"), (f"  {where}{lines}", "dim"), "\n", (hit.path, "dim"))
         self.query_one("#preview-title", Static).update(title)
         self.query_one("#preview-body", Static).update(preview_text(hit, self.query_text))
 
@@ -237,20 +248,24 @@ def _folder_glob(folder: str) -> str:
     return folder.rstrip("/") + "/*"
 
 
-def _option(rank: int, hit: Hit, query: str) -> Option:
+def _option(rank: int, hit: Hit, query: str, width: int) -> Option:
+    """Two lines: file, place, folder and score; then the matching text, cut to fit."""
     path = Path(hit.path)
     where = f" p{hit.page}:{hit.best.line_start}" if hit.page else f":{hit.best.line_start}"
-    head = Text.assemble(
-        (f"{rank:>2}. ", "dim"),
-        (path.name, "bold"),
-        (where, "dim"),
-        ("  ", ""),
-        (_short_folder(path.parent), "italic dim"),
-        ("  ", ""),
-        (f"{hit.score:.2f}", "dim"),
+    body = terms_content(one_line(hit.text, max(20, width - 5)), query)
+    return Option(
+        Content.assemble(
+            (f"{rank:>2}. ", "dim"),
+            (path.name, "bold"),
+            (where, "dim"),
+            "  ",
+            (_short_folder(path.parent), "italic dim"),
+            "  ",
+            (f"{hit.score:.2f}", "dim"),
+            "\n    ",
+            body,
+        )
     )
-    body = with_terms(one_line(hit.text, 160), query)
-    return Option(Group(head, Padding(body, (0, 0, 0, 4))))
 
 
 def _short_folder(folder: Path) -> str:

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from semfind.engine.aggregate import Hit
-from semfind.engine.catalog import CatalogEntry
-from semfind.engine.config import Settings
-from semfind.engine.embedder import Embedder
 from semfind.engine.errors import StoreError
-from semfind.engine.search import Filters, Searcher
-from semfind.engine.store import Store
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Sequence
+    from pathlib import Path
+
+    from semfind.engine.aggregate import Hit
+    from semfind.engine.catalog import CatalogEntry
+    from semfind.engine.config import Settings
+    from semfind.engine.embedder import Embedder
+    from semfind.engine.query import Filters
+    from semfind.engine.search import Searcher
+    from semfind.engine.store import Store
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -93,6 +100,10 @@ class EngineIndex:
         self._store: Store | None = None
         self._embedder: Embedder | None = None
         self._searcher: Searcher | None = None
+        self._facts_lock = threading.Lock()
+        self._facts: Store | None = None
+        """A connection of its own, so counting never holds up a search."""
+        self._cache: dict[str, tuple[tuple[int, int], Any]] = {}
 
     @property
     def db(self) -> Path:
@@ -108,30 +119,36 @@ class EngineIndex:
             return self._ensure_searcher().search(query, k=k, mode=mode, filters=filters)
 
     def summary(self) -> IndexSummary:
-        store = self._open_store()
-        if store is None:
-            return IndexSummary(exists=False)
-        with self._lock:
-            counts = store.counts()
-            row = store.conn.execute(
-                "SELECT count(*) FROM units WHERE kind != 'passage'"
-            ).fetchone()
-            props = int(row[0]) if row else 0
-            return IndexSummary(True, counts["files"], counts["units"], props, counts["failed"])
+        return self._fact("summary", _summary, IndexSummary(exists=False))
 
     def folders(self) -> list[FolderCount]:
-        store = self._open_store()
-        if store is None:
-            return []
-        with self._lock:
-            return [_folder_count(store, folder) for folder in store.watches()]
+        return self._fact("folders", lambda s: [_folder_count(s, f) for f in s.watches()], [])
 
     def failures(self) -> list[Failure]:
-        store = self._open_store()
-        if store is None:
-            return []
-        with self._lock:
-            return [Failure(f.path, f.status, f.error or "") for f in store.failures()]
+        return self._fact(
+            "failures",
+            lambda s: [Failure(f.path, f.status, f.error or "") for f in s.failures()],
+            [],
+        )
+
+    def _fact(self, name: str, read: Callable[[Store], T], missing: T) -> T:
+        """Read a fact again only when the index changed: counting 100k rows is not free."""
+        with self._facts_lock:
+            store = self._facts_store()
+            if store is None:
+                return missing
+            version = store.version()
+            cached = self._cache.get(name)
+            if cached is None or cached[0] != version:
+                cached = self._cache[name] = (version, read(store))
+            return cached[1]
+
+    def _facts_store(self) -> Store | None:
+        from semfind.engine.store import Store
+
+        if self._facts is None and self.db.exists():
+            self._facts = Store.open(self.db, readonly=True)
+        return self._facts
 
     def close(self) -> None:
         with self._lock:
@@ -142,8 +159,14 @@ class EngineIndex:
             if self._store is not None:
                 self._store.close()
             self._searcher = self._embedder = self._store = None
+        with self._facts_lock:
+            if self._facts is not None:
+                self._facts.close()
+            self._facts = None
 
     def _open_store(self) -> Store | None:
+        from semfind.engine.store import Store
+
         if self._store is None:
             if not self.db.exists():
                 return None
@@ -151,6 +174,8 @@ class EngineIndex:
         return self._store
 
     def _ensure_searcher(self) -> Searcher:
+        from semfind.engine.search import Searcher
+
         if self._searcher is None:
             store = self._open_store()
             if store is None:
@@ -161,6 +186,13 @@ class EngineIndex:
             self._embedder = self._open_embedder(self.settings)
             self._searcher = Searcher(store, self._embedder, self.settings, warm=True)
         return self._searcher
+
+
+def _summary(store: Store) -> IndexSummary:
+    counts = store.counts()
+    row = store.conn.execute("SELECT count(*) FROM units WHERE kind != 'passage'").fetchone()
+    props = int(row[0]) if row else 0
+    return IndexSummary(True, counts["files"], counts["units"], props, counts["failed"])
 
 
 def _folder_count(store: Store, folder: str) -> FolderCount:

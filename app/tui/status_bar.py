@@ -22,10 +22,13 @@ class StatusBar(Static):
         self.daemon = daemon
         if summary is not None:
             self.summary = summary
-        self.update(status_line(self.daemon, self.summary))
+        self.update(status_line(self.daemon, self.summary, wide=self.size.width >= 100))
+
+    def on_resize(self) -> None:
+        self.show(self.daemon)
 
 
-def status_line(daemon: dict[str, Any] | None, summary: IndexSummary) -> Content:
+def status_line(daemon: dict[str, Any] | None, summary: IndexSummary, wide: bool = True) -> Content:
     parts: list[tuple[str, str] | str] = []
     if daemon is None:
         parts += [("○ daemon stopped", "bold $warning"), (" (ctrl+d starts it)", "dim")]
@@ -42,11 +45,11 @@ def status_line(daemon: dict[str, Any] | None, summary: IndexSummary) -> Content
         if tokens:
             parts.append(f" · {tokens:,.0f} tok/s")
         backend = daemon.get("backend") or {}
-        if backend.get("device"):
+        if backend.get("device") and wide:
             parts.append((f" · {_device(backend)}", "dim"))
     parts.append(("  │  ", "dim"))
     if summary.exists:
-        parts.append(f"{summary.files:,} files · {summary.propositions:,} propositions")
+        parts.append(f"{summary.files:,} files · {summary.propositions:,} props")
         if summary.failed:
             parts.append((f" · {summary.failed} failed", "$error"))
     else:
@@ -56,5 +59,5 @@ def status_line(daemon: dict[str, Any] | None, summary: IndexSummary) -> Content
 
 def _device(backend: dict[str, Any]) -> str:
     if backend.get("device") == "CPU":
-        return f"CPU {backend.get('threads', '?')} threads"
+        return f"CPU {backend.get('threads', '?')} thr"
     return f"{backend['device']} ngl={backend.get('n_gpu_layers', '?')}"

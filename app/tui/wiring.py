@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from functools import partial
-
-from semfind.engine.config import Settings
+from typing import TYPE_CHECKING
 
 from ..daemon_client import DaemonClient
 from .services import EngineIndex, Services
+
+if TYPE_CHECKING:
+    from semfind.engine.config import Settings
 
 
 def build_services(settings: Settings) -> Services:
