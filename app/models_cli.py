@@ -6,15 +6,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from semfind.engine.default_model import DEFAULT_EMBEDDER, INSTALL_HINT, default_gguf_path
-from semfind.engine.errors import ModelError, UsageError
+from semfind.engine.default_model import DEFAULT_EMBEDDER
+from semfind.engine.errors import UsageError
 
 if TYPE_CHECKING:
-    from semfind.engine.gguf_info import GGUFInfo
-
     from .cli import Context
 
 out = Console(highlight=False)
@@ -28,48 +27,20 @@ def models() -> None:
 @models.command("list")
 @click.pass_obj
 def list_models(obj: Context) -> None:
-    """Show the models semfind knows and which one is in use."""
-    from semfind.engine.models import Registry
+    """Show the models semfind knows (* marks those in use), with their GGUF header facts."""
+    from semfind.engine.catalog import model_catalog
 
-    registry = Registry()
-    chosen = obj.settings.embed_model or registry.in_use("embedder") or DEFAULT_EMBEDDER
-    if chosen == "default":
-        chosen = DEFAULT_EMBEDDER
-    table = Table("", "name", "source", "arch", "dim", "ctx", "pooling", "quant", "size", "path")
-    table.add_row(*_row(DEFAULT_EMBEDDER, "built-in", default_gguf_path(), chosen))
-    for entry in registry.models():
-        table.add_row(*_row(entry.name, "added", entry.path, chosen))
+    from .model_rows import COLUMNS, model_row
+
+    # Paths are long: they go under the table, so the facts stay on one line each.
+    table = Table(*COLUMNS[:-1], box=box.SIMPLE_HEAD, pad_edge=False)
+    rows = [model_row(entry) for entry in model_catalog(obj.settings)]
+    table.columns[2].min_width = max((len(row[2]) for row in rows), default=4)
+    for row in rows:
+        table.add_row(*row[:-1])
     out.print(table)
-    if not default_gguf_path().exists():
-        out.print(
-            "[dim]the built-in model is converted on first use; "
-            f"if it is missing, {INSTALL_HINT}[/]"
-        )
-
-
-def _row(name: str, source: str, path: Path, chosen: str) -> list[str]:
-    from semfind.engine.gguf_info import read_gguf_info
-
-    mark = "*" if name == chosen else ""
-    try:
-        info: GGUFInfo | None = read_gguf_info(path) if path.exists() else None
-    except ModelError:
-        info = None
-    if info is None:
-        state = "not converted yet" if source == "built-in" else "missing or invalid"
-        return [mark, name, source, state, "", "", "", "", "", str(path)]
-    return [
-        mark,
-        name,
-        source,
-        info.architecture,
-        str(info.n_embd or ""),
-        str(info.n_ctx_train or ""),
-        info.pooling or "",
-        info.file_type or "",
-        f"{info.size_bytes / 1e6:.1f} MB",
-        str(path),
-    ]
+    for row in rows:
+        out.print(f"{row[2]}: {row[-1]}", soft_wrap=True, highlight=False)
 
 
 @models.command("add")

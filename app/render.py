@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import TYPE_CHECKING
 
 from rich.markup import escape
 from rich.table import Table
 
-from semfind.engine.query import STOPWORDS
+from semfind.engine.query import query_terms, term_pattern
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -28,7 +27,7 @@ def snippet(text: str, query: str, width: int = SNIPPET_CHARS) -> str:
     if len(flat) <= width:
         return flat
     lowered = flat.lower()
-    positions = [lowered.find(w) for w in _words(query) if lowered.find(w) >= 0]
+    positions = [lowered.find(w) for w in query_terms(query) if lowered.find(w) >= 0]
     start = max(0, min(positions) - width // 4) if positions else 0
     cut = flat[start : start + width]
     return ("…" if start else "") + cut + ("…" if start + width < len(flat) else "")
@@ -36,22 +35,15 @@ def snippet(text: str, query: str, width: int = SNIPPET_CHARS) -> str:
 
 def highlight(text: str, query: str) -> str:
     """Rich markup of `text` with the query's words in bold."""
-    words = _words(query)
-    if not words:
+    pattern = term_pattern(query)
+    if pattern is None:
         return escape(text)
-    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    pattern = re.compile(rf"\b(?:{alternatives})\w*", re.I)
     out, last = [], 0
     for match in pattern.finditer(text):
         out += [escape(text[last : match.start()]), f"[bold yellow]{escape(match.group())}[/]"]
         last = match.end()
     out.append(escape(text[last:]))
     return "".join(out)
-
-
-def _words(query: str) -> list[str]:
-    words = (w.lower() for w in re.findall(r"\w{3,}", query))
-    return [w for w in words if w not in STOPWORDS]
 
 
 def print_hits(console: Console, hits: Sequence[Hit], query: str) -> None:
@@ -69,8 +61,8 @@ def print_hits(console: Console, hits: Sequence[Hit], query: str) -> None:
 
 def evidence(hit: Hit, query: str, width: int = SNIPPET_CHARS) -> str:
     """The passage on one line around its best match, the match underlined, query words bold."""
-    text, base = hit.passage.text, hit.passage.char_start
-    spans = [(s - base, e - base) for s, e in hit.best.spans if base <= s and e - base <= len(text)]
+    text = hit.passage.text
+    spans = hit.evidence_spans()
     if not spans:
         return highlight(snippet(hit.text, query, width), query)
     first, last = spans[0][0], spans[-1][1]

@@ -56,6 +56,12 @@ class Hit:
     def best(self) -> Match:
         return self.matches[0]
 
+    def evidence_spans(self) -> list[tuple[int, int]]:
+        """The best match's exact spans as offsets into the passage text (those inside it)."""
+        base, length = self.passage.char_start, len(self.passage.text)
+        spans = self.best.spans or ((self.best.char_start, self.best.char_end),)
+        return [(s - base, e - base) for s, e in spans if base <= s and e - base <= length]
+
     @property
     def text(self) -> str:
         return self.best.text

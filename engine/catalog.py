@@ -57,8 +57,8 @@ def model_catalog(settings: Settings, registry: Registry | None = None) -> list[
 
 def _entry(role: str, name: str, source: str, path: Path, chosen: str) -> CatalogEntry:
     info, note = _read(path)
-    if info is None and source == "built-in":
-        note = "converted on first use" if not path.exists() else note
+    if info is None and source == "built-in" and not path.exists():
+        note = f"converted on first use; if that fails, {INSTALL_HINT}"
     return CatalogEntry(role, name, source, path, info, name == chosen, note)
 
 
@@ -77,7 +77,7 @@ def _llm_entry(settings: Settings) -> CatalogEntry:
 
 def _read(path: Path) -> tuple[GGUFInfo | None, str]:
     if not path.exists():
-        return None, f"missing ({INSTALL_HINT})" if path == default_gguf_path() else "missing"
+        return None, "missing"
     try:
         return read_gguf_info(path), ""
     except ModelError as exc:

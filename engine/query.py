@@ -35,3 +35,12 @@ def query_terms(query: str) -> list[str]:
     leaves nothing."""
     words = list(dict.fromkeys(word.lower() for word in _WORD.findall(query)))
     return [word for word in words if word not in STOPWORDS] or words
+
+
+def term_pattern(query: str) -> re.Pattern[str] | None:
+    """Words starting with a searched term, as keyword search stems them ("water" finds
+    "watering"); for highlighting. None when the query has no words."""
+    terms = sorted(query_terms(query), key=len, reverse=True)
+    if not terms:
+        return None
+    return re.compile(r"\b(?:" + "|".join(re.escape(t) for t in terms) + r")\w*", re.IGNORECASE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -10,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ import pytest
 from semfind.engine.store import Store
 from semfind.indexer import control
 from semfind.indexer.runtime import DaemonFiles
+
+from .helpers import wait_until
 
 pytestmark = [pytest.mark.real_model, pytest.mark.skipif(os.name != "posix", reason="POSIX")]
 
@@ -96,13 +99,8 @@ def daemon(env: dict[str, str], tmp_path: Path) -> Iterator[Daemon]:
         os.kill(pid, signal.SIGKILL)
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"condition not met within {timeout} s")
+wait_for = functools.partial(wait_until, timeout=30.0)
+"""Daemon work embeds with the real model: slower than the default wait."""
 
 
 def settled(daemon: Daemon) -> bool:
@@ -326,7 +324,7 @@ def test_pause_resume_and_progress_events(daemon: Daemon, tmp_path: Path) -> Non
     seen = []
     for event in stream:
         seen.append(event["event"])
-        if event["event"] == "status" and str(root / "held.md") in daemon.indexed():
+        if event["event"] == "status" and event["state"] == "idle":  # announced when done
             break
     stream.close()
     assert "progress" in seen

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from semfind.indexer.power import _linux_on_battery
 from semfind.indexer.runtime import DaemonFiles
 
 from .fakes import FakeEmbedder
+from .helpers import wait_until
 
 
 def _supply(root: Path, name: str, **values: str) -> None:
@@ -62,13 +63,6 @@ def test_a_missing_sysfs_means_mains(tmp_path: Path) -> None:
     assert _linux_on_battery(tmp_path / "nothing") is False
 
 
-def _wait(condition: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
-
-
 @pytest.fixture
 def files(tmp_path: Path) -> Iterator[DaemonFiles]:
     runtime = Path(tempfile.mkdtemp(prefix="sf-", dir="/tmp"))  # socket paths stay short
@@ -102,22 +96,22 @@ def test_the_daemon_waits_on_battery_until_mains_or_resume(
             return store.counts()["files"]
 
     try:
-        _wait(lambda: files.socket.exists() and status()["paused_reason"] == "on battery")
+        wait_until(lambda: files.socket.exists() and status()["paused_reason"] == "on battery")
         time.sleep(0.5)
         assert indexed() == 0 and status()["queue"] == 1
 
         battery.clear()  # mains power returns
-        _wait(lambda: indexed() == 1)
+        wait_until(lambda: indexed() == 1)
         assert status()["paused_reason"] is None
 
         battery.set()
-        _wait(lambda: status()["paused_reason"] == "on battery")
+        wait_until(lambda: status()["paused_reason"] == "on battery")
         (notes / "b.md").write_text("Otters visit at dusk.\n")
         time.sleep(1.0)
         assert indexed() == 1
         reply = control.request(files.socket, {"cmd": "resume"})
         assert reply["paused"] is False  # resuming overrides the battery until mains returns
-        _wait(lambda: indexed() == 2)
+        wait_until(lambda: indexed() == 2)
     finally:
         worker.stopping.set()
         thread.join(30)

@@ -13,19 +13,12 @@ from semfind.engine.store import Store
 from semfind.indexer.indexing import Indexer
 
 from .fakes import FakeEmbedder
-from .pdfgen import write_pdf
+from .helpers import garden_tree
 
 
 @pytest.fixture
 def searcher(tmp_path: Path, store: Store, fake: FakeEmbedder, settings: Settings) -> Searcher:
-    root = tmp_path / "docs"
-    (root / "garden").mkdir(parents=True)
-    (root / "garden" / "ferns.md").write_text(
-        "# Ferns\n\nFerns like shade and damp soil.\n\nWater ferns twice a week in summer.\n"
-    )
-    (root / "garden" / "cactus.txt").write_text("Cactus plants need sun and very little water.\n")
-    (root / "kitchen.md").write_text("Sourdough bread needs a lively starter and patience.\n")
-    write_pdf(root / "tax.pdf", [["Intro page."], ["Deductions for a home office are limited."]])
+    root = garden_tree(tmp_path / "docs")
     Indexer(store, fake, settings).index_paths([root])
     return Searcher(store, fake, settings)
 

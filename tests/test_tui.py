@@ -24,7 +24,7 @@ from semfind.engine.store import Store
 from semfind.indexer.indexing import Indexer
 
 from .fakes import FakeEmbedder
-from .pdfgen import write_pdf
+from .helpers import garden_tree
 from .tui_fakes import (
     FakeAnswerer,
     FakeDaemon,
@@ -36,13 +36,7 @@ from .tui_fakes import (
 
 
 def _docs(root: Path) -> Path:
-    (root / "garden").mkdir(parents=True)
-    (root / "garden" / "ferns.md").write_text(
-        "# Ferns\n\nFerns like shade and damp soil.\n\nWater ferns twice a week in summer.\n"
-    )
-    (root / "garden" / "cactus.txt").write_text("Cactus plants need sun and very little water.\n")
-    (root / "kitchen.md").write_text("Sourdough bread needs a lively starter and patience.\n")
-    write_pdf(root / "tax.pdf", [["Intro page."], ["Deductions for a home office are limited."]])
+    garden_tree(root)
     (root / "broken.pdf").write_bytes(b"%PDF-1.4 not really a pdf")
     return root
 
@@ -74,7 +68,10 @@ def _services(
     )
 
 
-async def _settle(app: SemfindApp, pilot: Pilot[Any]) -> None:
+async def _ask(app: SemfindApp, pilot: Pilot[Any], question: str) -> None:
+    await pilot.press("f3")
+    await pilot.press(*question, "enter")
+    await pilot.pause(0.3)
     await settle(pilot)
 
 
@@ -85,7 +82,7 @@ def _result_names(app: SemfindApp) -> list[str]:
 async def _search(app: SemfindApp, pilot: Pilot[Any], text: str) -> None:
     app.query_one("#query", Input).value = text
     await pilot.pause(0.2)
-    await _settle(app, pilot)
+    await settle(pilot)
 
 
 @pilot_test
@@ -94,7 +91,7 @@ async def test_typing_a_query_shows_the_right_file_first(indexed: Settings) -> N
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press(*"sourdough starter")
         await pilot.pause(0.3)
-        await _settle(app, pilot)
+        await settle(pilot)
         assert _result_names(app)[0] == "kitchen.md"
         title = str(app.query_one("#preview-title", Static).render())
         assert "kitchen.md" in title
@@ -123,19 +120,19 @@ async def test_filters_narrow_the_results(indexed: Settings) -> None:
         assert {"ferns.md", "cactus.txt"} <= set(_result_names(app))
         app.query_one("#kind", Select).value = "text"
         await pilot.pause(0.2)
-        await _settle(app, pilot)
+        await settle(pilot)
         assert _result_names(app) == ["cactus.txt"]
         app.query_one("#kind", Select).clear()
         app.query_one("#folder", Input).value = "garden"
         await pilot.pause(0.2)
-        await _settle(app, pilot)
+        await settle(pilot)
         assert set(_result_names(app)) == {"ferns.md", "cactus.txt"}
         old = os.stat(indexed.db_path()).st_mtime - 400 * 86400
         with Store.open(indexed.db_path()) as store:
             store.conn.execute("UPDATE files SET mtime_ns = ?", (int(old * 1e9),))
         app.query_one("#since", Select).value = "1y"
         await pilot.pause(0.2)
-        await _settle(app, pilot)
+        await settle(pilot)
         assert _result_names(app) == []
         assert "No files match" in str(app.query_one("#preview-body", Static).render())
 
@@ -149,7 +146,7 @@ async def test_stale_results_are_discarded(indexed: Settings) -> None:
         await pilot.pause(0.25)
         app.query_one("#query", Input).value = "cactus"
         await pilot.pause(0.25)
-        await _settle(app, pilot)
+        await settle(pilot)
         assert slow.queries == ["sourdough", "cactus"]
         assert _result_names(app)[0] == "cactus.txt"
 
@@ -182,7 +179,7 @@ async def test_failed_files_are_listed_with_reasons_and_retried(indexed: Setting
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("f4")
         await pilot.pause(0.3)
-        await _settle(app, pilot)
+        await settle(pilot)
         table = app.query_one("#failures", DataTable)
         rows = [table.get_row_at(i) for i in range(table.row_count)]
         assert len(rows) == 1
@@ -191,12 +188,12 @@ async def test_failed_files_are_listed_with_reasons_and_retried(indexed: Setting
         folders = app.query_one("#folders", DataTable)
         assert folders.row_count == 1 and folders.get_row_at(0)[1] == "4"
         await pilot.click("#retry")
-        await _settle(app, pilot)
+        await settle(pilot)
         assert daemon.indexed == []
         assert any("needs the daemon" in n.message for n in app._notifications)
         daemon.running = True
         await pilot.click("#retry")
-        await _settle(app, pilot)
+        await settle(pilot)
         assert daemon.indexed == [[path]]
 
 
@@ -210,11 +207,11 @@ async def test_adding_a_watched_folder(indexed: Settings, tmp_path: Path) -> Non
         await pilot.press("f4")
         app.query_one("#new-folder", Input).value = str(new)
         await pilot.click("#add-folder")
-        await _settle(app, pilot)
+        await settle(pilot)
         assert daemon.watch_changes == [(True, [str(new)])]
         app.query_one("#new-folder", Input).value = str(tmp_path / "missing")
         await pilot.click("#add-folder")
-        await _settle(app, pilot)
+        await settle(pilot)
         assert len(daemon.watch_changes) == 1
         assert any("not a folder" in n.message for n in app._notifications)
 
@@ -224,10 +221,7 @@ async def test_ask_streams_an_answer_with_citations(indexed: Settings) -> None:
     answerer = FakeAnswerer()
     app = create_app(_services(indexed, answerer=answerer))
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("f3")
-        await pilot.press(*"how often do ferns need water", "enter")
-        await pilot.pause(0.3)
-        await _settle(app, pilot)
+        await _ask(app, pilot, "how often do ferns need water")
         pane = app.query_one("#ask-pane")
         assert answerer.questions and answerer.questions[0][0] == "how often do ferns need water"
         answer = str(app.query_one("#answer", Static).render())
@@ -243,10 +237,7 @@ async def test_ask_streams_an_answer_with_citations(indexed: Settings) -> None:
 async def test_ask_without_an_llm_shows_the_evidence(indexed: Settings) -> None:
     app = create_app(_services(indexed, answerer=None))
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("f3")
-        await pilot.press(*"sourdough", "enter")
-        await pilot.pause(0.3)
-        await _settle(app, pilot)
+        await _ask(app, pilot, "sourdough")
         assert "No LLM configured" in str(app.query_one("#answer", Static).render())
         evidence = app.query_one("#evidence", OptionList)
         assert evidence.option_count >= 1
@@ -284,7 +275,7 @@ async def test_help_models_and_theme(indexed: Settings) -> None:
         assert app.screen.__class__.__name__ == "HelpScreen"
         await pilot.press("escape")
         await pilot.press("f5")
-        await _settle(app, pilot)
+        await settle(pilot)
         assert app.query_one(TabbedContent).active == "models"
         assert app.query_one("#model-table", DataTable).get_row_at(0)[2] == "fake"
         theme = app.theme

@@ -23,7 +23,7 @@ from .ask_pane import AskPane
 from .index_pane import IndexPane
 from .messages import DaemonEvent, IndexFacts, describe
 from .models_pane import ModelsPane
-from .opener import open_command, runs_in_terminal
+from .opener import opener_for
 from .search_pane import OpenRequest, SearchPane
 from .status_bar import StatusBar
 
@@ -74,11 +74,11 @@ class SemfindApp(App[None]):
     def __init__(self, services: Services) -> None:
         super().__init__()
         self.services = services
-        self.units = services.settings.units
         self.daemon_status: dict[str, Any] | None = None
         # Held directly: messages may arrive while another screen (help) is on top.
-        self.search_pane = SearchPane(services.index)
-        self.ask_pane = AskPane(services.index, services.answerer)
+        units = services.settings.units
+        self.search_pane = SearchPane(services.index, units)
+        self.ask_pane = AskPane(services.index, services.answerer, units)
         self.index_pane = IndexPane()
         self.models_pane = ModelsPane()
         self.status_bar = StatusBar()
@@ -218,13 +218,13 @@ class SemfindApp(App[None]):
     @on(OpenRequest)
     def _open(self, message: OpenRequest) -> None:
         hit = message.hit
-        env = dict(os.environ)
-        command = open_command(hit.path, hit.best.line_start, hit.page, env)
+        opener = opener_for(hit.path, hit.best.line_start, hit.page, dict(os.environ))
+        command = opener.command
         if shutil.which(command[0]) is None:
             self.notify(f"cannot open {hit.location}: {command[0]} is not installed",
                         severity="error")  # fmt: skip
             return
-        if runs_in_terminal(command, env):
+        if opener.in_terminal:
             self._run_in_terminal(command)
             return
         try:

@@ -10,6 +10,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import on, work
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -36,9 +37,9 @@ NO_LLM = (
 class AskPane(Vertical):
     """A question bar, the evidence list and the answer with clickable citations."""
 
-    def __init__(self, index: IndexReader, answerer: Answerer | None) -> None:
+    def __init__(self, index: IndexReader, answerer: Answerer | None, units: str) -> None:
         super().__init__(id="ask-pane")
-        self.index, self.answerer = index, answerer
+        self.index, self.answerer, self.units = index, answerer, units
         self.evidence: list[Hit] = []
         self.answer = ""
         self._serial = 0
@@ -66,7 +67,7 @@ class AskPane(Vertical):
         self._serial += 1
         self.answer = ""
         self.query_one("#answer", Static).update(Text("Searching…", style="dim"))
-        self._work(self._serial, question, str(getattr(self.app, "units", "both")))
+        self._work(self._serial, question, self.units)
 
     @work(thread=True, exclusive=True, group="ask")
     def _work(self, serial: int, question: str, units: str) -> None:
@@ -123,7 +124,7 @@ class AskPane(Vertical):
         hit = self.evidence[number - 1]
         if move:
             self.query_one("#evidence", OptionList).highlighted = number - 1
-        head = Text(f"[{number}] {hit.location}\n", style="bold")
+        head = Content.styled(f"[{number}] {hit.location}\n", "bold")
         self.query_one("#evidence-text", Static).update(head + preview_text(hit, ""))
 
 

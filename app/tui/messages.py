@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
+from semfind.engine.errors import SemfindError
+
 if TYPE_CHECKING:
     from semfind.engine.aggregate import Hit
 
@@ -54,8 +56,6 @@ class AnswerPiece(Message):
 
 def describe(exc: BaseException) -> str:
     """A one-line message for the user: ours as they are, anything else named and logged."""
-    from semfind.engine.errors import SemfindError
-
     if isinstance(exc, SemfindError):
         return str(exc)
     logging.getLogger("semfind.tui").error("unexpected error", exc_info=exc)

@@ -6,21 +6,33 @@ import os
 import shlex
 import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 _GOTO_COLON = ("code", "codium", "code-insiders", "cursor", "windsurf")
 """Editors taking `-g path:line`."""
 _PATH_COLON = ("subl", "sublime_text", "zed", "hx", "helix")
+_WINDOWED = (*_GOTO_COLON, "subl", "sublime_text", "zed")
+"""Editors that open a window of their own instead of using the terminal."""
 """Editors taking `path:line`."""
 
 
-def open_command(path: str, line: int, page: int | None, env: dict[str, str]) -> list[str]:
-    """The command that shows `path` at `line`: $VISUAL/$EDITOR for text, the system opener
-    for PDFs (no portable way to name a page) or when no editor is set."""
+@dataclass(frozen=True)
+class Opener:
+    command: list[str]
+    in_terminal: bool
+    """An editor that takes over the terminal: the app suspends itself while it runs."""
+
+
+def opener_for(path: str, line: int, page: int | None, env: dict[str, str]) -> Opener:
+    """How to show `path` at `line`: $VISUAL/$EDITOR for text, the system opener for PDFs
+    (no portable way to name a page) or when no editor is set."""
     editor = env.get("VISUAL") or env.get("EDITOR")
     if editor and page is None and Path(path).suffix.lower() != ".pdf":
-        return _editor_command(shlex.split(editor), path, line)
-    return [*_system_opener(), path]
+        words = shlex.split(editor)
+        windowed = Path(words[0]).name in _WINDOWED
+        return Opener(_editor_command(words, path, line), in_terminal=not windowed)
+    return Opener([*_system_opener(), path], in_terminal=False)
 
 
 def _editor_command(editor: list[str], path: str, line: int) -> list[str]:
@@ -38,13 +50,3 @@ def _system_opener() -> list[str]:
     if os.name == "nt":
         return ["cmd", "/c", "start", ""]
     return [shutil.which("xdg-open") or "xdg-open"]
-
-
-def runs_in_terminal(command: list[str], env: dict[str, str]) -> bool:
-    """Whether the command takes over the terminal (the app must suspend for it)."""
-    editor = env.get("VISUAL") or env.get("EDITOR")
-    return (
-        bool(editor)
-        and command[: len(shlex.split(editor))] == shlex.split(editor)
-        and (Path(command[0]).name not in (*_GOTO_COLON, "subl", "sublime_text", "zed"))
-    )

@@ -20,7 +20,7 @@ from semfind.engine.errors import SemfindError
 from semfind.engine.query import Filters
 
 from ..since import parse_since
-from .highlight import one_line, preview_text, terms_content
+from .highlight import one_line, preview_text, with_terms
 from .messages import SearchDone, describe
 
 if TYPE_CHECKING:
@@ -74,9 +74,9 @@ class SearchPane(Vertical):
         Binding("down", "focus_results", "Results", show=False),
     ]
 
-    def __init__(self, index: IndexReader, mode: str = "hybrid") -> None:
+    def __init__(self, index: IndexReader, units: str, mode: str = "hybrid") -> None:
         super().__init__(id="search-pane")
-        self.index = index
+        self.index, self.units = index, units
         self.mode = mode
         self.hits: list[Hit] = []
         self.query_text = ""
@@ -141,12 +141,9 @@ class SearchPane(Vertical):
         return Filters(
             path_glob=_folder_glob(folder) if folder else None,
             types=(str(kind),) if isinstance(kind, str) else (),
-            units=self.index_units(),
+            units=self.units,
             modified_since=parse_since(since) if isinstance(since, str) else None,
         )
-
-    def index_units(self) -> str:
-        return str(getattr(self.app, "units", "both"))
 
     @work(thread=True, exclusive=True, group="search")
     def _search(self, serial: int, query: str, mode: str, filters: Filters) -> None:
@@ -252,7 +249,7 @@ def _option(rank: int, hit: Hit, query: str, width: int) -> Option:
     """Two lines: file, place, folder and score; then the matching text, cut to fit."""
     path = Path(hit.path)
     where = f" p{hit.page}:{hit.best.line_start}" if hit.page else f":{hit.best.line_start}"
-    body = terms_content(one_line(hit.text, max(20, width - 5)), query)
+    body = with_terms(one_line(hit.text, max(20, width - 5)), query)
     return Option(
         Content.assemble(
             (f"{rank:>2}. ", "dim"),

@@ -1,0 +1,30 @@
+"""Small things several test modules need."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from .pdfgen import write_pdf
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 10.0) -> None:
+    """Poll `condition` until it is true; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(0.05)
+
+
+def garden_tree(root: Path) -> Path:
+    """Two garden notes, a kitchen note and a two-page PDF under `root`."""
+    (root / "garden").mkdir(parents=True)
+    (root / "garden" / "ferns.md").write_text(
+        "# Ferns\n\nFerns like shade and damp soil.\n\nWater ferns twice a week in summer.\n"
+    )
+    (root / "garden" / "cactus.txt").write_text("Cactus plants need sun and very little water.\n")
+    (root / "kitchen.md").write_text("Sourdough bread needs a lively starter and patience.\n")
+    write_pdf(root / "tax.pdf", [["Intro page."], ["Deductions for a home office are limited."]])
+    return root
