@@ -166,9 +166,11 @@ def first_paint(db: Path) -> float | None:
     session = f"sfbench{os.getpid()}"
     command = f"{sys.executable} -m semfind.app --db {db}"
     started = time.perf_counter()
-    subprocess.run(
-        ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command], check=True
+    started_tmux = subprocess.run(
+        ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command], check=False
     )
+    if started_tmux.returncode != 0:
+        return None
     try:
         while time.perf_counter() - started < 30:
             screen = subprocess.run(
@@ -189,7 +191,7 @@ def main() -> None:
         "--base", type=Path, default=paths.cache_dir() / "bench" / "scifact-rules.sqlite3"
     )
     parser.add_argument("--copies", type=int, default=1)
-    parser.add_argument("--queries", type=int, default=60)
+    parser.add_argument("--queries", type=int, default=150)
     args = parser.parse_args()
     if not args.base.exists():
         sys.exit(f"{args.base} is missing: run bench/beir.py --segmenter rules first")

@@ -24,6 +24,7 @@ MODES = ("hybrid", "vector", "keyword")
 UNITS = CHOICES["units"]
 KINDS = ("text", "markdown", "rst", "code", "html", "pdf")
 VEC_MAX_K = 4096
+KEYWORD_TABLES = ("units_fts", "parts_fts")
 CANDIDATES = 200
 """Units fetched per leg; independent of k (up to k=100) so rankings agree across k."""
 
@@ -53,8 +54,16 @@ class Searcher:
         )
         self.matrix = VectorMatrix(store, self.model) if warm and self.model else None
         self._uncut_cache: tuple[tuple[int, int], bool] | None = None
-        self._reader = Store.open(store.path, readonly=True) if warm else store
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="semfind-keyword") if warm else None
+        # One connection per keyword table, so both tables are searched at the same time.
+        self._readers = (
+            [Store.open(store.path, readonly=True) for _ in KEYWORD_TABLES] if warm else [store]
+        )
+        self._reader = self._readers[0]
+        self._pool = (
+            ThreadPoolExecutor(len(KEYWORD_TABLES), thread_name_prefix="semfind-keyword")
+            if warm
+            else None
+        )
         if warm and embedder is not None:
             embedder.spare_cores(1)
 
@@ -62,7 +71,8 @@ class Searcher:
         """Release the second connection and thread of a warm searcher."""
         if self._pool is not None:
             self._pool.shutdown()
-            self._reader.close()
+            for reader in self._readers:
+                reader.close()
             self._pool = None
 
     def __enter__(self) -> Searcher:
@@ -92,9 +102,15 @@ class Searcher:
             return Legs((), self.vector(query, depth, filters))
         if self._pool is None:
             return Legs(self.keyword(query, depth, filters), self.vector(query, depth, filters))
-        keyword = self._pool.submit(self.keyword, query, depth, filters)
+        match = fts_query(query)
+        tables = self._keyword_tables(filters) if match else []
+        pool = self._pool
+        jobs = [
+            pool.submit(self._fts, table, uncut, match, depth, filters, self._readers[n])
+            for n, (table, uncut) in enumerate(tables)
+        ]
         vector = self.vector(query, depth, filters)
-        return Legs(keyword.result(), vector)
+        return Legs(tuple(job.result() for job in jobs), vector)
 
     def fuse(self, legs: Legs) -> dict[int, float]:
         """One score per unit from every non-empty leg."""
@@ -109,14 +125,22 @@ class Searcher:
         match = fts_query(query)
         if not match:
             return ()
-        tables = [("units_fts", False), ("parts_fts", False)]
-        if filters.units == "passage":
-            tables = tables[:1]
-        elif filters.units == "proposition":
-            tables = [("parts_fts", False)] + ([("units_fts", True)] if self._uncut() else [])
-        return tuple(self._fts(table, uncut, match, limit, filters) for table, uncut in tables)
+        return tuple(
+            self._fts(table, uncut, match, limit, filters, self._reader)
+            for table, uncut in self._keyword_tables(filters)
+        )
 
-    def _fts(self, table: str, uncut: bool, match: str, limit: int, filters: Filters) -> Scored:
+    def _keyword_tables(self, filters: Filters) -> list[tuple[str, bool]]:
+        """The FTS tables in scope; True where only passages without parts may match."""
+        if filters.units == "passage":
+            return [("units_fts", False)]
+        if filters.units == "proposition":
+            return [("parts_fts", False)] + ([("units_fts", True)] if self._uncut() else [])
+        return [("units_fts", False), ("parts_fts", False)]
+
+    def _fts(
+        self, table: str, uncut: bool, match: str, limit: int, filters: Filters, reader: Store
+    ) -> Scored:
         where, params = _filter_sql(filters, units=False)
         where += f" AND {PART_SQL}" if uncut else ""
         sql = (
@@ -128,7 +152,7 @@ class Searcher:
             )
             + f" WHERE {table} MATCH ? {where} ORDER BY s LIMIT ?"
         )
-        rows = self._reader.conn.execute(sql, (match, *params, limit))
+        rows = reader.conn.execute(sql, (match, *params, limit))
         return [(int(r[0]), -float(r[1])) for r in rows]
 
     def _uncut(self) -> bool:
@@ -174,6 +198,10 @@ class Searcher:
         nearest = matrix.search(vector, min(VEC_MAX_K, limit * extra), filters.units)
         if not nearest:
             return []
+        if not _narrowed(filters):
+            units = matrix.units(nearest, filters.units)
+            units.sort(key=lambda item: (-item[1], item[0]))
+            return units[:limit]
         sims = dict(nearest)
         where, params = _filter_sql(filters)
         found: list[tuple[int, float]] = []

@@ -27,6 +27,9 @@ class VectorMatrix:
         self.ids = np.zeros(0, dtype=np.int64)
         self.matrix = np.zeros((0, model.dim), dtype=np.float32)
         self.masks: dict[str, np.ndarray] = {}
+        self._units: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        """Per scope: unit ids sorted by their row, and where each row's units start; so
+        mapping neighbours to units needs no query."""
 
     def search(self, vector: np.ndarray, limit: int, scope: str) -> list[tuple[int, float]]:
         """(vector id, cosine similarity) of the `limit` nearest rows in `scope`, best first."""
@@ -42,6 +45,15 @@ class VectorMatrix:
         top = np.argpartition(-sims, limit - 1)[:limit]
         top = top[np.lexsort((self.ids[top], -sims[top]))]
         return [(int(self.ids[i]), float(sims[i])) for i in top]
+
+    def units(self, nearest: list[tuple[int, float]], scope: str) -> list[tuple[int, float]]:
+        """(unit id, similarity) for the units in `scope` of each (vector id, similarity)."""
+        unit_ids, starts = self._units[scope]
+        found: list[tuple[int, float]] = []
+        for vector_id, similarity in nearest:
+            row = int(np.searchsorted(self.ids, vector_id))
+            found += [(int(u), similarity) for u in unit_ids[starts[row] : starts[row + 1]]]
+        return found
 
     def refresh(self) -> None:
         """Reload when any connection has written to the database since the last load."""
@@ -64,20 +76,27 @@ class VectorMatrix:
 
     def _scope_masks(self) -> dict[str, np.ndarray]:
         """Which rows belong to passages, which to parts; rows of no unit are in neither."""
-        passage = np.zeros(len(self.ids), dtype=bool)
-        part = np.zeros(len(self.ids), dtype=bool)
         cursor = self.store.conn.execute(
-            f"SELECT v.id, max(u.kind = 'passage'), max({PART_SQL}) FROM vectors v"
-            " JOIN units u ON u.embed_hash = v.text_hash WHERE v.model_id = ? GROUP BY v.id",
+            f"SELECT v.id, u.id, u.kind = 'passage', {PART_SQL} FROM vectors v"
+            " JOIN units u ON u.embed_hash = v.text_hash WHERE v.model_id = ?",
             (self.model.id,),
         )
-        found = np.array([tuple(r) for r in cursor], dtype=np.int64).reshape(-1, 3)
+        found = np.array([tuple(r) for r in cursor], dtype=np.int64).reshape(-1, 4)
         at = np.searchsorted(self.ids, found[:, 0])
         known = at < len(self.ids)
         known[known] = self.ids[at[known]] == found[known, 0]
-        passage[at[known]] = found[known, 1] > 0
-        part[at[known]] = found[known, 2] > 0
-        return {"passage": passage, "proposition": part, "both": passage | part}
+        found, at = found[known], at[known]
+        scopes = {"passage": found[:, 2] > 0, "proposition": found[:, 3] > 0}
+        scopes["both"] = scopes["passage"] | scopes["proposition"]
+        masks: dict[str, np.ndarray] = {}
+        for scope, wanted in scopes.items():
+            masks[scope] = np.zeros(len(self.ids), dtype=bool)
+            masks[scope][at[wanted]] = True
+            order = np.lexsort((found[wanted, 1], at[wanted]))
+            rows, units = at[wanted][order], found[wanted, 1][order]
+            starts = np.searchsorted(rows, np.arange(len(self.ids) + 1))
+            self._units[scope] = (units, starts)
+        return masks
 
 
 def _unit(matrix: np.ndarray) -> np.ndarray:

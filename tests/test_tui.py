@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import stat
 from collections.abc import Callable
@@ -95,6 +96,20 @@ async def test_typing_a_query_shows_the_right_file_first(indexed: Settings) -> N
         assert _result_names(app)[0] == "kitchen.md"
         title = str(app.query_one("#preview-title", Static).render())
         assert "kitchen.md" in title
+
+
+@pilot_test
+async def test_garbage_is_collected_after_results_not_during_them(indexed: Settings) -> None:
+    app = create_app(_services(indexed))
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert not gc.isenabled()  # automatic collection would stall frames
+        await pilot.press(*"tomato seedlings")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert _result_names(app)
+        assert 1 in app.collector.collected  # young generations, after the paint
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
 
 
 @pilot_test
@@ -192,6 +207,8 @@ async def test_failed_files_are_listed_with_reasons_and_retried(indexed: Setting
         assert daemon.indexed == []
         assert any("needs the daemon" in n.message for n in app._notifications)
         daemon.running = True
+        app.clear_notifications()  # the warning toast may lie over the button
+        await pilot.pause()
         await pilot.click("#retry")
         await settle(pilot)
         assert daemon.indexed == [[path]]

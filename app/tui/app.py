@@ -10,7 +10,7 @@ from functools import partial
 from importlib import resources
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
@@ -20,8 +20,9 @@ from textual.worker import get_current_worker
 from semfind.engine.errors import SemfindError
 
 from .ask_pane import AskPane
+from .idle_gc import IdleCollector
 from .index_pane import IndexPane
-from .messages import DaemonEvent, IndexFacts, describe
+from .messages import DaemonEvent, IndexFacts, ResultsPainted, describe
 from .models_pane import ModelsPane
 from .opener import opener_for
 from .search_pane import OpenRequest, SearchPane
@@ -41,6 +42,7 @@ _TABS = (
 _FOCUS = {"search": "#query", "ask": "#question", "index": "#folders", "models": "#model-table"}
 FACTS_EVERY_S = 2.0
 DAEMON_RETRY_S = 2.0
+GC_TICK_S = 0.25
 
 
 def _asset(name: str) -> str:
@@ -82,6 +84,7 @@ class SemfindApp(App[None]):
         self.index_pane = IndexPane()
         self.models_pane = ModelsPane()
         self.status_bar = StatusBar()
+        self.collector = IdleCollector()
 
     def compose(self) -> ComposeResult:
         with TabbedContent(initial="search", id="tabs"):
@@ -98,7 +101,14 @@ class SemfindApp(App[None]):
 
     def on_mount(self) -> None:
         self.query_one("#query", Input).focus()
+        self.collector.start()
+        self.set_interval(GC_TICK_S, self.collector.tick)
         self.call_after_refresh(self._start_background)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self.collector.touched()
+        await super().on_event(event)
 
     def _start_background(self) -> None:
         """After the first paint: loading the model must not delay it."""
@@ -115,6 +125,8 @@ class SemfindApp(App[None]):
             self.services.index.warm()
         except Exception as exc:
             self.call_from_thread(self.notify, describe(exc), severity="warning", timeout=8)
+        self.collector.freeze_next()
+
 
     @work(thread=True, exclusive=True, group="facts")
     def _read_facts(self) -> None:
@@ -158,6 +170,10 @@ class SemfindApp(App[None]):
         self.daemon_status = message.status if message.running else None
         self.status_bar.show(self.daemon_status)
         self.index_pane.show_daemon(self.daemon_status)
+
+    @on(ResultsPainted)
+    def _results_painted(self) -> None:
+        self.collector.after_paint()
 
     @on(IndexFacts)
     def _facts(self, message: IndexFacts) -> None:
@@ -351,6 +367,7 @@ class SemfindApp(App[None]):
     def on_unmount(self) -> None:
         self.workers.cancel_all()
         self.services.index.close()
+        self.collector.stop()
 
 
 def create_app(services: Services) -> SemfindApp:

@@ -60,7 +60,9 @@ class IndexPane(Vertical):
             self._fill_folders()
         paused = bool(status and status.get("paused_reason"))
         button = self.query_one("#pause", Button)
-        button.label = "Resume" if paused else "Pause"
+        label = "Resume" if paused else "Pause"
+        if str(button.label) != label:
+            button.label = label
         button.disabled = status is None
 
     def _fill_folders(self) -> None:

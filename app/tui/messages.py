@@ -28,6 +28,11 @@ class SearchDone(Message):
 
 
 @dataclass
+class ResultsPainted(Message):
+    """New results are on screen: a good moment for housekeeping."""
+
+
+@dataclass
 class DaemonEvent(Message):
     """A status or progress event from the daemon, or `running=False` when it is down."""
 

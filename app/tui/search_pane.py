@@ -21,7 +21,7 @@ from semfind.engine.query import Filters
 
 from ..since import parse_since
 from .highlight import one_line, preview_text, with_terms
-from .messages import SearchDone, describe
+from .messages import ResultsPainted, SearchDone, describe
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -172,6 +172,7 @@ class SearchPane(Vertical):
 
     def _painted(self) -> None:
         self.painted_at = time.perf_counter()
+        self.post_message(ResultsPainted())
 
     def _show(self, hits: list[Hit], query: str, keep_preview: bool = False) -> None:
         self.hits, self.query_text = hits, query

@@ -17,12 +17,17 @@ class StatusBar(Static):
         super().__init__(id="status-bar")
         self.daemon: dict[str, Any] | None = None
         self.summary = IndexSummary(exists=False)
+        self._shown: str | None = None
 
     def show(self, daemon: dict[str, Any] | None, summary: IndexSummary | None = None) -> None:
         self.daemon = daemon
         if summary is not None:
             self.summary = summary
-        self.update(status_line(self.daemon, self.summary, wide=self.size.width >= 100))
+        line = status_line(self.daemon, self.summary, wide=self.size.width >= 100)
+        shown = line.markup
+        if shown != self._shown:  # an unchanged line must not cost a frame
+            self._shown = shown
+            self.update(line)
 
     def on_resize(self) -> None:
         self.show(self.daemon)
