@@ -251,6 +251,25 @@ async def test_ask_streams_an_answer_with_citations(indexed: Settings) -> None:
 
 
 @pilot_test
+async def test_clicking_a_citation_with_the_mouse_shows_its_evidence(indexed: Settings) -> None:
+    app = create_app(_services(indexed, answerer=FakeAnswerer()))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _ask(app, pilot, "how often do ferns need water")
+        answer = app.query_one("#answer", Static)
+        lines = str(answer.render()).split("\n")
+        row = next(n for n, line in enumerate(lines) if "[2]" in line)
+        column = lines[row].index("[2]") + 1
+        pad_x = answer.content_region.x - answer.region.x
+        pad_y = answer.content_region.y - answer.region.y
+        assert not str(app.query_one("#evidence-text", Static).render()).startswith("[2]")
+        assert await pilot.click("#answer", offset=(pad_x + column, pad_y + row))
+        await pilot.pause()
+        shown = str(app.query_one("#evidence-text", Static).render())
+        second = app.query_one("#ask-pane").evidence[1]  # type: ignore[attr-defined]
+        assert shown.startswith("[2]") and second.path in shown
+
+
+@pilot_test
 async def test_ask_without_an_llm_shows_the_evidence(indexed: Settings) -> None:
     app = create_app(_services(indexed, answerer=None))
     async with app.run_test(size=(100, 30)) as pilot:
