@@ -127,7 +127,6 @@ class SemfindApp(App[None]):
             self.call_from_thread(self.notify, describe(exc), severity="warning", timeout=8)
         self.collector.freeze_next()
 
-
     @work(thread=True, exclusive=True, group="facts")
     def _read_facts(self) -> None:
         index = self.services.index
