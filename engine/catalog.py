@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import paths
 from .config import Settings
 from .default_model import DEFAULT_EMBEDDER, INSTALL_HINT, default_gguf_path
+from .discovery import FoundModel, discover
 from .errors import ModelError
 from .gguf_info import GGUFInfo, read_gguf_info
 from .llama_embedder import gpu_offload_supported
 from .llm import default_llm_path
 from .models import Registry
+
+_POOLED = ("mean", "cls", "last")
 
 
 @dataclass(frozen=True)
@@ -23,7 +25,8 @@ class CatalogEntry:
     """"embedder" or "llm"."""
     name: str
     source: str
-    """"built-in", "added", "setting" or "found" (a .gguf in the data folder)."""
+    """"built-in", "added", "setting", or where it was found: "semfind" (the models folder),
+    "ollama", "lm-studio" or "hugging-face"."""
     path: Path | None
     info: GGUFInfo | None
     in_use: bool
@@ -33,8 +36,13 @@ class CatalogEntry:
     """Layers offloaded to a GPU when it runs (-1: all); None for models not in use."""
 
 
-def model_catalog(settings: Settings, registry: Registry | None = None) -> list[CatalogEntry]:
-    """The embedders (built-in, added, found), then the LLM in use."""
+def model_catalog(
+    settings: Settings,
+    registry: Registry | None = None,
+    found: list[FoundModel] | None = None,
+) -> list[CatalogEntry]:
+    """The embedders (built-in, added), the LLM in use, then the GGUFs found on this machine
+    (`found`, default: discovery.discover()), each with the role its header suggests."""
     registry = registry or Registry()
     chosen = settings.embed_model or registry.in_use("embedder") or DEFAULT_EMBEDDER
     chosen = DEFAULT_EMBEDDER if chosen == "default" else chosen
@@ -47,12 +55,21 @@ def model_catalog(settings: Settings, registry: Registry | None = None) -> list[
         path = Path(chosen).expanduser().resolve()
         entries.append(_entry("embedder", path.stem, "setting", path, path.stem))
         known.add(path)
-    for path in sorted((paths.data_dir() / "models").glob("*.gguf")):
-        if path.resolve() not in known:
-            entries.append(_entry("embedder", path.stem, "found", path, chosen))
     entries.append(_llm_entry(settings))
+    known |= {e.path.resolve() for e in entries if e.path is not None}
+    for other in discover() if found is None else found:
+        if other.path.resolve() not in known:
+            entry = _entry("embedder", other.name, other.source, other.path, chosen)
+            entries.append(replace(entry, role=role_of(entry.info)))
     layers = settings.n_gpu_layers if gpu_offload_supported() else 0
     return [replace(e, gpu_layers=layers) if e.in_use else e for e in entries]
+
+
+def role_of(info: GGUFInfo | None) -> str:
+    """Embedder for a model whose header pools its outputs or is not causal, else LLM."""
+    if info is not None and (info.pooling in _POOLED or info.causal is False):
+        return "embedder"
+    return "llm"
 
 
 def _entry(role: str, name: str, source: str, path: Path, chosen: str) -> CatalogEntry:
