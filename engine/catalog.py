@@ -12,9 +12,7 @@ from .errors import ModelError
 from .gguf_info import GGUFInfo, read_gguf_info
 from .llama_embedder import gpu_offload_supported
 from .llm import default_llm_path
-from .models import Registry
-
-_POOLED = ("mean", "cls", "last")
+from .models import Registry, resolve_llm_path, role_of
 
 
 @dataclass(frozen=True)
@@ -48,14 +46,14 @@ def model_catalog(
     chosen = DEFAULT_EMBEDDER if chosen == "default" else chosen
     entries = [_entry("embedder", DEFAULT_EMBEDDER, "built-in", default_gguf_path(), chosen)]
     known = {default_gguf_path().resolve()}
-    for model in registry.models():
+    for model in registry.models("embedder"):
         entries.append(_entry("embedder", model.name, "added", model.path, chosen))
         known.add(model.path.resolve())
     if chosen.endswith(".gguf") and Path(chosen).expanduser().resolve() not in known:
         path = Path(chosen).expanduser().resolve()
         entries.append(_entry("embedder", path.stem, "setting", path, path.stem))
         known.add(path)
-    entries.append(_llm_entry(settings))
+    entries += _llm_entries(settings, registry)
     known |= {e.path.resolve() for e in entries if e.path is not None}
     for other in discover() if found is None else found:
         if other.path.resolve() not in known:
@@ -65,13 +63,6 @@ def model_catalog(
     return [replace(e, gpu_layers=layers) if e.in_use else e for e in entries]
 
 
-def role_of(info: GGUFInfo | None) -> str:
-    """Embedder for a model whose header pools its outputs or is not causal, else LLM."""
-    if info is not None and (info.pooling in _POOLED or info.causal is False):
-        return "embedder"
-    return "llm"
-
-
 def _entry(role: str, name: str, source: str, path: Path, chosen: str) -> CatalogEntry:
     info, note = _read(path)
     if info is None and source == "built-in" and not path.exists():
@@ -79,17 +70,35 @@ def _entry(role: str, name: str, source: str, path: Path, chosen: str) -> Catalo
     return CatalogEntry(role, name, source, path, info, name == chosen, note)
 
 
-def _llm_entry(settings: Settings) -> CatalogEntry:
-    if settings.llm_model:
-        path = Path(settings.llm_model).expanduser()
-        info, note = _read(path)
-        return CatalogEntry("llm", path.stem, "setting", path, info, True, note)
+def _llm_entries(settings: Settings, registry: Registry) -> list[CatalogEntry]:
+    """The built-in LLM, the added ones, and a path set in the config; one is in use."""
+    try:
+        chosen = resolve_llm_path(settings, registry)
+        problem = ""
+    except ModelError as exc:
+        chosen, problem = None, str(exc)
+    entries = [_default_llm(in_use=chosen is None and not problem)]
+    for model in registry.models("llm"):
+        info, note = _read(model.path)
+        in_use = chosen is not None and model.path.resolve() == chosen.resolve()
+        entries.append(CatalogEntry("llm", model.name, "added", model.path, info, in_use, note))
+    if chosen is not None and not any(e.in_use for e in entries):
+        info, note = _read(chosen)
+        entries.append(CatalogEntry("llm", chosen.stem, "setting", chosen, info, True, note))
+    if problem:
+        name = settings.llm_model or "(models use)"
+        entries.append(CatalogEntry("llm", name, "setting", None, None, True, problem))
+    return entries
+
+
+def _default_llm(in_use: bool) -> CatalogEntry:
     try:
         path = default_llm_path()
     except ModelError as exc:
-        return CatalogEntry("llm", "SmolLM2-135M-Instruct", "built-in", None, None, True, str(exc))
+        name = "SmolLM2-135M-Instruct"
+        return CatalogEntry("llm", name, "built-in", None, None, in_use, str(exc))
     info, note = _read(path)
-    return CatalogEntry("llm", path.stem, "built-in", path, info, True, note)
+    return CatalogEntry("llm", path.stem, "built-in", path, info, in_use, note)
 
 
 def _read(path: Path) -> tuple[GGUFInfo | None, str]:

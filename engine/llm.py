@@ -64,7 +64,9 @@ class ChatModel:
 
 
 def open_llm(settings: Settings) -> ChatModel:
-    path = Path(settings.llm_model).expanduser() if settings.llm_model else default_llm_path()
+    from .models import resolve_llm_path
+
+    path = resolve_llm_path(settings) or default_llm_path()
     if not path.is_file():
-        raise ModelNotFoundError(f"LLM file {path} does not exist (setting llm_model)")
+        raise ModelNotFoundError(f"LLM file {path} does not exist (see `semfind models list`)")
     return ChatModel(path, n_threads=settings.n_threads, n_gpu_layers=settings.n_gpu_layers)

@@ -31,11 +31,16 @@ class ModelSpec:
     """"built-in", "registered" or "path"."""
 
 
+ROLES = ("embedder", "llm")
+
+
 @dataclass(frozen=True)
 class RegisteredModel:
     name: str
     path: Path
     added_at: float
+    role: str = "embedder"
+    """"embedder" or "llm"; registries written before roles existed held embedders only."""
 
 
 class Registry:
@@ -62,22 +67,20 @@ class Registry:
         tmp.write_text(json.dumps(self._data, indent=2), encoding="utf-8")
         os.replace(tmp, self.path)
 
-    def models(self) -> list[RegisteredModel]:
-        return [
-            RegisteredModel(name, Path(entry["path"]), float(entry.get("added_at", 0)))
-            for name, entry in sorted(self._data["models"].items())
-        ]
+    def models(self, role: str | None = None) -> list[RegisteredModel]:
+        found = [_registered(name, entry) for name, entry in sorted(self._data["models"].items())]
+        return [m for m in found if role is None or m.role == role]
 
     def get(self, name: str) -> RegisteredModel | None:
         entry = self._data["models"].get(name)
-        return (
-            RegisteredModel(name, Path(entry["path"]), entry.get("added_at", 0)) if entry else None
-        )
+        return _registered(name, entry) if entry else None
 
-    def add(self, name: str, path: Path) -> None:
+    def add(self, name: str, path: Path, role: str = "embedder") -> None:
         if name == DEFAULT_EMBEDDER:
             raise UsageError(f"{name!r} is the built-in model's name; pick another with --name")
-        self._data["models"][name] = {"path": str(path), "added_at": time.time()}
+        if role not in ROLES:
+            raise UsageError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
+        self._data["models"][name] = {"path": str(path), "added_at": time.time(), "role": role}
 
     def use(self, role: str, name: str) -> None:
         self._data["use"][role] = name
@@ -87,17 +90,50 @@ class Registry:
         return str(value) if value else None
 
 
-def add_model(path: Path, name: str | None = None, registry: Registry | None = None) -> ModelSpec:
-    """Validate a GGUF's header and register it under `name` (default: the file stem)."""
+def _registered(name: str, entry: dict[str, Any]) -> RegisteredModel:
+    role = str(entry.get("role") or "embedder")
+    return RegisteredModel(name, Path(entry["path"]), float(entry.get("added_at", 0)), role)
+
+
+def role_of(info: GGUFInfo | None) -> str:
+    """Embedder for a model whose header pools its outputs or is not causal, else LLM."""
+    if info is not None and (info.pooling in ("mean", "cls", "last") or info.causal is False):
+        return "embedder"
+    return "llm"
+
+
+def add_model(
+    path: Path, name: str | None = None, registry: Registry | None = None, role: str | None = None
+) -> tuple[ModelSpec, str]:
+    """Validate a GGUF's header and register it under `name` (default: the file stem) in
+    `role` (default: what its header suggests); returns it and its role."""
     resolved = path.expanduser().resolve()
     if not resolved.is_file():
         raise UsageError(f"no such file: {path}")
     info = read_gguf_info(resolved)
     registry = registry or Registry()
     model_name = name or resolved.stem
-    registry.add(model_name, resolved)
+    role = role or role_of(info)
+    registry.add(model_name, resolved, role)
     registry.save()
-    return ModelSpec(model_name, resolved, cached_sha256(resolved), info, "registered")
+    return ModelSpec(model_name, resolved, cached_sha256(resolved), info, "registered"), role
+
+
+def resolve_llm_path(settings: Settings, registry: Registry | None = None) -> Path | None:
+    """The chat model the settings or `semfind models use --role llm` ask for; None for the
+    built-in default."""
+    wanted = settings.llm_model or (registry or Registry()).in_use("llm")
+    if not wanted or wanted == "default":
+        return None
+    entry = (registry or Registry()).get(wanted)
+    if entry is not None:
+        return entry.path
+    if wanted.endswith(".gguf") or os.sep in wanted:
+        return Path(wanted).expanduser()
+    raise ModelNotFoundError(
+        f"unknown LLM {wanted!r}: see `semfind models list`, or add one with "
+        "`semfind models add PATH --role llm`"
+    )
 
 
 def resolve_embedder(settings: Settings, registry: Registry | None = None) -> ModelSpec:
@@ -110,6 +146,8 @@ def resolve_embedder(settings: Settings, registry: Registry | None = None) -> Mo
         path, digest = ensure_default_gguf()
         return ModelSpec(DEFAULT_EMBEDDER, path, digest, read_gguf_info(path), "built-in")
     entry = registry.get(wanted)
+    if entry is not None and entry.role != "embedder":
+        raise UsageError(f"{wanted!r} was added as a chat LLM, not an embedding model")
     if entry is not None:
         return _spec_for(entry.path, wanted, "registered")
     if wanted.endswith(".gguf") or os.sep in wanted:

@@ -10,10 +10,12 @@ from click.testing import CliRunner
 
 from semfind.app.cli import cli
 from semfind.engine import default_model
+from semfind.engine.catalog import model_catalog
 from semfind.engine.config import Settings
 from semfind.engine.default_model import default_gguf_path, ensure_default_gguf
 from semfind.engine.errors import ModelError, ModelNotFoundError, UsageError
-from semfind.engine.models import Registry, add_model, resolve_embedder
+from semfind.engine.llm import default_llm_path
+from semfind.engine.models import Registry, add_model, resolve_embedder, resolve_llm_path
 
 
 @pytest.fixture
@@ -46,7 +48,8 @@ def test_missing_carrier_says_how_to_get_a_model(monkeypatch: pytest.MonkeyPatch
 def test_add_use_and_resolve_a_user_model(built_in: Path, tmp_path: Path) -> None:
     mine = tmp_path / "my-embedder.gguf"
     mine.write_bytes(built_in.read_bytes())
-    spec = add_model(mine)
+    spec, role = add_model(mine)
+    assert role == "embedder"  # its header pools
     assert spec.name == "my-embedder" and spec.info.n_embd == 384 and spec.info.pooling == "mean"
     registry = Registry()
     registry.use("embedder", "my-embedder")
@@ -83,3 +86,33 @@ def test_models_cli_list_add_use(built_in: Path, tmp_path: Path) -> None:
     unknown = runner.invoke(cli, ["models", "use", "ghost"])
     assert unknown.exit_code != 0 and isinstance(unknown.exception, UsageError)
     assert default_gguf_path() == built_in
+
+
+def test_a_chat_model_is_added_used_and_described(built_in: Path, tmp_path: Path) -> None:
+    smol = default_llm_path()
+    runner = CliRunner()
+    added = runner.invoke(cli, ["models", "add", str(smol), "--name", "smol", "--use"])
+    assert added.exit_code == 0, added.output
+    assert "added smol as llm: llama" in added.output and "LLM in use: smol" in added.output
+    assert resolve_llm_path(Settings()) == smol.resolve()
+    llms = {e.name: e.in_use for e in model_catalog(Settings(), found=[]) if e.role == "llm"}
+    assert llms == {smol.stem: False, "smol": True}
+    shown = runner.invoke(cli, ["models", "info", "smol"])
+    assert shown.exit_code == 0, shown.output
+    facts = dict(line.split(None, 1) for line in shown.output.splitlines() if "  " in line)
+    assert facts["role"].strip() == "llm" and facts["architecture"].strip() == "llama"
+    assert facts["quantization"].strip() == "Q4_1" and facts["context"].strip() == "8192"
+    with pytest.raises(UsageError, match="chat LLM, not an embedding model"):
+        resolve_embedder(Settings(embed_model="smol"))
+    back = runner.invoke(cli, ["models", "use", "default", "--role", "llm"])
+    assert back.exit_code == 0, back.output
+    assert resolve_llm_path(Settings()) is None  # the built-in SmolLM2 again
+    missing = runner.invoke(cli, ["models", "info", "ghost"])
+    assert missing.exit_code != 0
+
+
+def test_a_registry_from_before_roles_holds_embedders(isolated_dirs: Path, tmp_path: Path) -> None:
+    path = tmp_path / "models.json"
+    old = {"models": {"bge": {"path": "/m/bge.gguf", "added_at": 1.0}}, "use": {}}
+    path.write_text(json.dumps(old))
+    assert [m.role for m in Registry(path).models()] == ["embedder"]
