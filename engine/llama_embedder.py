@@ -12,6 +12,7 @@ import numpy as np
 
 from .embedder import BackendInfo, Embedder
 from .errors import ModelError
+from .gpu import choose_offload, free_vram_bytes
 
 
 def default_threads() -> int:
@@ -39,11 +40,19 @@ class LlamaEmbedder(Embedder):
         n_gpu_layers: int = -1,
         batch_tokens: int = 512,
         n_ctx_train: int = 512,
+        n_layer: int | None = None,
     ) -> None:
         super().__init__()
         self.name, self.key, self.path = name, key, path
         self._threads = n_threads or default_threads()
-        self._gpu_layers = n_gpu_layers if gpu_offload_supported() else 0
+        self.offload = choose_offload(
+            n_gpu_layers,
+            gpu_build=gpu_offload_supported(),
+            model_bytes=path.stat().st_size,
+            n_layer=n_layer,
+            free_bytes=free_vram_bytes() if n_gpu_layers < 0 else None,
+        )
+        self._gpu_layers = self.offload.n_gpu_layers
         n_ctx = max(batch_tokens, n_ctx_train)
         self._llm = _load(path, self._threads, self._gpu_layers, n_ctx)
         self.dim = int(self._llm.n_embd())

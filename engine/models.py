@@ -13,6 +13,7 @@ from . import paths
 from .checksums import cached_sha256
 from .config import Settings
 from .default_model import DEFAULT_EMBEDDER, ensure_default_gguf
+from .embedder import Embedder
 from .errors import ModelError, ModelNotFoundError, UsageError
 from .gguf_info import GGUFInfo, read_gguf_info
 from .llama_embedder import LlamaEmbedder
@@ -164,8 +165,13 @@ def _spec_for(path: Path, name: str, source: str) -> ModelSpec:
     return ModelSpec(name, path, cached_sha256(path), read_gguf_info(path), source)
 
 
-def open_embedder(settings: Settings, spec: ModelSpec | None = None) -> LlamaEmbedder:
-    """Load the embedding model into llama.cpp once; callers keep it for the whole run."""
+def open_embedder(settings: Settings, spec: ModelSpec | None = None) -> Embedder:
+    """Load the embedding model into llama.cpp once (or connect to `embed_url`); callers
+    keep it for the whole run."""
+    if settings.embed_url and spec is None:
+        from .remote import RemoteEmbedder
+
+        return RemoteEmbedder(settings)
     spec = spec or resolve_embedder(settings)
     return LlamaEmbedder(
         spec.path,
@@ -175,4 +181,5 @@ def open_embedder(settings: Settings, spec: ModelSpec | None = None) -> LlamaEmb
         n_gpu_layers=settings.n_gpu_layers,
         batch_tokens=settings.embed_batch_tokens,
         n_ctx_train=spec.info.n_ctx_train or 512,
+        n_layer=spec.info.n_layer,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,6 +19,9 @@ from .query import query_terms
 from .records import EmbedModelRow
 from .store import Store, in_batches
 from .vector_index import VectorMatrix
+
+if TYPE_CHECKING:
+    from .reasoning import Expansion
 
 MODES = ("hybrid", "vector", "keyword")
 UNITS = CHOICES["units"]
@@ -82,8 +85,15 @@ class Searcher:
         self.close()
 
     def search(
-        self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None
+        self,
+        query: str,
+        k: int = 10,
+        mode: str = "hybrid",
+        filters: Filters | None = None,
+        expansion: Expansion | None = None,
     ) -> list[Hit]:
+        """The `k` best files; an expansion (--think, --rewrite) adds its searches to the
+        plain query's before fusion."""
         if mode not in MODES:
             raise UsageError(f"unknown mode {mode!r}: choose one of {', '.join(MODES)}")
         if k < 1:
@@ -91,8 +101,30 @@ class Searcher:
         filters = filters or Filters(units=self.settings.units)
         if filters.units not in UNITS:
             raise UsageError(f"unknown units {filters.units!r}: choose one of {', '.join(UNITS)}")
-        legs = self.legs(query, mode, depth_for(k), filters)
-        return self.rank_files(self.fuse(legs), k)
+        return self.rank_files(self.scores(query, mode, depth_for(k), filters, expansion), k)
+
+    def scores(
+        self,
+        query: str,
+        mode: str,
+        depth: int,
+        filters: Filters,
+        expansion: Expansion | None = None,
+    ) -> dict[int, float]:
+        """Fused unit scores: the plain query's legs, plus an expansion's own searches."""
+        legs = self.legs(query, mode, depth, filters)
+        if expansion is None or not expansion.used:
+            return self.fuse(legs)
+        lists, weights = self._weighted(legs)
+        if mode != "vector":
+            for text in expansion.keyword_queries:
+                found = self.keyword(text, depth, filters)
+                lists, weights = [*lists, *found], [*weights, *([1.0] * len(found))]
+        if mode != "keyword":
+            for text in expansion.semantic_texts:
+                lists.append(self.vector(text, depth, filters))
+                weights.append(self.settings.fusion_vector_weight)
+        return self.fuse_lists(lists, weights)
 
     def legs(self, query: str, mode: str, depth: int, filters: Filters) -> Legs:
         """The candidates of the legs `mode` uses, `depth` per leg."""
@@ -114,8 +146,14 @@ class Searcher:
 
     def fuse(self, legs: Legs) -> dict[int, float]:
         """One score per unit from every non-empty leg."""
+        return self.fuse_lists(*self._weighted(legs))
+
+    def _weighted(self, legs: Legs) -> tuple[list[Scored], list[float]]:
         lists = [*legs.keyword, legs.vector]
         weights = [1.0] * len(legs.keyword) + [self.settings.fusion_vector_weight]
+        return lists, weights
+
+    def fuse_lists(self, lists: list[Scored], weights: list[float]) -> dict[int, float]:
         if self.settings.fusion == "convex":
             return convex(lists, weights)
         return rrf(lists, weights, self.settings.fusion_k)

@@ -7,4 +7,4 @@ VENV=${SEMFIND_VENV:-.venv}
 tree=build/typecheck/semfind
 mkdir -p "$tree"
 for pkg in app engine indexer assets; do ln -sfn "../../../$pkg" "$tree/$pkg"; done
-MYPYPATH=build/typecheck "$VENV/bin/mypy" "$tree"/{app,engine,indexer}/*.py bench/*.py
+MYPYPATH=build/typecheck:bench "$VENV/bin/mypy" "$tree"/{app,engine,indexer}/*.py bench/*.py

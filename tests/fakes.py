@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
 from semfind.engine.embedder import Embedder
+from semfind.engine.llm import ChatBackend, LLMStats
 
 
 class FakeEmbedder(Embedder):
@@ -37,3 +39,27 @@ class FakeEmbedder(Embedder):
     @property
     def embedded_texts(self) -> list[str]:
         return [text for call in self.calls for text in call]
+
+
+class ScriptedLLM(ChatBackend):
+    """A chat model that replies from a script, one reply per call, and records prompts."""
+
+    def __init__(self, *replies: str, n_ctx: int = 2048, delay: float = 0.0) -> None:
+        super().__init__()
+        self.name, self.key, self.n_ctx = "scripted-llm", "scripted-v1", n_ctx
+        self.replies = list(replies)
+        self.prompts: list[list[dict[str, str]]] = []
+        self.delay = delay
+
+    def count_tokens(self, text: str) -> int:
+        return len(re.findall(r"\w+|[^\w\s]", text))
+
+    def stream(
+        self, messages: Sequence[dict[str, str]], max_tokens: int = 256, stop: Sequence[str] = ()
+    ) -> Iterator[str]:
+        self.prompts.append(list(messages))
+        reply = self.replies.pop(0) if self.replies else ""
+        for word in re.findall(r"\S+\s*", reply):
+            time.sleep(self.delay)
+            yield word
+        self.stats = LLMStats(self.count_tokens(str(messages)), 0.01, len(reply.split()), 0.02)

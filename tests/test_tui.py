@@ -60,9 +60,12 @@ def _services(
     index: IndexReader | None = None,
 ) -> Services:
     entries = [CatalogEntry("embedder", "fake", "built-in", None, None, True, gpu_layers=0)]
+    index = index or EngineIndex(settings, embedder)
+    if answerer is not None:
+        answerer.index = index
     return Services(
         settings=settings,
-        index=index or EngineIndex(settings, embedder),
+        index=index,
         daemon=daemon or FakeDaemon(),
         models=lambda: entries,
         answerer=answerer,
@@ -153,6 +156,30 @@ async def test_filters_narrow_the_results(indexed: Settings) -> None:
 
 
 @pilot_test
+async def test_think_toggle_asks_the_llm_and_shows_its_thought(indexed: Settings) -> None:
+    answerer = FakeAnswerer()
+    app = create_app(_services(indexed, answerer=answerer))
+    async with app.run_test(size=(100, 30)) as pilot:
+        thought = app.query_one("#thought", Static)
+        await _search(app, pilot, "plants")
+        assert not thought.display and not answerer.llm.prompts
+        app.query_one("#reason", Select).value = "think"
+        await pilot.pause(0.2)
+        await settle(pilot)
+        await pilot.pause(0.1)
+        assert answerer.llm.prompts, "the LLM was asked to think"
+        assert "plants" in answerer.llm.prompts[-1][-1]["content"]
+        assert thought.display
+        shown = str(thought.render())
+        assert shown.startswith("thought (") and "watering ferns and cacti" in shown
+        assert {"ferns.md", "cactus.txt"} <= set(_result_names(app))
+        app.query_one("#reason", Select).clear()
+        await pilot.pause(0.2)
+        await settle(pilot)
+        assert not thought.display
+
+
+@pilot_test
 async def test_stale_results_are_discarded(indexed: Settings) -> None:
     slow = SlowFirstSearch(EngineIndex(indexed, lambda s: FakeEmbedder()), delay=0.6)
     app = create_app(_services(indexed, index=slow))
@@ -239,7 +266,8 @@ async def test_ask_streams_an_answer_with_citations(indexed: Settings) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await _ask(app, pilot, "how often do ferns need water")
         pane = app.query_one("#ask-pane")
-        assert answerer.questions and answerer.questions[0][0] == "how often do ferns need water"
+        assert answerer.questions == ["how often do ferns need water"]
+        assert "[1] " in answerer.llm.prompts[0][-1]["content"]
         answer = str(app.query_one("#answer", Static).render())
         assert "twice a week [1]" in answer and "cacti rarely [2]" in answer
         app.action_cite(2)
@@ -273,7 +301,7 @@ async def test_ask_without_an_llm_shows_the_evidence(indexed: Settings) -> None:
     app = create_app(_services(indexed, answerer=None))
     async with app.run_test(size=(100, 30)) as pilot:
         await _ask(app, pilot, "sourdough")
-        assert "No LLM configured" in str(app.query_one("#answer", Static).render())
+        assert "No chat model is installed" in str(app.query_one("#answer", Static).render())
         evidence = app.query_one("#evidence", OptionList)
         assert evidence.option_count >= 1
         assert "kitchen.md" in str(app.query_one("#evidence-text", Static).render())

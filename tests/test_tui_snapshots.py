@@ -20,7 +20,9 @@ from semfind.app.tui.services import Failure, FolderCount, IndexSummary, Service
 from semfind.engine.aggregate import Hit, Match, Passage
 from semfind.engine.catalog import CatalogEntry
 from semfind.engine.config import Settings
+from semfind.engine.evidence import Evidence
 from semfind.engine.gguf_info import GGUFInfo
+from semfind.engine.reasoning import Expansion
 from semfind.engine.search import Filters
 
 from .tui_fakes import FakeAnswerer, FakeDaemon, daemon_status, settle
@@ -62,8 +64,13 @@ def _hit(path: str, score: float) -> Hit:
 
 
 class FixedIndex:
-    def search(self, query: str, k: int, mode: str, filters: Filters) -> list[Hit]:
+    def search(
+        self, query: str, k: int, mode: str, filters: Filters, expansion: Expansion | None = None
+    ) -> list[Hit]:
         return [_hit(p, s) for p, s in zip(PASSAGES, (1.84, 0.91, 0.42), strict=True)][:k]
+
+    def evidence(self, question: str, k: int, filters: Filters) -> Evidence:
+        return Evidence(self.search(question, k, "hybrid", filters), 0.9, 2, 0.01)
 
     def summary(self) -> IndexSummary:
         return IndexSummary(True, 1284, 61464, 51582, 2)
@@ -115,9 +122,12 @@ def _app(running: bool = True, answerer: FakeAnswerer | None = None) -> SemfindA
         watches=[{"path": "/home/ada/notes", "mode": "native"},
                  {"path": "/home/ada/papers", "mode": "polling (asked for)"}],
     )  # fmt: skip
+    index = FixedIndex()
+    if answerer is not None:
+        answerer.index = index
     services = Services(
         settings=Settings(db=Path("/home/ada/.local/share/semfind/index.sqlite3")),
-        index=FixedIndex(),
+        index=index,
         daemon=FakeDaemon(running=running, status=status),
         models=_models,
         answerer=answerer,

@@ -8,15 +8,22 @@ import functools
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled
 
+from semfind.app.tui.llm_link import LLMLink
 from semfind.app.tui.services import IndexReader
 from semfind.engine.aggregate import Hit
+from semfind.engine.answer import AskEvent
+from semfind.engine.config import Settings
 from semfind.engine.errors import DaemonNotRunningError
+from semfind.engine.prompts import prompt
+from semfind.engine.reasoning import Expansion
 from semfind.engine.search import Filters
+
+from .fakes import ScriptedLLM
 
 
 def pilot_test(
@@ -103,17 +110,34 @@ class FakeDaemon:
         return paths, self.running
 
 
-class FakeAnswerer:
-    """Streams a fixed answer citing the first two pieces of evidence."""
+ANSWER = "Water the ferns twice a week [1], cacti rarely [2]."
+THOUGHT = "A passage about watering ferns and cacti in summer."
 
-    name = "fake-llm"
+
+class RoleLLM(ScriptedLLM):
+    """Answers questions with ANSWER and thinks about queries with THOUGHT."""
+
+    def stream(
+        self, messages: Sequence[dict[str, str]], max_tokens: int = 256, stop: Sequence[str] = ()
+    ) -> Iterator[str]:
+        thinking = messages[0]["content"] == prompt("think", "system")
+        self.replies = [THOUGHT if thinking else ANSWER]
+        return super().stream(messages, max_tokens, stop)
+
+
+class FakeAnswerer(LLMLink):
+    """The app's real LLMLink (engine Asker and Reasoner) over a scripted chat model; the
+    test's Services builder hands it the index."""
 
     def __init__(self) -> None:
-        self.questions: list[tuple[str, list[str]]] = []
+        self.llm = RoleLLM()
+        settings = Settings(ask_min_similarity=-1.0)
+        super().__init__(settings, cast("IndexReader", None), "fake-llm", lambda s: self.llm)
+        self.questions: list[str] = []
 
-    def answer(self, question: str, evidence: Sequence[Hit]) -> Iterator[str]:
-        self.questions.append((question, [h.path for h in evidence]))
-        yield from ("Water ", "the ferns ", "twice a week [1]", ", cacti rarely [2].")
+    def ask(self, question: str, filters: Filters) -> Iterator[AskEvent]:
+        self.questions.append(question)
+        return super().ask(question, filters)
 
 
 class SlowFirstSearch:
@@ -123,11 +147,13 @@ class SlowFirstSearch:
         self.inner, self.delay = inner, delay
         self.queries: list[str] = []
 
-    def search(self, query: str, k: int, mode: str, filters: Filters) -> list[Hit]:
+    def search(
+        self, query: str, k: int, mode: str, filters: Filters, expansion: Expansion | None = None
+    ) -> list[Hit]:
         self.queries.append(query)
         if len(self.queries) == 1:
             time.sleep(self.delay)
-        return self.inner.search(query, k, mode, filters)
+        return self.inner.search(query, k, mode, filters, expansion)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)

@@ -79,7 +79,7 @@ class SemfindApp(App[None]):
         self.daemon_status: dict[str, Any] | None = None
         # Held directly: messages may arrive while another screen (help) is on top.
         units = services.settings.units
-        self.search_pane = SearchPane(services.index, units)
+        self.search_pane = SearchPane(services.index, units, answerer=services.answerer)
         self.ask_pane = AskPane(services.index, services.answerer, units)
         self.index_pane = IndexPane()
         self.models_pane = ModelsPane()
@@ -366,6 +366,8 @@ class SemfindApp(App[None]):
     def on_unmount(self) -> None:
         self.workers.cancel_all()
         self.services.index.close()
+        if self.services.answerer is not None:
+            self.services.answerer.close()
         self.collector.stop()
 
 

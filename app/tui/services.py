@@ -9,14 +9,17 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from semfind.engine.errors import StoreError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Sequence
+    from collections.abc import Callable, Iterator
     from pathlib import Path
 
     from semfind.engine.aggregate import Hit
+    from semfind.engine.answer import AskEvent
     from semfind.engine.catalog import CatalogEntry
     from semfind.engine.config import Settings
     from semfind.engine.embedder import Embedder
+    from semfind.engine.evidence import Evidence
     from semfind.engine.query import Filters
+    from semfind.engine.reasoning import Expansion
     from semfind.engine.search import Searcher
     from semfind.engine.store import Store
 
@@ -52,7 +55,10 @@ class Failure:
 class IndexReader(Protocol):
     """Read-only access to the index; every method may block (call it from a worker)."""
 
-    def search(self, query: str, k: int, mode: str, filters: Filters) -> list[Hit]: ...
+    def search(
+        self, query: str, k: int, mode: str, filters: Filters, expansion: Expansion | None = None
+    ) -> list[Hit]: ...
+    def evidence(self, question: str, k: int, filters: Filters) -> Evidence: ...
     def summary(self) -> IndexSummary: ...
     def folders(self) -> list[FolderCount]: ...
     def failures(self) -> list[Failure]: ...
@@ -73,11 +79,14 @@ class DaemonLink(Protocol):
 
 
 class Answerer(Protocol):
-    """Answers a question from retrieved evidence, streaming text with [n] citations."""
+    """The local LLM: answers questions from the index (engine.answer.Asker's events) and
+    thinks about or rewrites queries (engine.reasoning). Blocks: call it from a worker."""
 
     name: str
 
-    def answer(self, question: str, evidence: Sequence[Hit]) -> Iterator[str]: ...
+    def ask(self, question: str, filters: Filters) -> Iterator[AskEvent]: ...
+    def expand(self, kind: str, query: str) -> Expansion: ...
+    def close(self) -> None: ...
 
 
 @dataclass
@@ -87,7 +96,8 @@ class Services:
     daemon: DaemonLink
     models: Callable[[], list[CatalogEntry]]
     answerer: Answerer | None = None
-    """None until an LLM is configured: the ask pane then shows the evidence only."""
+    """None when no LLM is installed or configured: the ask pane then shows the evidence
+    only, and searches cannot think or rewrite."""
 
 
 class EngineIndex:
@@ -114,9 +124,18 @@ class EngineIndex:
         with self._lock:
             self._ensure_searcher()
 
-    def search(self, query: str, k: int, mode: str, filters: Filters) -> list[Hit]:
+    def search(
+        self, query: str, k: int, mode: str, filters: Filters, expansion: Expansion | None = None
+    ) -> list[Hit]:
         with self._lock:
-            return self._ensure_searcher().search(query, k=k, mode=mode, filters=filters)
+            searcher = self._ensure_searcher()
+            return searcher.search(query, k=k, mode=mode, filters=filters, expansion=expansion)
+
+    def evidence(self, question: str, k: int, filters: Filters) -> Evidence:
+        from semfind.engine.evidence import gather_evidence
+
+        with self._lock:
+            return gather_evidence(self._ensure_searcher(), question, k, filters)
 
     def summary(self) -> IndexSummary:
         return self._fact("summary", _summary, IndexSummary(exists=False))

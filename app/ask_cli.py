@@ -1,0 +1,84 @@
+"""`semfind ask`: an answer from your files by the local LLM, with checked citations."""
+
+from __future__ import annotations
+
+import dataclasses
+from contextlib import nullcontext
+from functools import partial
+from typing import TYPE_CHECKING
+
+import click
+from rich.console import Console
+
+from .since import parse_since
+
+if TYPE_CHECKING:
+    from .cli import Context
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+@click.command()
+@click.argument("question")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON object: answer, citations with spans, checks, timings and tokens/s.",
+)
+@click.option("--path", "path_glob", help="Only files whose path matches this glob.")
+@click.option("--type", "types", multiple=True, help="Only these file kinds or extensions.")
+@click.option("--since", help="Only files modified since then: 36h, 7d, 2w, 3m, 1y or a date.")
+@click.option(
+    "--sources",
+    "-n",
+    type=click.IntRange(1, 20),
+    help="Passages to give the LLM (default: the `ask_sources` setting, normally 6).",
+)
+@click.pass_obj
+def ask(
+    obj: Context,
+    question: str,
+    as_json: bool,
+    path_glob: str | None,
+    types: tuple[str, ...],
+    since: str | None,
+    sources: int | None,
+) -> None:
+    """Answer QUESTION from your indexed files with the local LLM, citing them as [n].
+
+    The answer streams as it is written, then every citation is checked: numbers must
+    exist, quotes must occur in the cited source, and unsupported sentences are marked.
+    """
+    from semfind.engine.answer import Asker
+    from semfind.engine.evidence import gather_evidence
+    from semfind.engine.llm import open_llm
+    from semfind.engine.models import open_embedder
+    from semfind.engine.query import Filters
+    from semfind.engine.search import Searcher
+    from semfind.engine.store import Store
+
+    from .ask_render import run_json, run_live, run_plain
+
+    settings = obj.settings
+    if sources is not None:
+        settings = dataclasses.replace(settings, ask_sources=sources)
+    filters = Filters(path_glob, types, settings.units, parse_since(since) if since else None)
+    with Store.open(settings.db_path(), readonly=True) as store:
+        with err.status("loading models…", spinner="dots") if err.is_terminal else nullcontext():
+            embedder = open_embedder(settings)
+            llm = open_llm(settings)
+        try:
+            searcher = Searcher(store, embedder, settings)
+            asker = Asker(llm, partial(gather_evidence, searcher), settings)
+            events = asker.ask(question, filters)
+            if as_json:
+                click.echo(run_json(events))
+            elif out.is_terminal:
+                run_live(out, events)
+            else:
+                run_plain(out, events)
+        finally:
+            llm.close()
+            embedder.close()

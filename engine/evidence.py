@@ -1,0 +1,127 @@
+"""What `semfind ask` hands the LLM: retrieved passages, numbered, packed and ordered."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .aggregate import Hit
+    from .query import Filters
+    from .search import Searcher
+
+SOURCE_OVERHEAD = 12
+"""Tokens of the "[n] path:line" header and blank lines around each source."""
+MIN_TRIMMED = 48
+"""A source cut to fewer tokens than this to fit is left out instead."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Hybrid search results for a question, and how close the best of them came."""
+
+    hits: list[Hit]
+    best_similarity: float
+    """Highest cosine similarity of any unit to the question; -1 without vectors."""
+    keyword_units: int
+    """Units the keyword legs matched."""
+    seconds: float
+
+    def relevant(self, min_similarity: float) -> bool:
+        """Whether anything is close enough to answer from: by vectors when there are any,
+        else by keywords."""
+        if not self.hits:
+            return False
+        if self.best_similarity > -1.0:
+            return self.best_similarity >= min_similarity
+        return self.keyword_units > 0
+
+
+Retrieve = Callable[[str, int, "Filters"], Evidence]
+
+
+def gather_evidence(searcher: Searcher, question: str, k: int, filters: Filters) -> Evidence:
+    """The `k` best files for `question` by hybrid search, each with its best passage."""
+    from .search import depth_for
+
+    start = time.perf_counter()
+    legs = searcher.legs(question, "hybrid", depth_for(k), filters)
+    hits = searcher.rank_files(searcher.fuse(legs), k)
+    best = max((score for _, score in legs.vector), default=-1.0)
+    keyword = len({unit for leg in legs.keyword for unit, _ in leg})
+    return Evidence(hits, best, keyword, time.perf_counter() - start)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One numbered passage as the model saw it, with where it comes from."""
+
+    number: int
+    hit: Hit
+    text: str
+    """The passage text given to the model (cut short when the context was full)."""
+
+    @property
+    def location(self) -> str:
+        """file:page:line of the passage's first line (file:line outside PDFs)."""
+        line = self.hit.passage.line_start
+        page = self.hit.page
+        return f"{self.hit.path}:{page}:{line}" if page is not None else f"{self.hit.path}:{line}"
+
+    def to_json(self) -> dict[str, Any]:
+        passage = self.hit.passage
+        return {
+            "number": self.number,
+            "location": self.location,
+            "path": self.hit.path,
+            "page": self.hit.page,
+            "line_start": passage.line_start,
+            "line_end": passage.line_end,
+            "char_start": passage.char_start,
+            "char_end": passage.char_start + len(self.text),
+            "text": self.text,
+            "matches": [
+                {"text": m.text, "line_start": m.line_start, "spans": [list(s) for s in m.spans]}
+                for m in self.hit.matches
+            ],
+        }
+
+
+def pack(hits: Sequence[Hit], budget: int, count_tokens: Callable[[str], int]) -> list[Source]:
+    """Number the passages best first and keep those that fit in `budget` tokens; the last
+    one that does not fit whole is cut at a line or word boundary."""
+    sources: list[Source] = []
+    left = budget
+    for hit in hits:
+        text = hit.passage.text.strip()
+        cost = count_tokens(text) + SOURCE_OVERHEAD
+        if cost > left:
+            text = _cut(text, left - SOURCE_OVERHEAD, count_tokens)
+            if not text:
+                break
+            cost = count_tokens(text) + SOURCE_OVERHEAD
+        sources.append(Source(len(sources) + 1, hit, text))
+        left -= cost
+    return sources
+
+
+def _cut(text: str, tokens: int, count_tokens: Callable[[str], int]) -> str:
+    if tokens < MIN_TRIMMED:
+        return ""
+    ratio = tokens / max(1, count_tokens(text))
+    cut = text[: int(len(text) * ratio * 0.95)]
+    boundary = max(cut.rfind("\n"), cut.rfind(" "))
+    cut = cut[:boundary] if boundary > len(cut) // 2 else cut
+    return cut.rstrip() + " …" if cut else ""
+
+
+def edges_first(sources: Sequence[Source]) -> list[Source]:
+    """Best evidence at the start and the end of the context, weakest in the middle: models
+    use the middle of a long context least (Liu et al., "Lost in the Middle")."""
+    return [*sources[0::2], *reversed(sources[1::2])]
+
+
+def context_block(sources: Sequence[Source]) -> str:
+    return "\n\n".join(f"[{s.number}] {s.location}\n{s.text}" for s in edges_first(sources))
