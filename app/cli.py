@@ -202,6 +202,18 @@ def search(
         print_hits(out, hits, query)
 
 
+def _print_switch(settings: Settings, store: Any) -> None:
+    """The embedder in use, and the one waiting for its vectors, if any."""
+    from semfind.engine import switch
+    from semfind.engine.models import Registry
+
+    registry = Registry()
+    out.print(f"embedding model in use: {settings.embed_model or switch.active_name(registry)}")
+    target = switch.target_spec(settings, registry)
+    if target is not None:
+        out.print(f"switching to {switch.progress(store, target).describe()}")
+
+
 def _expand(settings: Settings, kind: str, query: str, verbose: bool) -> Expansion:
     """Run --think or --rewrite; the thought goes to stderr, so --json output stays clean."""
     from semfind.engine.llm import open_llm
@@ -239,6 +251,7 @@ def status(obj: Context, failed: bool) -> None:
         out.print(counts_table(store.counts()))
         for model in store.models():
             out.print(f"vectors for {model.name} ({model.dim}-d): {store.vector_count(model):,}")
+        _print_switch(obj.settings, store)
         if failed:
             for state in store.failures():
                 out.print(f"[red]{state.status}[/] {state.path}: {state.error}", soft_wrap=True)

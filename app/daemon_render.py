@@ -37,6 +37,15 @@ def print_status(console: Console, status: dict[str, Any]) -> None:
         f"memory {status['rss_mb']:,.0f} MB RSS",
         soft_wrap=True,
     )
+    switching = status.get("switching") or {}
+    if switching.get("name"):
+        console.print(
+            f"new embedding model: {switching['name']}, {switching['done']:,} of "
+            f"{switching['total']:,} vectors built; search uses {backend.get('model', '?')} "
+            "until then"
+        )
+    if switching.get("error"):
+        console.print(f"[red]embedding model switch failed:[/] {switching['error']}")
     for item in status["failed"]:
         console.print(f"  [red]failed[/] {item['path']}: {item['reason']}", soft_wrap=True)
 

@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 from rich import box
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from semfind.engine.default_model import DEFAULT_EMBEDDER
 from semfind.engine.errors import UsageError
 
+from .daemon_client import DaemonClient
+
 if TYPE_CHECKING:
+    from semfind.engine.config import Settings
+    from semfind.engine.models import Registry
+    from semfind.engine.store import Store
+
     from .cli import Context
 
 out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
 
 
 @click.group()
@@ -51,10 +61,12 @@ ROLE = click.Choice(["embedder", "llm"])
 @click.option("--name", help="Name to refer to it by (default: the file name).")
 @click.option("--role", type=ROLE, help="embedder or llm (default: what its header suggests).")
 @click.option("--use", "use_it", is_flag=True, help="Also put it in use for its role.")
-def add(path: Path, name: str | None, role: str | None, use_it: bool) -> None:
+@click.pass_obj
+def add(obj: Context, path: Path, name: str | None, role: str | None, use_it: bool) -> None:
     """Register a GGUF model file (its header is checked) as an embedder or a chat LLM."""
     from semfind.engine.models import add_model
 
+    settings = obj.settings
     spec, role = add_model(path, name, role=role)
     info = spec.info
     out.print(
@@ -66,19 +78,24 @@ def add(path: Path, name: str | None, role: str | None, use_it: bool) -> None:
             "[yellow]warning:[/] its header sets no pooling; it may not be an embedding model"
         )
     if use_it:
-        _use(spec.name, role)
+        _use(spec.name, role, settings)
 
 
 @models.command("use")
 @click.argument("name")
 @click.option("--role", type=ROLE, help="embedder or llm (default: the role it was added as).")
-def use(name: str, role: str | None) -> None:
-    """Use NAME for its role from now on ("default" for the built-in one). Vectors of other
-    embedding models are kept."""
-    _use(name, role)
+@click.pass_obj
+def use(obj: Context, name: str, role: str | None) -> None:
+    """Use NAME for its role ("default" for the built-in one).
+
+    A new embedding model takes over once its vectors are built (by the daemon in the
+    background, or `semfind models build`); search uses the current one until then. The
+    old vectors are kept: `semfind models rollback` goes back.
+    """
+    _use(name, role, obj.settings)
 
 
-def _use(name: str, role: str | None) -> None:
+def _use(name: str, role: str | None, settings: Settings) -> None:
     from semfind.engine.models import Registry
 
     registry = Registry()
@@ -90,12 +107,105 @@ def _use(name: str, role: str | None) -> None:
     role = role or (entry.role if entry else "embedder")
     if entry is not None and entry.role != role:
         raise UsageError(f"{name!r} was added as {entry.role}, not {role}")
-    registry.use(role, DEFAULT_EMBEDDER if name == "default" and role == "embedder" else name)
-    registry.save()
     if role == "embedder":
-        out.print(f"embedding model in use: [bold]{name}[/]; run `semfind index` to embed with it")
+        _switch_embedder(settings, registry, name)
+        return
+    registry.use(role, name)
+    registry.save()
+    out.print(f"LLM in use: [bold]{name}[/]")
+
+
+def _switch_embedder(settings: Settings, registry: Registry, name: str) -> None:
+    from semfind.engine import switch
+
+    old = switch.active_name(registry)
+    with _index(settings) as store:
+        outcome = switch.request(settings, registry, name, store)
+        _report_switch(settings, registry, store, old, outcome)
+
+
+def _report_switch(
+    settings: Settings, registry: Registry, store: Store | None, old: str, outcome: str
+) -> None:
+    from semfind.engine import switch
+
+    if outcome == "unchanged":
+        out.print(f"[bold]{old}[/] is already the embedding model in use")
+        return
+    if outcome == "switched":
+        new = switch.active_name(registry)
+        out.print(f"embedding model in use: [bold]{new}[/] (its vectors are complete)")
+        return
+    spec = switch.target_spec(settings, registry)
+    assert spec is not None and store is not None
+    out.print(
+        f"[bold]{spec.name}[/] takes over once its vectors are built "
+        f"({switch.progress(store, spec).describe()}); search uses [bold]{old}[/] until then."
+    )
+    if DaemonClient(settings).running_pid() is not None:
+        out.print(
+            "The daemon builds them in the background: `semfind daemon status` shows how far."
+        )
     else:
-        out.print(f"LLM in use: [bold]{name}[/]")
+        out.print("Run `semfind models build` to build them now, or start the daemon to do it.")
+
+
+@models.command("build")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.pass_obj
+def build(obj: Context, quiet: bool) -> None:
+    """Build the vectors of the embedding model chosen with `models use`, then switch to it."""
+    from semfind.engine import switch
+    from semfind.engine.lock import WriterLock
+    from semfind.engine.models import Registry, open_embedder
+    from semfind.engine.store import Store
+
+    settings = obj.settings
+    registry = Registry()
+    spec = switch.target_spec(settings, registry)
+    if spec is None:
+        raise UsageError("no embedding model is waiting for its vectors: see `semfind models use`")
+    if DaemonClient(settings).running_pid() is not None:
+        raise UsageError("the daemon is building them: `semfind daemon status` shows how far")
+    with WriterLock(settings.db_path()), Store.open(settings.db_path()) as store:
+        embedder = open_embedder(settings, spec)
+        try:
+            with Progress(console=err, transient=True, disable=quiet) as bar:
+                task = bar.add_task(f"embedding with {spec.name}", total=None)
+                switch.build(
+                    store, embedder, on_progress=lambda d, t: bar.update(task, completed=d, total=t)
+                )
+        finally:
+            embedder.close()
+        switch.finish(registry, spec.name)
+        done = switch.progress(store, spec).describe()
+        out.print(f"embedding model in use: [bold]{spec.name}[/] ({done})")
+
+
+@models.command("rollback")
+@click.pass_obj
+def rollback(obj: Context) -> None:
+    """Go back to the embedding model in use before the last switch (its vectors were kept)."""
+    from semfind.engine import switch
+    from semfind.engine.models import Registry
+
+    registry = Registry()
+    old = switch.active_name(registry)
+    with _index(obj.settings) as store:
+        _, outcome = switch.rollback(obj.settings, registry, store)
+        _report_switch(obj.settings, registry, store, old, outcome)
+
+
+@contextmanager
+def _index(settings: Settings) -> Iterator[Store | None]:
+    """The index, read-only, or None before anything was indexed."""
+    from semfind.engine.store import Store
+
+    if not settings.db_path().exists():
+        yield None
+        return
+    with Store.open(settings.db_path(), readonly=True) as store:
+        yield store
 
 
 @models.command("info")

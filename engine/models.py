@@ -90,6 +90,27 @@ class Registry:
         value = self._data["use"].get(role)
         return str(value) if value else None
 
+    def target(self, role: str) -> str | None:
+        """The model being prepared for `role` (its vectors are being built)."""
+        value = self._data.setdefault("target", {}).get(role)
+        return str(value) if value else None
+
+    def set_target(self, role: str, name: str | None) -> None:
+        self._data.setdefault("target", {})[role] = name
+
+    def previous(self, role: str) -> str | None:
+        """The model `role` used before the last switch, for a rollback."""
+        value = self._data.setdefault("previous", {}).get(role)
+        return str(value) if value else None
+
+    def switch(self, role: str, name: str) -> None:
+        """Put `name` in use now, remembering the one it replaces; clears the target."""
+        current = self.in_use(role) or (DEFAULT_EMBEDDER if role == "embedder" else "default")
+        if current != name:
+            self._data.setdefault("previous", {})[role] = current
+        self.use(role, name)
+        self.set_target(role, None)
+
 
 def _registered(name: str, entry: dict[str, Any]) -> RegisteredModel:
     role = str(entry.get("role") or "embedder")
@@ -139,10 +160,13 @@ def resolve_llm_path(settings: Settings, registry: Registry | None = None) -> Pa
 
 def resolve_embedder(settings: Settings, registry: Registry | None = None) -> ModelSpec:
     """The embedding model the settings (or `semfind models use`) ask for."""
-    wanted = settings.embed_model
     registry = registry or Registry()
-    if not wanted:
-        wanted = registry.in_use("embedder") or DEFAULT_EMBEDDER
+    wanted = settings.embed_model or registry.in_use("embedder") or DEFAULT_EMBEDDER
+    return embedder_spec(wanted, registry)
+
+
+def embedder_spec(wanted: str, registry: Registry) -> ModelSpec:
+    """The embedding model called `wanted`: "default", a registered name or a .gguf path."""
     if wanted in ("default", DEFAULT_EMBEDDER):
         path, digest = ensure_default_gguf()
         return ModelSpec(DEFAULT_EMBEDDER, path, digest, read_gguf_info(path), "built-in")

@@ -23,6 +23,7 @@ from semfind.engine.store import Store
 from .control import ControlServer, error
 from .extractors import use_plugins
 from .indexing import Indexer, IndexReport
+from .model_switch import EmbedderKeeper
 from .moves import follow_moves
 from .power import on_battery
 from .runtime import DaemonFiles, PidLock, memory_rss
@@ -147,6 +148,14 @@ class Daemon:
         self._last_tokens: tuple[int, int, float] = (0, 0, 0.0)
         self._live: IndexReport | None = None
         """The run in progress, so counts move before it ends."""
+        self._models: EmbedderKeeper | None = None
+
+    @property
+    def models(self) -> EmbedderKeeper:
+        """The embedding model in use, from the start of serving on."""
+        if self._models is None:
+            raise RuntimeError("the daemon is not serving")
+        return self._models
 
     # -- life cycle -------------------------------------------------------------
 
@@ -158,9 +167,8 @@ class Daemon:
 
     def _serve(self) -> None:
         store = Store.open(self.db)
-        embedder = self._open_embedder(self.settings)
-        info = embedder.backend_info()
-        self._backend = {**asdict(info), "description": info.describe(), "model": embedder.name}
+        self._models = EmbedderKeeper(self.settings, self._open_embedder)
+        self._describe_backend()
         sandbox = SandboxedExtractor(
             self.settings.extract_timeout_s, self.settings.extract_memory_mb
         )
@@ -172,13 +180,13 @@ class Daemon:
             self.status.state = "idle"  # reachable from here on, so never "starting"
             server.start()
             log.info("daemon ready: pid %d, socket %s", os.getpid(), self.files.socket)
-            self._loop(store, embedder, sandbox, watcher)
+            self._loop(store, sandbox, watcher)
         finally:
             self.status.state = "stopping"
             server.stop()
             watcher.stop()
             sandbox.close()
-            embedder.close()
+            self.models.close()
             store.close()
             self._publish({"event": "stopped"})
             log.info("daemon stopped")
@@ -192,9 +200,20 @@ class Daemon:
         self._sync_watches(store, watcher)
         self.queue.put(store.pending())
 
-    def _loop(
-        self, store: Store, embedder: Embedder, sandbox: SandboxedExtractor, watcher: Watcher
-    ) -> None:
+    def _describe_backend(self) -> None:
+        embedder = self.models.embedder
+        info = embedder.backend_info()
+        self._backend = {**asdict(info), "description": info.describe(), "model": embedder.name}
+
+    def _idle(self, store: Store) -> None:
+        """Nothing to index: build a new embedding model's vectors, if one is asked for."""
+        self._set_state("idle")
+        busy = lambda: self.stopping.is_set() or self._held() or bool(self.queue.snapshot())  # noqa: E731
+        if self.models.maintain(store, busy):
+            self._describe_backend()
+            self._publish({"event": "status", **self._status()})
+
+    def _loop(self, store: Store, sandbox: SandboxedExtractor, watcher: Watcher) -> None:
         while not self.stopping.is_set():
             self._apply_moves(store)  # before the destinations settle and are reconciled
             self.queue.put(self.settler.ready())
@@ -206,7 +225,7 @@ class Daemon:
                 continue
             paths = self.queue.take(TICK_S)
             if not paths:
-                self._set_state("idle")
+                self._idle(store)
                 continue
             self._set_state("indexing")
             self._pair_moves(store, paths)
@@ -214,7 +233,7 @@ class Daemon:
                 if self.stopping.is_set() or self._held():
                     self.queue.put([path])
                     continue
-                self._reconcile(store, embedder, sandbox, path)
+                self._reconcile(store, sandbox, path)
             self.status.current = ""
             self._publish({"event": "status", **self._status()})
 
@@ -226,9 +245,7 @@ class Daemon:
 
     # -- one path ---------------------------------------------------------------
 
-    def _reconcile(
-        self, store: Store, embedder: Embedder, sandbox: SandboxedExtractor, path: str
-    ) -> None:
+    def _reconcile(self, store: Store, sandbox: SandboxedExtractor, path: str) -> None:
         """Bring the index in line with `path` on disk: index, re-index or drop it."""
         target = Path(path)
         root = self._root_of(path)
@@ -242,7 +259,7 @@ class Daemon:
             else:
                 indexer = Indexer(
                     store,
-                    embedder,
+                    self.models.embedder,
                     self.settings,
                     on_progress=self._progress,
                     extractor=sandbox,
@@ -453,6 +470,7 @@ class Daemon:
             "tokens_per_s": tokens_s,
             "units_per_s": units_s,
             "backend": self._backend,
+            "switching": self._models.status() if self._models is not None else None,
             "rss_mb": memory_rss() / 1e6,
             "uptime_s": time.time() - s.started_at,
         }
