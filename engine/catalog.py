@@ -10,6 +10,7 @@ from .default_model import DEFAULT_EMBEDDER, INSTALL_HINT, default_gguf_path
 from .discovery import FoundModel, discover
 from .errors import ModelError
 from .gguf_info import GGUFInfo, read_gguf_info
+from .gpu import choose_offload, free_vram_bytes
 from .llama_embedder import gpu_offload_supported
 from .llm import default_llm_path
 from .models import Registry, resolve_llm_path, role_of
@@ -59,8 +60,22 @@ def model_catalog(
         if other.path.resolve() not in known:
             entry = _entry("embedder", other.name, other.source, other.path, chosen)
             entries.append(replace(entry, role=role_of(entry.info)))
-    layers = settings.n_gpu_layers if gpu_offload_supported() else 0
-    return [replace(e, gpu_layers=layers) if e.in_use else e for e in entries]
+    return [replace(e, gpu_layers=_layers(settings, e)) if e.in_use else e for e in entries]
+
+
+def _layers(settings: Settings, entry: CatalogEntry) -> int:
+    """The GPU layers the model would get if loaded now (engine.gpu)."""
+    info = entry.info
+    offload = choose_offload(
+        settings.n_gpu_layers,
+        gpu_build=gpu_offload_supported(),
+        model_bytes=info.size_bytes if info else 0,
+        n_layer=info.n_layer if info else None,
+        free_bytes=free_vram_bytes()
+        if settings.n_gpu_layers < 0 and gpu_offload_supported()
+        else None,
+    )
+    return offload.n_gpu_layers
 
 
 def _entry(role: str, name: str, source: str, path: Path, chosen: str) -> CatalogEntry:

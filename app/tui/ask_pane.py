@@ -147,7 +147,7 @@ class AskPane(Vertical):
 def final_text(answer: Answer) -> Text:
     """The checked answer: doubtful sentences marked, citations linked, and a footer."""
     rich = link_citations(checked(answer), len(answer.sources))
-    rich.append(footer(answer, timings=False), style="dim")
+    rich.append("\n" + footer(answer, timings=False), style="dim")
     return rich
 
 
