@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 import click
 from rich.console import Console
 
+from semfind.engine.errors import UsageError
+
 from .since import parse_since
 
 if TYPE_CHECKING:
@@ -61,6 +63,8 @@ def ask(
 
     from .ask_render import run_json, run_live, run_plain
 
+    if not question.strip():
+        raise UsageError("ask needs a question")
     settings = obj.settings
     if sources is not None:
         settings = dataclasses.replace(settings, ask_sources=sources)

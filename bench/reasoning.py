@@ -72,6 +72,8 @@ class Row:
     llm_s: list[float]
     search_s: list[float]
     fallbacks: int
+    gen_tps: list[float]
+    """Generation tokens/s of the thoughts written in this run (not cached ones)."""
 
 
 def run(
@@ -84,12 +86,14 @@ def run(
 ) -> Row:
     filters = Filters(units=searcher.settings.units)
     runs: dict[str, list[str]] = {}
-    llm_s, search_s, fallbacks = [], [], 0
+    llm_s, search_s, fallbacks, gen_tps = [], [], 0, []
     for n, q in enumerate(ids, 1):
         expansion: Expansion | None = reasoner.expand(kind, queries[q]) if kind else None
         if expansion is not None:
             llm_s.append(expansion.seconds)
             fallbacks += not expansion.used
+            if not expansion.cached and reasoner.llm.stats.gen_tps:
+                gen_tps.append(reasoner.llm.stats.gen_tps)
         start = time.perf_counter()
         scores = searcher.scores(queries[q], "hybrid", depth_for(100), filters, expansion)
         hits = searcher.rank_files(scores, 100, ROWS)
@@ -97,7 +101,7 @@ def run(
         runs[q] = [doc_id(hit.path) for hit in hits]
         if n % 25 == 0:
             print(f"  {kind or 'plain'}: {n}/{len(ids)}", file=sys.stderr)
-    return Row(kind or "plain hybrid", evaluate(runs, qrels), llm_s, search_s, fallbacks)
+    return Row(kind or "plain hybrid", evaluate(runs, qrels), llm_s, search_s, fallbacks, gen_tps)
 
 
 def _ms(values: list[float], q: float) -> str:
@@ -111,17 +115,18 @@ def print_table(name: str, n: int, rows: list[Row], llm: str, embedder: str) -> 
     base = rows[0]
     print(f"\n{name} test, {n} queries · embedder {embedder} · LLM {llm}")
     print(f"machine: {machine()}")
-    head = (
-        "| query | nDCG@10 | Δ | recall@100 | LLM ms p50 | LLM ms p95 | search ms p50 | fell back |"
+    print(
+        "| query | nDCG@10 | Δ | recall@100 | LLM ms p50 | LLM ms p95 | search ms p50 "
+        "| fell back | LLM gen tok/s |"
     )
-    print(head)
-    print("|" + "---|" * 8)
+    print("|" + "---|" * 9)
     for row in rows:
         delta = row.metrics["ndcg@10"] - base.metrics["ndcg@10"]
+        tps = f"{statistics.median(row.gen_tps):.0f}" if row.gen_tps else "-"
         print(
             f"| {row.label} | {row.metrics['ndcg@10']:.4f} | {delta:+.4f} "
             f"| {row.metrics['recall@100']:.4f} | {_ms(row.llm_s, 0.5)} | {_ms(row.llm_s, 0.95)} "
-            f"| {1000 * statistics.median(row.search_s):.0f} | {row.fallbacks} |"
+            f"| {1000 * statistics.median(row.search_s):.0f} | {row.fallbacks} | {tps} |"
         )
 
 
