@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -28,3 +30,16 @@ def garden_tree(root: Path) -> Path:
     (root / "kitchen.md").write_text("Sourdough bread needs a lively starter and patience.\n")
     write_pdf(root / "tax.pdf", [["Intro page."], ["Deductions for a home office are limited."]])
     return root
+
+
+def semfind_cli(
+    env: dict[str, str], *args: str, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """`semfind ARGS...` in a child process with `env`."""
+    return subprocess.run(
+        [sys.executable, "-m", "semfind.app", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+    )

@@ -5,11 +5,11 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from .helpers import semfind_cli
 
 pytestmark = pytest.mark.real_model
 
@@ -37,23 +37,13 @@ def env(real_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[s
         "SEMFIND_DB": str(home / "index.sqlite3"),
         "SEMFIND_N_THREADS": "2",
     }
-    done = _cli(variables, "index", "-q", str(notes))
+    done = semfind_cli(variables, "index", "-q", str(notes))
     assert done.returncode == 0, done.stderr
     return variables
 
 
-def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "semfind.app", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
-
-
 def test_smollm2_answers_from_the_index_citing_an_existing_source(env: dict[str, str]) -> None:
-    done = _cli(env, "ask", "What is the tyre pressure of the road bike?", "--json")
+    done = semfind_cli(env, "ask", "What is the tyre pressure of the road bike?", "--json")
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)
     assert answer["model"] == "SmolLM2-135M-Instruct.Q4_1"
@@ -70,19 +60,19 @@ def test_smollm2_answers_from_the_index_citing_an_existing_source(env: dict[str,
 
 
 def test_ask_says_so_when_the_files_hold_no_answer(env: dict[str, str]) -> None:
-    done = _cli(env, "ask", "Who painted the Mona Lisa?")
+    done = semfind_cli(env, "ask", "Who painted the Mona Lisa?")
     assert done.returncode == 0, done.stderr
     assert "don't seem to contain the answer" in done.stdout
     assert "Closest passages" in done.stdout
 
 
 def test_search_think_calls_the_llm_and_shows_its_thought(env: dict[str, str]) -> None:
-    done = _cli(env, "search", "bike tyres", "--think", "--verbose", "--json")
+    done = semfind_cli(env, "search", "bike tyres", "--think", "--verbose", "--json")
     assert done.returncode == 0, done.stderr
     assert "thought (" in done.stderr
     thought = done.stderr.split("thought (", 1)[1]
     assert len(thought.split()) > 3
     results = [json.loads(line) for line in done.stdout.splitlines()]
     assert results and results[0]["path"].endswith("bike.md")
-    again = _cli(env, "search", "bike tyres", "--think", "--verbose")
+    again = semfind_cli(env, "search", "bike tyres", "--think", "--verbose")
     assert "thought (cached)" in again.stderr

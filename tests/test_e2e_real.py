@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +13,7 @@ import pytest
 from semfind.engine.default_model import ensure_default_gguf
 from semfind.engine.llama_embedder import LlamaEmbedder
 
+from .helpers import semfind_cli
 from .pdfgen import write_pdf
 
 pytestmark = pytest.mark.real_model
@@ -29,16 +28,6 @@ def embedder(real_data_dir: Path) -> Iterator[LlamaEmbedder]:
     model = LlamaEmbedder(path, name="default", key=digest, n_threads=2)
     yield model
     model.close()
-
-
-def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "semfind.app", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
 
 
 def _docs(root: Path) -> Path:
@@ -92,7 +81,7 @@ def test_texts_past_the_trained_context_are_truncated_not_fatal(embedder: LlamaE
     assert float(together[0] @ alone) > 0.999
 
 
-def test_index_search_delete_and_failures_through_the_cli(
+def test_index_search_delete_and_failures_through_thesemfind_cli(
     real_data_dir: Path, tmp_path: Path
 ) -> None:
     docs = _docs(tmp_path / "docs")
@@ -101,7 +90,7 @@ def test_index_search_delete_and_failures_through_the_cli(
         "SEMFIND_DATA_DIR": str(real_data_dir),
         "SEMFIND_DB": str(tmp_path / "i.db"),
     }
-    indexed = _cli(env, "index", str(docs))
+    indexed = semfind_cli(env, "index", str(docs))
     assert indexed.returncode == 0, indexed.stderr
     assert "tokens/s" in indexed.stderr and "n_gpu_layers=0" in indexed.stderr
     assert "broken.pdf" in indexed.stderr and "failed (1)" in indexed.stderr
@@ -113,21 +102,21 @@ def test_index_search_delete_and_failures_through_the_cli(
         "remove old archive files except the most recent ones": "backup.py",
     }
     for query, expected in expectations.items():
-        found = _cli(env, "search", query, "--json", "-k", "3")
+        found = semfind_cli(env, "search", query, "--json", "-k", "3")
         assert found.returncode == 0, found.stderr
         results = [json.loads(line) for line in found.stdout.splitlines()]
         assert Path(results[0]["path"]).name == expected, (query, results)
     pdf_hit = json.loads(
-        _cli(env, "search", "deduct rent home office", "--json").stdout.split("\n")[0]
+        semfind_cli(env, "search", "deduct rent home office", "--json").stdout.split("\n")[0]
     )
     assert pdf_hit["page"] == 2 and pdf_hit["location"].endswith("taxes.pdf:2:1")
 
-    failed = _cli(env, "status", "--failed")
+    failed = semfind_cli(env, "status", "--failed")
     assert "broken.pdf" in failed.stdout and "PDF" in failed.stdout
 
     (docs / "bread.txt").unlink()
-    assert _cli(env, "index", str(docs)).returncode == 0
-    after = _cli(env, "search", "sourdough starter", "--json", "--mode", "keyword")
+    assert semfind_cli(env, "index", str(docs)).returncode == 0
+    after = semfind_cli(env, "search", "sourdough starter", "--json", "--mode", "keyword")
     assert "bread.txt" not in after.stdout
 
 
@@ -137,12 +126,12 @@ def test_cli_errors_are_clear(real_data_dir: Path, tmp_path: Path) -> None:
         "SEMFIND_DATA_DIR": str(real_data_dir),
         "SEMFIND_DB": str(tmp_path / "i.db"),
     }
-    missing = _cli(env, "index", str(tmp_path / "nowhere"))
+    missing = semfind_cli(env, "index", str(tmp_path / "nowhere"))
     assert missing.returncode == 2 and "no such file or folder" in missing.stderr
     assert "Traceback" not in missing.stderr
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"definitely not sqlite" * 100)
     env["SEMFIND_DB"] = str(junk)
-    corrupt = _cli(env, "search", "anything")
+    corrupt = semfind_cli(env, "search", "anything")
     assert corrupt.returncode == 1 and "not a SQLite database" in corrupt.stderr
     assert junk.read_bytes() == b"definitely not sqlite" * 100

@@ -6,8 +6,6 @@ import json
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +18,7 @@ from semfind.engine.store import Store
 from semfind.indexer import control
 from semfind.indexer.runtime import DaemonFiles
 
-from .helpers import wait_until
+from .helpers import semfind_cli, wait_until
 
 pytestmark = [pytest.mark.real_model, pytest.mark.skipif(os.name != "posix", reason="POSIX")]
 
@@ -57,15 +55,8 @@ def home(
 
 
 def _cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "semfind.app", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-    assert done.returncode == 0, f"semfind {' '.join(args)}: {done.stderr}"
-    return " ".join(done.stdout.split())
+    """What the command printed, on one line."""
+    return " ".join("\n".join(_cli_lines(env, *args)).split())
 
 
 def _registry(env: dict[str, str]) -> dict[str, Any]:
@@ -160,12 +151,6 @@ def test_rollback_after_new_files_builds_the_missing_vectors_first(
 
 
 def _cli_lines(env: dict[str, str], *args: str) -> list[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "semfind.app", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
+    done = semfind_cli(env, *args, timeout=120)
+    assert done.returncode == 0, f"semfind {' '.join(args)}: {done.stderr}"
     return done.stdout.splitlines()
