@@ -32,7 +32,8 @@ def run_json(events: Iterable[AskEvent]) -> str:
 def run_live(out: Console, events: Iterable[AskEvent]) -> Answer:
     """Stream the draft on a terminal, then replace it with the checked answer."""
     draft = Text()
-    with Live(Text("Searching…", style="dim"), console=out, auto_refresh=False) as live:
+    searching = Text("Searching…", style="dim")
+    with Live(searching, console=out, auto_refresh=False, vertical_overflow="visible") as live:
         for event in events:
             if isinstance(event, Retrieved):
                 note = f"Reading {len(event.sources)} passages…" if event.sources else ""

@@ -50,6 +50,8 @@ class ScriptedLLM(ChatBackend):
         self.replies = list(replies)
         self.prompts: list[list[dict[str, str]]] = []
         self.delay = delay
+        self.yielded: list[int] = []
+        """Pieces each call yielded before it finished or was closed."""
 
     def count_tokens(self, text: str) -> int:
         return len(re.findall(r"\w+|[^\w\s]", text))
@@ -59,7 +61,9 @@ class ScriptedLLM(ChatBackend):
     ) -> Iterator[str]:
         self.prompts.append(list(messages))
         reply = self.replies.pop(0) if self.replies else ""
+        self.yielded.append(0)
         for word in re.findall(r"\S+\s*", reply):
             time.sleep(self.delay)
+            self.yielded[-1] += 1
             yield word
         self.stats = LLMStats(self.count_tokens(str(messages)), 0.01, len(reply.split()), 0.02)

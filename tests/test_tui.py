@@ -27,6 +27,7 @@ from semfind.indexer.indexing import Indexer
 from .fakes import FakeEmbedder
 from .helpers import garden_tree
 from .tui_fakes import (
+    ANSWER,
     FakeAnswerer,
     FakeDaemon,
     SlowFirstSearch,
@@ -275,6 +276,25 @@ async def test_ask_streams_an_answer_with_citations(indexed: Settings) -> None:
         shown = str(app.query_one("#evidence-text", Static).render())
         second = pane.evidence[1]  # type: ignore[attr-defined]
         assert shown.startswith("[2]") and second.path in shown
+
+
+@pilot_test
+async def test_a_new_question_stops_the_answer_in_progress(indexed: Settings) -> None:
+    answerer = FakeAnswerer()
+    answerer.llm.delay = 0.3  # 10 words: 3 s per answer
+    app = create_app(_services(indexed, answerer=answerer))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f3", *"ferns", "enter")
+        await pilot.pause(0.4)
+        question = app.query_one("#question", Input)
+        question.value = ""
+        await pilot.press(*"cacti", "enter")
+        await pilot.pause(0.2)
+        await settle(pilot)
+        assert answerer.questions == ["ferns", "cacti"]
+        first, second = answerer.llm.yielded
+        assert first < second == len(ANSWER.split())
+        assert "cacti rarely [2]" in str(app.query_one("#answer", Static).render())
 
 
 @pilot_test

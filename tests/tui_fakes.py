@@ -7,7 +7,7 @@ import contextlib
 import functools
 import threading
 import time
-from collections.abc import Callable, Coroutine, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Generator, Iterator, Sequence
 from typing import Any, cast
 
 from textual.pilot import Pilot
@@ -135,7 +135,7 @@ class FakeAnswerer(LLMLink):
         super().__init__(settings, cast("IndexReader", None), "fake-llm", lambda s: self.llm)
         self.questions: list[str] = []
 
-    def ask(self, question: str, filters: Filters) -> Iterator[AskEvent]:
+    def ask(self, question: str, filters: Filters) -> Generator[AskEvent]:
         self.questions.append(question)
         return super().ask(question, filters)
 

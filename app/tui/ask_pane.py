@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
 
 from semfind.engine.answer import Piece, Retrieved
 from semfind.engine.query import Filters
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
     from textual.app import ComposeResult
 
     from semfind.engine.aggregate import Hit
-    from semfind.engine.answer import Answer
+    from semfind.engine.answer import Answer, AskEvent
 
     from .services import Answerer, IndexReader
 
@@ -81,16 +83,23 @@ class AskPane(Vertical):
             if self.answerer is None:
                 self._evidence_only(serial, question, units)
                 return
-            for event in self.answerer.ask(question, Filters(units=units)):
-                if isinstance(event, Retrieved):
-                    hits = [source.hit for source in event.sources]
-                    self.app.call_from_thread(self._show_evidence, serial, hits)
-                elif isinstance(event, Piece):
-                    self.post_message(AnswerPiece(serial, event.text))
-                else:
-                    self.post_message(AnswerDone(serial, event))
+            events = self.answerer.ask(question, Filters(units=units))
+            with closing(events):  # a newer question stops this one's generation
+                for event in events:
+                    if get_current_worker().is_cancelled:
+                        return
+                    self._relay(serial, event)
         except Exception as exc:
             self.post_message(AnswerPiece(serial, "", done=True, error=describe(exc)))
+
+    def _relay(self, serial: int, event: AskEvent) -> None:
+        if isinstance(event, Retrieved):
+            hits = [source.hit for source in event.sources]
+            self.app.call_from_thread(self._show_evidence, serial, hits)
+        elif isinstance(event, Piece):
+            self.post_message(AnswerPiece(serial, event.text))
+        else:
+            self.post_message(AnswerDone(serial, event))
 
     def _evidence_only(self, serial: int, question: str, units: str) -> None:
         hits = self.index.search(question, EVIDENCE, "hybrid", Filters(units=units))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ class LLMLink:
             self.name = self._llm.name
         return self._llm
 
-    def ask(self, question: str, filters: Filters) -> Iterator[AskEvent]:
+    def ask(self, question: str, filters: Filters) -> Generator[AskEvent]:
         from semfind.engine.answer import Asker
 
         with self._lock:

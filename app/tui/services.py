@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from semfind.engine.errors import StoreError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Generator, Iterator
     from pathlib import Path
 
     from semfind.engine.aggregate import Hit
@@ -84,7 +84,7 @@ class Answerer(Protocol):
 
     name: str
 
-    def ask(self, question: str, filters: Filters) -> Iterator[AskEvent]: ...
+    def ask(self, question: str, filters: Filters) -> Generator[AskEvent]: ...
     def expand(self, kind: str, query: str) -> Expansion: ...
     def close(self) -> None: ...
 
