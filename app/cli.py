@@ -36,10 +36,15 @@ class Context:
     settings: Settings
 
 
-def _version() -> str:
-    from importlib.metadata import version
+def _print_version(ctx: click.Context) -> None:
+    from semfind.engine.about import versions
 
-    return version("semfind")
+    found = versions()
+    out.print(f"semfind {found.pop('semfind')}")
+    width = max(len(name) for name in found)
+    for name, value in found.items():
+        out.print(f"  {name:<{width}}  {value}", soft_wrap=True)
+    ctx.exit()
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -48,7 +53,14 @@ def _version() -> str:
     type=click.Path(path_type=Path),
     help="Index database file (default: in the data folder).",
 )
-@click.version_option(package_name="semfind", message="semfind %(version)s")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda ctx, _param, value: _print_version(ctx) if value else None,
+    help="Show the version of semfind, llama.cpp (backends, CPU features), SQLite and sqlite-vec.",
+)
 @click.pass_context
 def cli(ctx: click.Context, db: Path | None) -> None:
     """semfind: search your own documents by meaning, offline.

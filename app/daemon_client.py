@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from typing import Any
 
+from semfind.engine import paths
 from semfind.engine.config import Settings
 from semfind.engine.errors import DaemonError
 from semfind.indexer import control
@@ -57,7 +57,7 @@ class DaemonClient:
 
     def _spawn(self) -> subprocess.Popen[bytes]:
         self.files.log.parent.mkdir(parents=True, exist_ok=True)
-        command = [sys.executable, "-m", "semfind.app", "--db", str(self.db)]
+        command = [*paths.self_command(), "--db", str(self.db)]
         with open(self.files.log, "ab") as log:
             return subprocess.Popen(
                 [*command, "daemon", "start", "--foreground"],

@@ -7,10 +7,10 @@ import plistlib
 import shlex
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from semfind.engine import paths
 from semfind.engine.errors import UsageError
 
 UNIT_NAME = "semfind-daemon.service"
@@ -42,7 +42,7 @@ def service() -> Service:
 
 
 def daemon_command(db: Path) -> list[str]:
-    return [sys.executable, "-m", "semfind.app", "--db", str(db), "daemon", "start", "--foreground"]
+    return [*paths.self_command(), "--db", str(db), "daemon", "start", "--foreground"]
 
 
 def write_service(target: Service, db: Path) -> None:

@@ -41,7 +41,11 @@ def default_gguf_path() -> Path:
 
 
 def ensure_default_gguf() -> tuple[Path, str]:
-    """Path and SHA-256 of the converted default model, converting when missing or invalid."""
+    """Path and SHA-256 of the converted default model, converting when missing or invalid.
+    A standalone build ships it converted at build time."""
+    bundled = paths.bundled_model(f"{DEFAULT_EMBEDDER}.gguf")
+    if bundled is not None:
+        return bundled, cached_sha256(bundled)
     target = default_gguf_path()
     expected = _expected_stamp()
     digest = _valid_digest(target, expected)

@@ -13,6 +13,7 @@ import numpy as np
 from .embedder import BackendInfo, Embedder
 from .errors import ModelError
 from .gpu import choose_offload, free_vram_bytes
+from .llama_runtime import ensure_backends
 
 
 def default_threads() -> int:
@@ -24,6 +25,7 @@ def default_threads() -> int:
 def gpu_offload_supported() -> bool:
     import llama_cpp
 
+    quiet_llama_logs()
     return bool(llama_cpp.llama_supports_gpu_offload())
 
 
@@ -143,16 +145,16 @@ _LOG_SINK: Any = None
 def quiet_llama_logs() -> None:
     """Drop llama.cpp's own logging (it writes warnings to stderr) unless SEMFIND_DEBUG=1."""
     global _LOG_SINK
-    if _LOG_SINK is not None or os.environ.get("SEMFIND_DEBUG"):
-        return
-    import llama_cpp
+    if _LOG_SINK is None and not os.environ.get("SEMFIND_DEBUG"):
+        import llama_cpp
 
-    @llama_cpp.llama_log_callback  # type: ignore[untyped-decorator]
-    def sink(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
-        return None
+        @llama_cpp.llama_log_callback  # type: ignore[untyped-decorator]
+        def sink(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+            return None
 
-    _LOG_SINK = sink
-    llama_cpp.llama_log_set(sink, ctypes.c_void_p(0))
+        _LOG_SINK = sink
+        llama_cpp.llama_log_set(sink, ctypes.c_void_p(0))
+    ensure_backends()
 
 
 def _load(path: Path, threads: int, gpu_layers: int, n_ctx: int) -> Any:

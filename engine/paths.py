@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 from pathlib import Path
 
@@ -41,3 +42,24 @@ def runtime_dir() -> Path:
         # the daemon checks that folder is the user's own and private before using it.
         warnings.simplefilter("ignore")
         return Path(platformdirs.user_runtime_dir(APP_NAME))
+
+
+def bundle_dir() -> Path | None:
+    """The unpacked folder of a standalone (PyInstaller) build; None when run from Python."""
+    if not getattr(sys, "frozen", False):
+        return None
+    return Path(getattr(sys, "_MEIPASS", Path(sys.executable).parent))
+
+
+def bundled_model(name: str) -> Path | None:
+    """A model file shipped inside the standalone build, if this is one and it has it."""
+    folder = bundle_dir()
+    path = folder / "models" / name if folder is not None else None
+    return path if path is not None and path.is_file() else None
+
+
+def self_command() -> list[str]:
+    """The command that runs semfind again: the executable itself when standalone."""
+    if bundle_dir() is not None:
+        return [sys.executable]
+    return [sys.executable, "-m", "semfind.app"]
