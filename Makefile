@@ -4,7 +4,7 @@ DEMO_DIR ?= examples
 QUERY ?= how do I keep my plants alive while travelling
 DEMO_DB ?= build/demo.sqlite3
 
-.PHONY: setup demo test lint bench
+.PHONY: setup demo test lint bench package smoke
 
 setup:
 	./scripts/setup.sh
@@ -22,3 +22,9 @@ test: lint
 
 bench: setup
 	$(VENV)/bin/python bench/beir.py ../shared/data/beir/scifact
+
+package:
+	./packaging/build.sh
+
+smoke: package
+	./packaging/smoke.sh

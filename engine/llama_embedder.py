@@ -13,7 +13,7 @@ import numpy as np
 from .embedder import BackendInfo, Embedder
 from .errors import ModelError
 from .gpu import choose_offload, free_vram_bytes
-from .llama_runtime import ensure_backends
+from .llama_runtime import quiet_llama_logs
 
 
 def default_threads() -> int:
@@ -136,25 +136,6 @@ class LlamaEmbedder(Embedder):
 
     def close(self) -> None:
         self._llm.close()
-
-
-_LOG_SINK: Any = None
-"""The ctypes log callback must outlive every call into llama.cpp."""
-
-
-def quiet_llama_logs() -> None:
-    """Drop llama.cpp's own logging (it writes warnings to stderr) unless SEMFIND_DEBUG=1."""
-    global _LOG_SINK
-    if _LOG_SINK is None and not os.environ.get("SEMFIND_DEBUG"):
-        import llama_cpp
-
-        @llama_cpp.llama_log_callback  # type: ignore[untyped-decorator]
-        def sink(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
-            return None
-
-        _LOG_SINK = sink
-        llama_cpp.llama_log_set(sink, ctypes.c_void_p(0))
-    ensure_backends()
 
 
 def _load(path: Path, threads: int, gpu_layers: int, n_ctx: int) -> Any:

