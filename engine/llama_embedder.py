@@ -59,7 +59,8 @@ class LlamaEmbedder(Embedder):
         self._llm = _load(path, self._threads, self._gpu_layers, n_ctx)
         self.dim = int(self._llm.n_embd())
         self.n_ctx_train = n_ctx_train
-        self._batch_tokens = n_ctx
+        self._batch_tokens = batch_tokens
+        """Tokens per llama.cpp batch: short texts share one, a longer text goes alone."""
         self._max_seqs = int(self._llm.context_params.n_seq_max)
 
     def backend_info(self) -> BackendInfo:
