@@ -25,6 +25,7 @@ from .since import parse_since
 
 if TYPE_CHECKING:
     from semfind.engine.reasoning import Expansion
+    from semfind.engine.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 out = Console(highlight=False)
@@ -214,7 +215,7 @@ def search(
         print_hits(out, hits, query)
 
 
-def _print_switch(settings: Settings, store: Any) -> None:
+def _print_switch(settings: Settings, store: Store) -> None:
     """The embedder in use, and the one waiting for its vectors, if any."""
     from semfind.engine import switch
     from semfind.engine.models import Registry

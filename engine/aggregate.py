@@ -68,10 +68,14 @@ class Hit:
 
     @property
     def location(self) -> str:
+        """path:page:line of the best match (path:line outside PDFs)."""
+        return self.location_at(self.best.line_start)
+
+    def location_at(self, line: int) -> str:
         """path:page:line for PDFs, path:line otherwise."""
         if self.page is not None:
-            return f"{self.path}:{self.page}:{self.best.line_start}"
-        return f"{self.path}:{self.best.line_start}"
+            return f"{self.path}:{self.page}:{line}"
+        return f"{self.path}:{line}"
 
     def to_json(self) -> dict[str, Any]:
         best = self.best

@@ -10,8 +10,7 @@ from .default_model import DEFAULT_EMBEDDER, INSTALL_HINT, default_gguf_path
 from .discovery import FoundModel, discover
 from .errors import ModelError
 from .gguf_info import GGUFInfo, read_gguf_info
-from .gpu import choose_offload, free_vram_bytes
-from .llama_embedder import gpu_offload_supported
+from .llama_runtime import plan_offload
 from .llm import default_llm_path
 from .models import Registry, resolve_llm_path, role_of
 
@@ -66,16 +65,8 @@ def model_catalog(
 def _layers(settings: Settings, entry: CatalogEntry) -> int:
     """The GPU layers the model would get if loaded now (engine.gpu)."""
     info = entry.info
-    offload = choose_offload(
-        settings.n_gpu_layers,
-        gpu_build=gpu_offload_supported(),
-        model_bytes=info.size_bytes if info else 0,
-        n_layer=info.n_layer if info else None,
-        free_bytes=free_vram_bytes()
-        if settings.n_gpu_layers < 0 and gpu_offload_supported()
-        else None,
-    )
-    return offload.n_gpu_layers
+    size, layers = (info.size_bytes, info.n_layer) if info else (0, None)
+    return plan_offload(settings.n_gpu_layers, size, layers).n_gpu_layers
 
 
 def _entry(role: str, name: str, source: str, path: Path, chosen: str) -> CatalogEntry:

@@ -66,9 +66,7 @@ class Source:
     @property
     def location(self) -> str:
         """file:page:line of the passage's first line (file:line outside PDFs)."""
-        line = self.hit.passage.line_start
-        page = self.hit.page
-        return f"{self.hit.path}:{page}:{line}" if page is not None else f"{self.hit.path}:{line}"
+        return self.hit.location_at(self.hit.passage.line_start)
 
     def to_json(self) -> dict[str, Any]:
         passage = self.hit.passage

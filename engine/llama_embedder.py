@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -12,21 +11,7 @@ import numpy as np
 
 from .embedder import BackendInfo, Embedder
 from .errors import ModelError
-from .gpu import choose_offload, free_vram_bytes
-from .llama_runtime import quiet_llama_logs
-
-
-def default_threads() -> int:
-    """One thread per physical core is what llama.cpp runs best with."""
-    count = os.cpu_count() or 1
-    return max(1, count // 2) if count > 4 else count
-
-
-def gpu_offload_supported() -> bool:
-    import llama_cpp
-
-    quiet_llama_logs()
-    return bool(llama_cpp.llama_supports_gpu_offload())
+from .llama_runtime import default_threads, plan_offload, quiet_llama_logs
 
 
 class LlamaEmbedder(Embedder):
@@ -47,13 +32,7 @@ class LlamaEmbedder(Embedder):
         super().__init__()
         self.name, self.key, self.path = name, key, path
         self._threads = n_threads or default_threads()
-        self.offload = choose_offload(
-            n_gpu_layers,
-            gpu_build=gpu_offload_supported(),
-            model_bytes=path.stat().st_size,
-            n_layer=n_layer,
-            free_bytes=free_vram_bytes() if n_gpu_layers < 0 else None,
-        )
+        self.offload = plan_offload(n_gpu_layers, path.stat().st_size, n_layer)
         self._gpu_layers = self.offload.n_gpu_layers
         n_ctx = max(batch_tokens, n_ctx_train)
         self._llm = _load(path, self._threads, self._gpu_layers, n_ctx)

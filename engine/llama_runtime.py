@@ -8,6 +8,32 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .gpu import Offload, choose_offload, free_vram_bytes
+
+
+def default_threads() -> int:
+    """One thread per physical core is what llama.cpp runs best with."""
+    count = os.cpu_count() or 1
+    return max(1, count // 2) if count > 4 else count
+
+
+def gpu_offload_supported() -> bool:
+    import llama_cpp
+
+    quiet_llama_logs()
+    return bool(llama_cpp.llama_supports_gpu_offload())
+
+
+def plan_offload(requested: int, model_bytes: int, n_layer: int | None) -> Offload:
+    """The GPU layers a model gets here: none on a CPU build, else as `requested`, where
+    -1 means as many as fit in free VRAM."""
+    gpu_build = gpu_offload_supported()
+    free = free_vram_bytes() if gpu_build and requested < 0 else None
+    return choose_offload(
+        requested, gpu_build=gpu_build, model_bytes=model_bytes, n_layer=n_layer, free_bytes=free
+    )
+
+
 _LIB_NAMES = ("libggml.so.0", "libggml.so", "libggml.dylib", "ggml.dll")
 
 

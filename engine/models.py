@@ -44,11 +44,15 @@ class RegisteredModel:
     """"embedder" or "llm"; registries written before roles existed held embedders only."""
 
 
+def registry_path() -> Path:
+    return paths.data_dir() / "models.json"
+
+
 class Registry:
     """Models the user added, and which one is in use, in `models.json` in the data folder."""
 
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path or paths.data_dir() / "models.json"
+        self.path = path or registry_path()
         self._data = self._read()
 
     def _read(self) -> dict[str, Any]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
 from semfind.engine.config import Settings
 from semfind.engine.embedder import Embedder
 from semfind.engine.errors import SemfindError
-from semfind.engine.models import Registry
+from semfind.engine.models import Registry, registry_path
 from semfind.engine.store import Store
 from semfind.engine.switch import ROLE, Progress, active_name, build, finish
 
@@ -27,6 +28,8 @@ class EmbedderKeeper:
         self._target: Embedder | None = None
         self.progress: Progress | None = None
         self.error: str | None = None
+        self._seen: int | None = None
+        """The registry's mtime when last followed: idle ticks read it only after a change."""
 
     @property
     def pinned(self) -> bool:
@@ -37,6 +40,10 @@ class EmbedderKeeper:
         """Follow the registry; True when the model in use changed."""
         if self.pinned:
             return False
+        stamp = _mtime(registry_path())
+        if stamp == self._seen and self._target is None:
+            return False
+        self._seen = stamp
         try:
             return self._follow(store, cancelled)
         except SemfindError as exc:
@@ -104,3 +111,10 @@ class EmbedderKeeper:
     def close(self) -> None:
         self._drop_target()
         self.embedder.close()
+
+
+def _mtime(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return None

@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import os
 import stat
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input, OptionList, Select, Static, TabbedContent
 
 from semfind.app.tui.app import SemfindApp, create_app
+from semfind.app.tui.llm_link import LLMLink
 from semfind.app.tui.search_pane import SearchPane
 from semfind.app.tui.services import EngineIndex, IndexReader, Services
 from semfind.app.tui.status_bar import StatusBar
 from semfind.engine.catalog import CatalogEntry
 from semfind.engine.config import Settings
 from semfind.engine.embedder import Embedder
+from semfind.engine.llm import ChatBackend
 from semfind.engine.store import Store
 from semfind.indexer.indexing import Indexer
 
@@ -57,7 +60,7 @@ def _services(
     settings: Settings,
     embedder: Callable[[Settings], Embedder] = lambda s: FakeEmbedder(),
     daemon: FakeDaemon | None = None,
-    answerer: FakeAnswerer | None = None,
+    answerer: LLMLink | None = None,
     index: IndexReader | None = None,
 ) -> Services:
     entries = [CatalogEntry("embedder", "fake", "built-in", None, None, True, gpu_layers=0)]
@@ -325,6 +328,26 @@ async def test_ask_without_an_llm_shows_the_evidence(indexed: Settings) -> None:
         evidence = app.query_one("#evidence", OptionList)
         assert evidence.option_count >= 1
         assert "kitchen.md" in str(app.query_one("#evidence-text", Static).render())
+
+
+@pilot_test
+async def test_a_missing_chat_model_is_found_out_late_and_the_evidence_shown(
+    indexed: Settings,
+) -> None:
+    settings = dataclasses.replace(indexed, llm_model=str(indexed.db_path().parent / "no.gguf"))
+    link = LLMLink(settings, cast("IndexReader", None), _refuse)
+    app = create_app(_services(settings, answerer=link))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.5)
+        await settle(pilot)
+        assert "No chat model is installed" in str(app.query_one("#answer", Static).render())
+        await _ask(app, pilot, "sourdough")
+        assert "No chat model is installed" in str(app.query_one("#answer", Static).render())
+        assert app.query_one("#ask-pane").evidence  # type: ignore[attr-defined]
+
+
+def _refuse(settings: Settings) -> ChatBackend:
+    raise AssertionError("no model should be loaded")
 
 
 @pilot_test

@@ -132,8 +132,11 @@ class FakeAnswerer(LLMLink):
     def __init__(self) -> None:
         self.llm = RoleLLM()
         settings = Settings(ask_min_similarity=-1.0)
-        super().__init__(settings, cast("IndexReader", None), "fake-llm", lambda s: self.llm)
+        super().__init__(settings, cast("IndexReader", None), lambda s: self.llm, "fake-llm")
         self.questions: list[str] = []
+
+    def available(self) -> bool:
+        return True
 
     def ask(self, question: str, filters: Filters) -> Generator[AskEvent]:
         self.questions.append(question)

@@ -125,6 +125,9 @@ class SemfindApp(App[None]):
             self.services.index.warm()
         except Exception as exc:
             self.call_from_thread(self.notify, describe(exc), severity="warning", timeout=8)
+        answerer = self.services.answerer
+        if answerer is not None:
+            self.call_from_thread(self.ask_pane.model_known, answerer.available())
         self.collector.freeze_next()
 
     @work(thread=True, exclusive=True, group="facts")

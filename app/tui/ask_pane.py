@@ -16,7 +16,6 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from semfind.engine.answer import Piece, Retrieved
 from semfind.engine.query import Filters
 
 from ..ask_render import checked, footer
@@ -61,6 +60,11 @@ class AskPane(Vertical):
                 with VerticalScroll(id="evidence-preview"):
                     yield Static("", id="evidence-text")
 
+    def model_known(self, available: bool) -> None:
+        """Name the chat model (or say there is none) once the app has looked it up."""
+        if self._serial == 0:
+            self.query_one("#answer", Static).update(self._idle_text() if available else NO_LLM)
+
     def _idle_text(self) -> str:
         if self.answerer is None:
             return NO_LLM
@@ -80,7 +84,7 @@ class AskPane(Vertical):
     @work(thread=True, exclusive=True, group="ask")
     def _work(self, serial: int, question: str, units: str) -> None:
         try:
-            if self.answerer is None:
+            if self.answerer is None or not self.answerer.available():
                 self._evidence_only(serial, question, units)
                 return
             events = self.answerer.ask(question, Filters(units=units))
@@ -93,6 +97,8 @@ class AskPane(Vertical):
             self.post_message(AnswerPiece(serial, "", done=True, error=describe(exc)))
 
     def _relay(self, serial: int, event: AskEvent) -> None:
+        from semfind.engine.answer import Piece, Retrieved
+
         if isinstance(event, Retrieved):
             hits = [source.hit for source in event.sources]
             self.app.call_from_thread(self._show_evidence, serial, hits)
@@ -155,6 +161,7 @@ class AskPane(Vertical):
 
 def final_text(answer: Answer) -> Text:
     """The checked answer: doubtful sentences marked, citations linked, and a footer."""
+
     rich = link_citations(checked(answer), len(answer.sources))
     rich.append("\n" + footer(answer, timings=False), style="dim")
     return rich

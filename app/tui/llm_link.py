@@ -24,11 +24,12 @@ class LLMLink:
         self,
         settings: Settings,
         index: IndexReader,
-        name: str,
         open_llm: Callable[[Settings], ChatBackend],
+        name: str = "the local LLM",
     ) -> None:
         self.settings, self.index, self.name = settings, index, name
         self._open_llm = open_llm
+        self._available: bool | None = None
         self._lock = threading.Lock()
         self._llm: ChatBackend | None = None
         self._cache: ThoughtCache | None = None
@@ -38,6 +39,15 @@ class LLMLink:
             self._llm = self._open_llm(self.settings)
             self.name = self._llm.name
         return self._llm
+
+    def available(self) -> bool:
+        """Whether a chat model is installed or configured; found out once, without loading
+        it (resolving models reads GGUF headers: not for the first paint)."""
+        if self._available is None:
+            name = llm_name(self.settings)
+            self._available = name is not None
+            self.name = name or self.name
+        return self._available
 
     def ask(self, question: str, filters: Filters) -> Generator[AskEvent]:
         from semfind.engine.answer import Asker

@@ -6,25 +6,42 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from ..daemon_client import DaemonClient
-from .llm_link import LLMLink, llm_name
+from .llm_link import LLMLink
 from .services import EngineIndex, Services
 
 if TYPE_CHECKING:
+    from semfind.engine.catalog import CatalogEntry
     from semfind.engine.config import Settings
+    from semfind.engine.embedder import Embedder
+    from semfind.engine.llm import ChatBackend
 
 
 def build_services(settings: Settings) -> Services:
     """Nothing heavy happens here: the model loads in a worker after the first paint."""
-    from semfind.engine.catalog import model_catalog
-    from semfind.engine.llm import open_llm
-    from semfind.engine.models import open_embedder
-
-    index = EngineIndex(settings, open_embedder)
-    name = llm_name(settings)
+    index = EngineIndex(settings, _open_embedder)
     return Services(
         settings=settings,
         index=index,
         daemon=DaemonClient(settings),
-        models=partial(model_catalog, settings),
-        answerer=LLMLink(settings, index, name, open_llm) if name else None,
+        models=partial(_catalog, settings),
+        answerer=LLMLink(settings, index, _open_llm),
     )
+
+
+# Engine modules that read GGUF headers pull in numpy and gguf: imported on first use.
+def _open_embedder(settings: Settings) -> Embedder:
+    from semfind.engine.models import open_embedder
+
+    return open_embedder(settings)
+
+
+def _open_llm(settings: Settings) -> ChatBackend:
+    from semfind.engine.llm import open_llm
+
+    return open_llm(settings)
+
+
+def _catalog(settings: Settings) -> list[CatalogEntry]:
+    from semfind.engine.catalog import model_catalog
+
+    return model_catalog(settings)
