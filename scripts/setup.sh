@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Create .venv with semfind, a working llama-cpp-python build and the model carriers.
 #
-#   CMAKE_ARGS   llama.cpp build flags. Default "-DGGML_NATIVE=OFF" (portable CPU build;
-#                a native build crashes on some CPUs). GPU: "-DGGML_CUDA=on" (NVIDIA) or
-#                "-DGGML_METAL=on" (Apple silicon, default there anyway).
+#   CMAKE_ARGS   llama.cpp build flags. Default: scripts/cpu_cmake_args.sh, which names this
+#                CPU's instruction sets (AVX2, AVX-512...) with -DGGML_NATIVE=OFF, since a
+#                native build crashes on some CPUs. GPU: "-DGGML_NATIVE=OFF -DGGML_CUDA=on"
+#                (NVIDIA) or "-DGGML_NATIVE=OFF -DGGML_METAL=on" (Apple silicon).
 #   PYTHON       interpreter to build the venv with (>= 3.11). Default python3.
 #   SEMFIND_VENV where to put the venv. Default .venv.
 set -euo pipefail
@@ -11,7 +12,7 @@ cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
 VENV=${SEMFIND_VENV:-.venv}
-export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}"
+export CMAKE_ARGS="${CMAKE_ARGS:-$(scripts/cpu_cmake_args.sh)}"
 
 "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
   || { echo "semfind needs Python >= 3.11 (set PYTHON=...)" >&2; exit 1; }
