@@ -4,9 +4,10 @@
     python bench/tui.py ../shared/data/beir/scifact [--copies 1] [--queries 60]
 
 Builds (once, in the cache folder) an index of at least 100k propositions from the SciFact
-proposition index of bench/beir.py: each copy repeats every file under /copyN with its own
-vectors (the original plus a little noise, normalised), so vector and keyword search both
-work on that many distinct rows. Then drives the real app headless with the real embedding
+proposition index of bench/beir.py, as bench/scale.py does: each copy repeats every file
+under /copyN with its own vectors (the original plus a little noise, normalised) and texts
+that lose about one word in ten, so vector and keyword search both work on that many
+distinct rows. Then drives the real app headless with the real embedding
 model: for each query, the text minus its last character is typed, and the time from the
 last key press to the results being painted is measured. A key pressed 150 ms or more after
 the previous search starts a search at once; faster typing is coalesced (reported apart).
@@ -27,92 +28,13 @@ import time
 from pathlib import Path
 
 import numpy as np
+from scale import base_db, build
 
 from semfind.app.tui.app import create_app
 from semfind.app.tui.search_pane import SearchPane
 from semfind.app.tui.wiring import build_services
-from semfind.engine import paths
 from semfind.engine.config import Settings
-from semfind.engine.hashing import text_hash
 from semfind.engine.store import Store
-
-
-def grow(base: Path, target: Path, copies: int) -> None:
-    """Copy `base` and repeat its files `copies` times with distinct vectors."""
-    partial = target.with_suffix(".partial")
-    shutil.copyfile(base, partial)
-    rng = np.random.default_rng(7)
-    with Store.open(partial) as store:
-        conn = store.conn
-        model = store.models()[0]
-        files: list[tuple[int]] = list(
-            conn.execute("SELECT id FROM files WHERE status = 'indexed'")
-        )
-        with conn:
-            for copy in range(1, copies + 1):
-                for (file_id,) in files:
-                    _copy_file(conn, model.id, model.vec_table, file_id, copy, rng)
-    partial.rename(target)
-
-
-def _copy_file(
-    conn: object, model_id: int, vec_table: str, file_id: int, copy: int, rng: np.random.Generator
-) -> None:
-    run = conn.execute  # type: ignore[attr-defined]
-    row = run(
-        "INSERT INTO files(path, kind, title, size, mtime_ns, content_hash, status, error,"
-        " indexed_at, segmenter) SELECT '/copy' || ? || '/' || path, kind, title, size,"
-        " mtime_ns, content_hash, status, error, indexed_at, segmenter FROM files WHERE id = ?"
-        " RETURNING id, title",
-        (copy, file_id),
-    ).fetchone()
-    new_file, title = int(row[0]), row[1]
-    ids: dict[int, int] = {}
-    units = run(
-        "SELECT id, parent_id, kind, ord, text, embed_text, embed_hash, page, char_start,"
-        " char_end, line_start, line_end, spans FROM units WHERE file_id = ? ORDER BY id",
-        (file_id,),
-    ).fetchall()
-    for unit in units:
-        old_id, parent, kind, old_hash = unit[0], unit[1], unit[2], unit[6]
-        new_hash = text_hash(f"{old_hash}/copy{copy}")
-        new_id = run(
-            "INSERT INTO units(file_id, parent_id, kind, ord, text, embed_text, embed_hash, page,"
-            " char_start, char_end, line_start, line_end, spans)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            (
-                new_file,
-                ids.get(parent) if parent else None,
-                kind,
-                unit[3],
-                unit[4],
-                unit[5],
-                new_hash,
-                *unit[7:],
-            ),
-        ).fetchone()[0]
-        ids[old_id] = int(new_id)
-        table = "units_fts" if kind == "passage" else "parts_fts"
-        run(f"INSERT INTO {table}(rowid, title, text) VALUES (?, ?, ?)", (new_id, title, unit[4]))
-        vector = run(
-            f"SELECT e.embedding FROM vectors v JOIN {vec_table} e ON e.rowid = v.id"
-            " WHERE v.model_id = ? AND v.text_hash = ?",
-            (model_id, old_hash),
-        ).fetchone()
-        if vector is None:
-            continue
-        noisy = np.frombuffer(vector[0], dtype=np.float32) + rng.normal(0, 0.02, 384)
-        noisy = (noisy / np.linalg.norm(noisy)).astype(np.float32)
-        vec_id = run(
-            "INSERT INTO vectors(model_id, text_hash) VALUES (?, ?) ON CONFLICT DO NOTHING"
-            " RETURNING id",
-            (model_id, new_hash),
-        ).fetchone()
-        if vec_id is not None:
-            run(
-                f"INSERT INTO {vec_table}(rowid, embedding) VALUES (?, ?)",
-                (int(vec_id[0]), noisy.tobytes()),
-            )
 
 
 def counts(db: Path) -> tuple[int, int]:
@@ -187,18 +109,13 @@ def first_paint(db: Path) -> float | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("corpus", type=Path, help="the BEIR dataset (for its queries)")
-    parser.add_argument(
-        "--base", type=Path, default=paths.cache_dir() / "bench" / "scifact-rules.sqlite3"
-    )
     parser.add_argument("--copies", type=int, default=1)
     parser.add_argument("--queries", type=int, default=150)
     args = parser.parse_args()
-    if not args.base.exists():
-        sys.exit(f"{args.base} is missing: run bench/beir.py --segmenter rules first")
-    target = args.base.with_name(f"tui-{args.copies + 1}x.sqlite3")
+    target = base_db().with_name(f"tui-{args.copies + 1}x.sqlite3")
     if not target.exists():
         started = time.perf_counter()
-        grow(args.base, target, args.copies)
+        build(target, args.copies)
         print(f"built {target} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     units, props = counts(target)
     with (args.corpus / "queries.jsonl").open(encoding="utf-8") as fh:

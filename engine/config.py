@@ -24,6 +24,7 @@ MINIMUMS: dict[str, float] = {
     "max_file_mb": 0.001,
     "fusion_k": 0.001,
     "fusion_vector_weight": 0.0,
+    "keyword_budget": 0,
     "multi_match_bonus": 0.0,
     "extract_timeout_s": 0.1,
     "extract_memory_mb": 64,
@@ -140,6 +141,13 @@ class Settings:
 
     fusion_k: float = 60.0
     """Reciprocal-rank-fusion constant k (fusion = "rrf")."""
+
+    keyword_budget: int = 20_000
+    """Keyword search scores about this many rows per table at most: the query's rarest
+    words are searched alone while the rows holding them add up to no more than this; the
+    commoner ones only together with all the other words (an AND), as they add little to
+    BM25 but make every row that holds them a candidate. Keeps the keyword
+    leg near 50 ms at a million propositions (docs/benchmarks.md); 0 searches every word."""
 
     fusion_vector_weight: float = 1.0
     """Weight of the vector list; each keyword list weighs 1. Equal weights are the default:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import apsw
 
@@ -12,6 +13,9 @@ FTS_COLUMNS = (
     "title, text, tokenize = 'porter unicode61 remove_diacritics 2',"
     " content = '', contentless_delete = 1"
 )
+FTS_TOKENIZER = ("porter", ["unicode61", "remove_diacritics", "2"])
+"""The keyword tables' tokenizer as apsw's fts5_tokenizer() takes it: queries are stemmed
+the same way to look words up in the index's vocabulary."""
 PART_SQL = "(u.kind != 'passage' OR NOT EXISTS (SELECT 1 FROM units c WHERE c.parent_id = u.id))"
 """Units that stand for themselves at part level: propositions or sentences, and passages
 that were not cut up (with segmenter "none", every passage)."""
@@ -112,11 +116,31 @@ def _m0004_watches(conn: apsw.Connection) -> None:
     )
 
 
+def _m0005_compact_vectors(conn: apsw.Connection) -> None:
+    # Float vectors (1.5 KB each at 384 dimensions) become sign bits for a coarse scan plus
+    # int8 codes for rescoring, so a million of them fit in memory and well under 1 GB.
+    import numpy as np
+
+    from .records import EmbedModelRow
+    from .vector_tables import create_vector_tables, insert_codes
+
+    models: list[Any] = conn.execute("SELECT id, key, name, dim FROM embed_models").fetchall()
+    for row in models:
+        model = EmbedModelRow(int(row[0]), str(row[1]), str(row[2]), int(row[3]))
+        create_vector_tables(conn, model)
+        old = f"vec_m{model.id}"
+        rows: list[Any] = conn.execute(f"SELECT rowid, embedding FROM {old}").fetchall()
+        for vid, blob in rows:
+            insert_codes(conn, model, int(vid), np.frombuffer(blob, dtype=np.float32))
+        conn.execute(f"DROP TABLE {old}")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _m0001_initial,
     _m0002_propositions,
     _m0003_parts_fts,
     _m0004_watches,
+    _m0005_compact_vectors,
 )
 """Migration N (1-based) brings the schema from user_version N-1 to N."""
 

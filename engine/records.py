@@ -71,7 +71,9 @@ class FileState:
 
 @dataclass(frozen=True)
 class EmbedModelRow:
-    """An embedding model known to the index; its vectors live in `vec_table`."""
+    """An embedding model known to the index. Its vectors are stored twice, compactly: sign
+    bits in the vec0 table `bits_table` (the coarse scan) and int8 codes in `codes_table`
+    (rescoring); see engine/quantize.py."""
 
     id: int
     key: str
@@ -79,5 +81,9 @@ class EmbedModelRow:
     dim: int
 
     @property
-    def vec_table(self) -> str:
-        return f"vec_m{self.id}"
+    def bits_table(self) -> str:
+        return f"vbits_m{self.id}"
+
+    @property
+    def codes_table(self) -> str:
+        return f"vcodes_m{self.id}"

@@ -1,4 +1,4 @@
-"""Keyword (FTS5 BM25), vector (sqlite-vec KNN) and hybrid search, grouped per file."""
+"""Keyword (FTS5 BM25), vector (bit scan plus int8 rescoring) and hybrid search, per file."""
 
 from __future__ import annotations
 
@@ -13,12 +13,15 @@ from .config import CHOICES, Settings
 from .embedder import Embedder
 from .errors import UsageError
 from .fusion import Scored, convex, rrf
+from .keyword_plan import KeywordPlanner
 from .migrations import PART_SQL
+from .quantize import BitPlanes
 from .query import Filters as Filters  # re-exported: callers predating engine.query
 from .query import query_terms
 from .records import EmbedModelRow
 from .store import Store, in_batches
-from .vector_index import VectorMatrix
+from .vector_index import VectorMatrix, nearest
+from .vector_tables import read_bits
 
 if TYPE_CHECKING:
     from .reasoning import Expansion
@@ -62,6 +65,10 @@ class Searcher:
             [Store.open(store.path, readonly=True) for _ in KEYWORD_TABLES] if warm else [store]
         )
         self._reader = self._readers[0]
+        self._planners = {
+            id(reader): KeywordPlanner(reader.conn, settings.keyword_budget)
+            for reader in self._readers
+        }
         self._pool = (
             ThreadPoolExecutor(len(KEYWORD_TABLES), thread_name_prefix="semfind-keyword")
             if warm
@@ -134,11 +141,11 @@ class Searcher:
             return Legs((), self.vector(query, depth, filters))
         if self._pool is None:
             return Legs(self.keyword(query, depth, filters), self.vector(query, depth, filters))
-        match = fts_query(query)
-        tables = self._keyword_tables(filters) if match else []
+        words = query_terms(query)
+        tables = self._keyword_tables(filters) if words else []
         pool = self._pool
         jobs = [
-            pool.submit(self._fts, table, uncut, match, depth, filters, self._readers[n])
+            pool.submit(self._fts, table, uncut, words, depth, filters, self._readers[n])
             for n, (table, uncut) in enumerate(tables)
         ]
         vector = self.vector(query, depth, filters)
@@ -160,11 +167,11 @@ class Searcher:
 
     def keyword(self, query: str, limit: int, filters: Filters) -> tuple[Scored, ...]:
         """Per keyword table in scope, units matching any query term by BM25 (higher is better)."""
-        match = fts_query(query)
-        if not match:
+        words = query_terms(query)
+        if not words:
             return ()
         return tuple(
-            self._fts(table, uncut, match, limit, filters, self._reader)
+            self._fts(table, uncut, words, limit, filters, self._reader)
             for table, uncut in self._keyword_tables(filters)
         )
 
@@ -177,8 +184,15 @@ class Searcher:
         return [("units_fts", False), ("parts_fts", False)]
 
     def _fts(
-        self, table: str, uncut: bool, match: str, limit: int, filters: Filters, reader: Store
+        self,
+        table: str,
+        uncut: bool,
+        words: list[str],
+        limit: int,
+        filters: Filters,
+        reader: Store,
     ) -> Scored:
+        match = self._planners[id(reader)].expression(table, words)
         where, params = _filter_sql(filters, units=False)
         where += f" AND {PART_SQL}" if uncut else ""
         sql = (
@@ -216,18 +230,14 @@ class Searcher:
         if self.matrix is not None:
             return self._knn_matrix(self.matrix, vector, limit, filters)
         fetch = min(VEC_MAX_K, limit * _overfetch(filters))
-        where, params = _filter_sql(filters)
-        sql = (
-            f"WITH knn AS (SELECT rowid, distance FROM {self.model.vec_table}"
-            " WHERE embedding MATCH ? AND k = ?)"
-            " SELECT u.id, 1.0 - knn.distance FROM knn"
-            " JOIN vectors v ON v.id = knn.rowid"
-            " JOIN units u ON u.embed_hash = v.text_hash"
-            " JOIN files f ON f.id = u.file_id"
-            f" WHERE 1 {where} ORDER BY knn.distance, u.id LIMIT ?"
-        )
-        rows = self.store.conn.execute(sql, (vector.tobytes(), fetch, *params, limit))
-        return [(int(r[0]), float(r[1])) for r in rows]
+        return self._units_of(self._knn_bits(vector, fetch), limit, filters)
+
+    def _knn_bits(self, vector: np.ndarray, limit: int) -> list[tuple[int, float]]:
+        """The `limit` nearest vectors, for a one-shot search: the sign bits are read in bulk
+        from sqlite-vec's chunks and scanned like a warm searcher's."""
+        assert self.model is not None
+        ids, bits = read_bits(self.store.conn, self.model)
+        return nearest(self.store, self.model, (ids, BitPlanes(bits)), vector, limit)
 
     def _knn_matrix(
         self, matrix: VectorMatrix, vector: np.ndarray, limit: int, filters: Filters
@@ -240,6 +250,10 @@ class Searcher:
             units = matrix.units(nearest, filters.units)
             units.sort(key=lambda item: (-item[1], item[0]))
             return units[:limit]
+        return self._units_of(nearest, limit, filters)
+
+    def _units_of(self, nearest: list[tuple[int, float]], limit: int, filters: Filters) -> Scored:
+        """The units (in scope, passing the filters) of the nearest vectors, best first."""
         sims = dict(nearest)
         where, params = _filter_sql(filters)
         found: list[tuple[int, float]] = []
@@ -279,7 +293,8 @@ def depth_for(k: int) -> int:
 
 
 def fts_query(query: str) -> str:
-    """An FTS5 expression OR-ing the query's words, each quoted so no word is syntax."""
+    """An FTS5 expression OR-ing the query's words, each quoted so no word is syntax (the
+    plain form; KeywordPlanner bounds its cost on large indexes)."""
     return " OR ".join(f'"{word}"' for word in query_terms(query))
 
 

@@ -14,6 +14,7 @@ import numpy as np
 from .db import open_db
 from .errors import StoreError
 from .records import EmbedModelRow, FileMeta, FileState, UnitDraft
+from .vector_tables import create_vector_tables, insert_codes
 
 T = TypeVar("T")
 FTS_TABLES = ("units_fts", "parts_fts")
@@ -57,10 +58,7 @@ class Store:
                 (key, name, dim, time.time()),
             ).fetchone()
             model = EmbedModelRow(int(_need(row)[0]), key, name, dim)
-            self.conn.execute(
-                f"CREATE VIRTUAL TABLE {model.vec_table} USING vec0("
-                f"embedding float[{dim}] distance_metric=cosine)"
-            )
+            create_vector_tables(self.conn, model)
         return model
 
     def find_model(self, key: str) -> EmbedModelRow | None:
@@ -193,7 +191,8 @@ class Store:
                     )
                 ]
                 for vid in ids:
-                    self.conn.execute(f"DELETE FROM {model.vec_table} WHERE rowid = ?", (vid,))
+                    self.conn.execute(f"DELETE FROM {model.bits_table} WHERE rowid = ?", (vid,))
+                    self.conn.execute(f"DELETE FROM {model.codes_table} WHERE id = ?", (vid,))
                     self.conn.execute("DELETE FROM vectors WHERE id = ?", (vid,))
                 removed += len(ids)
         return removed
@@ -354,10 +353,20 @@ class Store:
                 (model.id, text_hash),
             ).fetchone()
             if row is not None:
-                self.conn.execute(
-                    f"INSERT INTO {model.vec_table}(rowid, embedding) VALUES (?, ?)",
-                    (int(row[0]), vector.astype(np.float32).tobytes()),
-                )
+                insert_codes(self.conn, model, int(row[0]), vector)
+
+    def codes(self, model: EmbedModelRow, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """The vector ids among `ids` that exist, and their int8 codes as (n, dim) rows."""
+        found: list[int] = []
+        blobs: list[bytes] = []
+        for part, marks in in_batches(ids):
+            for vid, blob in self.conn.execute(
+                f"SELECT id, code FROM {model.codes_table} WHERE id IN ({marks})", part
+            ):
+                found.append(int(vid))
+                blobs.append(blob)
+        codes = np.frombuffer(b"".join(blobs), dtype=np.int8).reshape(len(found), model.dim)
+        return np.array(found, dtype=np.int64), codes
 
 
 def in_batches(items: Iterable[T], size: int = 500) -> Iterator[tuple[list[T], str]]:

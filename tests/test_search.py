@@ -122,3 +122,28 @@ def test_searching_with_an_unindexed_model_falls_back_to_keywords(
     other = Searcher(store, FakeEmbedder(key="never-used"), settings)
     assert other.model is None
     assert other.search("sourdough")[0].path.endswith("kitchen.md")
+
+
+def test_common_words_are_searched_only_together_beyond_the_keyword_budget(
+    tmp_path: Path, store: Store, fake: FakeEmbedder, settings: Settings
+) -> None:
+    from semfind.engine.keyword_plan import KeywordPlanner
+
+    root = tmp_path / "notes"
+    root.mkdir()
+    for n in range(12):
+        (root / f"common{n}.md").write_text(f"The garden needs water, note {n}.\n")
+    (root / "both.md").write_text("A garden of rare orchids.\n")
+    (root / "rare.md").write_text("Orchids alone.\n")
+    Indexer(store, fake, settings).index_paths([root])
+    planner = KeywordPlanner(store.conn, budget=5)
+    expression = planner.expression("units_fts", ["garden", "orchids"])
+    assert expression == '("garden" AND "orchids") OR "orchids"'
+    assert KeywordPlanner(store.conn, budget=0).expression("units_fts", ["garden", "orchids"]) == (
+        '"garden" OR "orchids"'
+    )
+    tight = Searcher(store, fake, dataclasses.replace(settings, keyword_budget=5))
+    names = [hit.path.rsplit("/", 1)[-1] for hit in tight.search("garden orchids", mode="keyword")]
+    assert names[:2] == ["both.md", "rare.md"] and len(names) == 2
+    loose = Searcher(store, fake, dataclasses.replace(settings, keyword_budget=0))
+    assert len(loose.search("garden orchids", k=20, mode="keyword")) == 14
