@@ -44,6 +44,7 @@ from semfind.engine.query import Filters
 from semfind.engine.records import EmbedModelRow
 from semfind.engine.search import Searcher
 from semfind.engine.store import Store
+from semfind.engine.vector_tables import insert_codes
 
 NOISE = 0.02
 BASE = "scifact-rules.sqlite3"
@@ -170,16 +171,8 @@ def _copy_file(
             " RETURNING id",
             (model.id, new_hash),
         ).fetchone()
-        if vid is None:
-            continue
-        conn.execute(
-            f"INSERT INTO {model.bits_table}(rowid, bits) VALUES (?, vec_bit(?))",
-            (int(vid[0]), bits.tobytes()),
-        )
-        conn.execute(
-            f"INSERT INTO {model.codes_table}(id, code) VALUES (?, ?)",
-            (int(vid[0]), code.tobytes()),
-        )
+        if vid is not None:
+            insert_codes(conn, model, [int(vid[0])], bits[None], code[None])
 
 
 def reference(store: Store, model: EmbedModelRow) -> tuple[np.ndarray, np.ndarray]:

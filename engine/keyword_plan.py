@@ -4,9 +4,8 @@ An OR of every query word makes each row holding any of them a candidate that FT
 score and sort: at a million propositions a common word alone means 100k rows, and the
 keyword leg took 200 to 500 ms. The rarest words are OR-ed while the rows holding them
 add up to at most the budget; the others are kept only inside an AND of all the words,
-which FTS5 answers by seeking through its doclists. Rows
-holding several of the words still score every word they hold, since bm25() counts each
-phrase of the expression.
+which FTS5 answers by seeking through its doclists. Rows holding several of the words still
+score every word they hold, since bm25() counts each phrase of the expression.
 """
 
 from __future__ import annotations
@@ -20,6 +19,8 @@ from .migrations import FTS_TOKENIZER
 
 DF_TTL_S = 60.0
 """Document frequencies only choose which words to OR; a minute-old count is fine."""
+DF_CACHE_MAX = 50_000
+"""Typing in the TUI searches every prefix; the cache is dropped past this many words."""
 
 
 class KeywordPlanner:
@@ -61,6 +62,8 @@ class KeywordPlanner:
         for stem in self._stems(word):
             row = self.conn.execute(f"SELECT doc FROM {vocab} WHERE term = ?", (stem,)).fetchone()
             count = max(count, int(row[0]) if row else 0)
+        if len(self._df) > DF_CACHE_MAX:
+            self._df.clear()
         self._df[(table, word)] = (now, count)
         return count
 

@@ -122,16 +122,24 @@ def _m0005_compact_vectors(conn: apsw.Connection) -> None:
     import numpy as np
 
     from .records import EmbedModelRow
-    from .vector_tables import create_vector_tables, insert_codes
+    from .vector_tables import create_vector_tables, insert_vectors
 
     models: list[Any] = conn.execute("SELECT id, key, name, dim FROM embed_models").fetchall()
     for row in models:
         model = EmbedModelRow(int(row[0]), str(row[1]), str(row[2]), int(row[3]))
         create_vector_tables(conn, model)
-        old = f"vec_m{model.id}"
-        rows: list[Any] = conn.execute(f"SELECT rowid, embedding FROM {old}").fetchall()
-        for vid, blob in rows:
-            insert_codes(conn, model, int(vid), np.frombuffer(blob, dtype=np.float32))
+        old, last = f"vec_m{model.id}", -1
+        while True:  # in pages, so a large index is never held in memory as floats
+            page: list[Any] = conn.execute(
+                f"SELECT rowid, embedding FROM {old} WHERE rowid > ? ORDER BY rowid LIMIT 4096",
+                (last,),
+            ).fetchall()
+            if not page:
+                break
+            floats = np.frombuffer(b"".join(r[1] for r in page), dtype=np.float32)
+            ids = [int(r[0]) for r in page]
+            insert_vectors(conn, model, ids, floats.reshape(len(page), model.dim))
+            last = ids[-1]
         conn.execute(f"DROP TABLE {old}")
 
 

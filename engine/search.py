@@ -65,10 +65,8 @@ class Searcher:
             [Store.open(store.path, readonly=True) for _ in KEYWORD_TABLES] if warm else [store]
         )
         self._reader = self._readers[0]
-        self._planners = {
-            id(reader): KeywordPlanner(reader.conn, settings.keyword_budget)
-            for reader in self._readers
-        }
+        # One per connection: each keeps its own fts5vocab tables and word counts.
+        self._planners = [KeywordPlanner(r.conn, settings.keyword_budget) for r in self._readers]
         self._pool = (
             ThreadPoolExecutor(len(KEYWORD_TABLES), thread_name_prefix="semfind-keyword")
             if warm
@@ -145,7 +143,7 @@ class Searcher:
         tables = self._keyword_tables(filters) if words else []
         pool = self._pool
         jobs = [
-            pool.submit(self._fts, table, uncut, words, depth, filters, self._readers[n])
+            pool.submit(self._fts, table, uncut, words, depth, filters, self._planners[n])
             for n, (table, uncut) in enumerate(tables)
         ]
         vector = self.vector(query, depth, filters)
@@ -171,7 +169,7 @@ class Searcher:
         if not words:
             return ()
         return tuple(
-            self._fts(table, uncut, words, limit, filters, self._reader)
+            self._fts(table, uncut, words, limit, filters, self._planners[0])
             for table, uncut in self._keyword_tables(filters)
         )
 
@@ -190,9 +188,9 @@ class Searcher:
         words: list[str],
         limit: int,
         filters: Filters,
-        reader: Store,
+        planner: KeywordPlanner,
     ) -> Scored:
-        match = self._planners[id(reader)].expression(table, words)
+        match = planner.expression(table, words)
         where, params = _filter_sql(filters, units=False)
         where += f" AND {PART_SQL}" if uncut else ""
         sql = (
@@ -204,7 +202,7 @@ class Searcher:
             )
             + f" WHERE {table} MATCH ? {where} ORDER BY s LIMIT ?"
         )
-        rows = reader.conn.execute(sql, (match, *params, limit))
+        rows = planner.conn.execute(sql, (match, *params, limit))
         return [(int(r[0]), -float(r[1])) for r in rows]
 
     def _uncut(self) -> bool:
@@ -290,12 +288,6 @@ def _narrowed(filters: Filters) -> bool:
 def depth_for(k: int) -> int:
     """Candidates per leg for a search returning k files."""
     return max(CANDIDATES, 2 * k)
-
-
-def fts_query(query: str) -> str:
-    """An FTS5 expression OR-ing the query's words, each quoted so no word is syntax (the
-    plain form; KeywordPlanner bounds its cost on large indexes)."""
-    return " OR ".join(f'"{word}"' for word in query_terms(query))
 
 
 def _filter_sql(filters: Filters, *, units: bool = True) -> tuple[str, list[Any]]:

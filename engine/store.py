@@ -14,7 +14,7 @@ import numpy as np
 from .db import open_db
 from .errors import StoreError
 from .records import EmbedModelRow, FileMeta, FileState, UnitDraft
-from .vector_tables import create_vector_tables, insert_codes
+from .vector_tables import create_vector_tables, insert_vectors
 
 T = TypeVar("T")
 FTS_TABLES = ("units_fts", "parts_fts")
@@ -344,6 +344,8 @@ class Store:
             self._insert_fts(unit_id, unit.kind, title, unit.text)
 
     def _insert_vectors(self, model: EmbedModelRow, vectors: Mapping[str, np.ndarray]) -> None:
+        ids: list[int] = []
+        rows: list[np.ndarray] = []
         for text_hash, vector in vectors.items():
             if vector.shape != (model.dim,):
                 raise StoreError(f"vector of shape {vector.shape} for a {model.dim}-d model")
@@ -353,7 +355,10 @@ class Store:
                 (model.id, text_hash),
             ).fetchone()
             if row is not None:
-                insert_codes(self.conn, model, int(row[0]), vector)
+                ids.append(int(row[0]))
+                rows.append(vector)
+        if ids:
+            insert_vectors(self.conn, model, ids, np.stack(rows))
 
     def codes(self, model: EmbedModelRow, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         """The vector ids among `ids` that exist, and their int8 codes as (n, dim) rows."""

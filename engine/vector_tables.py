@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import apsw
 import numpy as np
 
@@ -21,15 +23,28 @@ def create_vector_tables(conn: apsw.Connection, model: EmbedModelRow) -> None:
     conn.execute(f"CREATE TABLE {model.codes_table} (id INTEGER PRIMARY KEY, code BLOB NOT NULL)")
 
 
-def insert_codes(conn: apsw.Connection, model: EmbedModelRow, vid: int, vector: np.ndarray) -> None:
-    """Store one vector's sign bits and int8 code under vector id `vid`."""
-    conn.execute(
+def insert_vectors(
+    conn: apsw.Connection, model: EmbedModelRow, ids: Sequence[int], vectors: np.ndarray
+) -> None:
+    """Store the sign bits and int8 codes of `vectors` (one row each) under `ids`."""
+    insert_codes(conn, model, ids, sign_bits(vectors), int8_codes(vectors))
+
+
+def insert_codes(
+    conn: apsw.Connection,
+    model: EmbedModelRow,
+    ids: Sequence[int],
+    bits: np.ndarray,
+    codes: np.ndarray,
+) -> None:
+    """Store already computed sign bits and int8 codes, row for row with `ids`."""
+    conn.executemany(
         f"INSERT INTO {model.bits_table}(rowid, bits) VALUES (?, vec_bit(?))",
-        (vid, sign_bits(vector)[0].tobytes()),
+        [(vid, row.tobytes()) for vid, row in zip(ids, bits, strict=True)],
     )
-    conn.execute(
+    conn.executemany(
         f"INSERT INTO {model.codes_table}(id, code) VALUES (?, ?)",
-        (vid, int8_codes(vector)[0].tobytes()),
+        [(vid, row.tobytes()) for vid, row in zip(ids, codes, strict=True)],
     )
 
 
@@ -67,7 +82,8 @@ def _read_chunks(
         rows.append(chunk_bits[valid])
     all_ids = np.concatenate(ids) if ids else np.zeros(0, np.int64)
     all_bits = np.concatenate(rows) if rows else np.zeros((0, width), np.uint8)
-    expected = conn.execute(f"SELECT count(*) FROM {model.codes_table}").fetchone()
+    # sqlite-vec's rowid table is small per row; counting the codes would read them all.
+    expected = conn.execute(f"SELECT count(*) FROM {table}_rowids").fetchone()
     if expected is None or int(expected[0]) != len(all_ids):
         return None
     order = np.argsort(all_ids, kind="stable")

@@ -12,7 +12,7 @@ from semfind.engine.quantize import BitPlanes, from_int8, int8_codes, sign_bits
 from semfind.engine.records import EmbedModelRow
 from semfind.engine.store import Store
 from semfind.engine.vector_index import nearest
-from semfind.engine.vector_tables import _read_rows, read_bits
+from semfind.engine.vector_tables import _read_chunks, _read_rows, read_bits
 
 
 def _unit_rows(n: int, dim: int, seed: int = 0) -> np.ndarray:
@@ -69,6 +69,7 @@ def test_bulk_read_of_sqlite_vec_chunks_equals_reading_rows(store: Store) -> Non
     store.add_vectors(model, {f"h{i}": row for i, row in enumerate(_unit_rows(2500, 40))})
     store.conn.execute(f"DELETE FROM {model.bits_table} WHERE rowid % 7 = 0")
     store.conn.execute(f"DELETE FROM {model.codes_table} WHERE id % 7 = 0")
+    assert _read_chunks(store.conn, model) is not None  # the bulk path holds after deletions
     bulk, rows = read_bits(store.conn, model), _read_rows(store.conn, model)
     assert np.array_equal(bulk[0], rows[0]) and np.array_equal(bulk[1], rows[1])
     assert len(bulk[0]) == 2500 - 2500 // 7
@@ -83,7 +84,7 @@ def test_float_vectors_of_an_older_index_become_bits_and_codes(tmp_path: Path) -
 
     conn.enable_load_extension(True)
     conn.load_extension(sqlite_vec.loadable_path())
-    rows = _unit_rows(5, 16)
+    rows = _unit_rows(5000, 16)  # more than one page of the migration
     with conn:
         conn.execute("DROP TABLE IF EXISTS vbits_m1")
         conn.execute(
@@ -102,8 +103,9 @@ def test_float_vectors_of_an_older_index_become_bits_and_codes(tmp_path: Path) -
     with Store.open(path) as store:
         assert store.conn.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION
         model = EmbedModelRow(1, "k", "m", 16)
-        ids, codes = store.codes(model, [1, 2, 3, 4, 5])
-        assert ids.tolist() == [1, 2, 3, 4, 5]
+        ids, codes = store.codes(model, list(range(1, 5001)))
+        assert ids.tolist() == list(range(1, 5001))
         assert np.allclose(from_int8(codes), rows, atol=0.02)
+        assert len(read_bits(store.conn, model)[0]) == 5000
         names = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master")}
         assert "vec_m1" not in names and "vbits_m1" in names

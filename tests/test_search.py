@@ -8,7 +8,9 @@ import pytest
 from semfind.engine.config import Settings
 from semfind.engine.errors import UsageError
 from semfind.engine.fusion import convex, rrf
-from semfind.engine.search import Filters, Searcher, fts_query
+from semfind.engine.keyword_plan import KeywordPlanner
+from semfind.engine.query import query_terms
+from semfind.engine.search import Filters, Searcher
 from semfind.engine.store import Store
 from semfind.indexer.indexing import Indexer
 
@@ -94,8 +96,13 @@ def test_queries_with_fts_syntax_are_safe(searcher: Searcher) -> None:
     for query in ['"unbalanced', "AND OR NOT", "ferns*", "col:umn", "(", "-water", "NEAR(a b)"]:
         searcher.search(query, mode="keyword")
     assert searcher.search("!!!", mode="keyword") == []
-    assert fts_query('Water "ferns" the water') == '"water" OR "ferns"'
-    assert fts_query("to be or not to be") == '"to" OR "be" OR "or" OR "not"'
+    plain = KeywordPlanner(searcher.store.conn, budget=0)
+    assert plain.expression("units_fts", query_terms('Water "ferns" the water')) == (
+        '"water" OR "ferns"'
+    )
+    assert plain.expression("units_fts", query_terms("to be or not to be")) == (
+        '"to" OR "be" OR "or" OR "not"'
+    )
 
 
 @pytest.mark.parametrize("fusion", ["rrf", "convex"])
@@ -127,8 +134,6 @@ def test_searching_with_an_unindexed_model_falls_back_to_keywords(
 def test_common_words_are_searched_only_together_beyond_the_keyword_budget(
     tmp_path: Path, store: Store, fake: FakeEmbedder, settings: Settings
 ) -> None:
-    from semfind.engine.keyword_plan import KeywordPlanner
-
     root = tmp_path / "notes"
     root.mkdir()
     for n in range(12):

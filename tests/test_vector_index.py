@@ -41,7 +41,7 @@ def indexed(tmp_path: Path, store: Store, fake: FakeEmbedder, rules: Settings) -
 
 @pytest.mark.parametrize("units", ["both", "passage", "proposition"])
 @pytest.mark.parametrize("glob", [None, "sub/*"])
-def test_matrix_and_sqlite_vec_return_the_same_neighbours(
+def test_warm_and_one_shot_searches_return_the_same_neighbours(
     store: Store, fake: FakeEmbedder, rules: Settings, indexed: Path, units: str, glob: str | None
 ) -> None:
     cold, warm = Searcher(store, fake, rules), Searcher(store, fake, rules, warm=True)
