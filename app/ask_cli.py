@@ -56,12 +56,12 @@ def ask(
     from semfind.engine.answer import Asker
     from semfind.engine.evidence import gather_evidence
     from semfind.engine.llm import open_llm
-    from semfind.engine.models import open_embedder
     from semfind.engine.query import Filters
     from semfind.engine.search import Searcher
     from semfind.engine.store import Store
 
     from .ask_render import run_json, run_live, run_plain
+    from .query_embedder import query_embedder
 
     if not question.strip():
         raise UsageError("ask needs a question")
@@ -71,7 +71,7 @@ def ask(
     filters = Filters(path_glob, types, settings.units, parse_since(since) if since else None)
     with Store.open(settings.db_path(), readonly=True) as store:
         with err.status("loading models…", spinner="dots") if err.is_terminal else nullcontext():
-            embedder = open_embedder(settings)
+            embedder = query_embedder(settings)
             llm = open_llm(settings)
         try:
             searcher = Searcher(store, embedder, settings)

@@ -24,6 +24,7 @@ from .daemon_client import DaemonClient
 from .since import parse_since
 
 if TYPE_CHECKING:
+    from semfind.engine.embedder import Embedder
     from semfind.engine.reasoning import Expansion
     from semfind.engine.store import Store
 
@@ -168,7 +169,12 @@ def index(obj: Context, paths: tuple[Path, ...], quiet: bool, segmenter: str | N
     flag_value="rewrite",
     help="Let the local LLM add keyword and semantic sub-queries and a hypothetical answer.",
 )
-@click.option("--verbose", "-v", is_flag=True, help="Show what --think or --rewrite wrote.")
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Show what --think or --rewrite wrote, and which model embedded the query.",
+)
 @click.pass_obj
 def search(
     obj: Context,
@@ -184,17 +190,17 @@ def search(
     verbose: bool,
 ) -> None:
     """Search the index by meaning and keywords; results are grouped per file."""
-    from semfind.engine.models import open_embedder
     from semfind.engine.query import Filters
     from semfind.engine.search import Searcher
     from semfind.engine.store import Store
 
+    from .query_embedder import query_embedder
     from .render import hit_json, print_hits
 
     settings = obj.settings
     modified_since = parse_since(since) if since else None
     with Store.open(settings.db_path(), readonly=True) as store:
-        embedder = open_embedder(settings) if mode != "keyword" else None
+        embedder = query_embedder(settings) if mode != "keyword" else None
         try:
             searcher = Searcher(store, embedder, settings)
             if embedder is not None and searcher.model is None:
@@ -205,6 +211,8 @@ def search(
             filters = Filters(path_glob, types, units or settings.units, modified_since)
             expansion = _expand(settings, reason, query, verbose) if reason else None
             hits = searcher.search(query, k=k, mode=mode, filters=filters, expansion=expansion)
+            if verbose and embedder is not None:
+                err.print(f"[dim]query embedded by {_embedded_by(embedder)}[/]")
         finally:
             if embedder is not None:
                 embedder.close()
@@ -213,6 +221,14 @@ def search(
             click.echo(hit_json(rank, hit, mode))
     else:
         print_hits(out, hits, query)
+
+
+def _embedded_by(embedder: Embedder) -> str:
+    from .query_embedder import DaemonEmbedder
+
+    if isinstance(embedder, DaemonEmbedder) and embedder.local is None:
+        return f"the running daemon ({embedder.name})"
+    return f"{embedder.name}, loaded here"
 
 
 def _print_switch(settings: Settings, store: Store) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,9 @@ class LlamaEmbedder(Embedder):
         self._batch_tokens = batch_tokens
         """Tokens per llama.cpp batch: short texts share one, a longer text goes alone."""
         self._max_seqs = int(self._llm.context_params.n_seq_max)
+        self._decoding = threading.Lock()
+        """One llama.cpp context: the daemon's indexer and a query from a search take turns,
+        a batch at a time."""
 
     def backend_info(self) -> BackendInfo:
         device = "GPU" if self._gpu_layers != 0 else "CPU"
@@ -93,6 +97,12 @@ class LlamaEmbedder(Embedder):
             yield group
 
     def _decode(self, group: list[int], token_lists: list[list[int]], out: np.ndarray) -> None:
+        with self._decoding:
+            self._decode_locked(group, token_lists, out)
+
+    def _decode_locked(
+        self, group: list[int], token_lists: list[list[int]], out: np.ndarray
+    ) -> None:
         import llama_cpp
 
         ctx, batch = self._llm._ctx, self._llm._batch
@@ -115,7 +125,8 @@ class LlamaEmbedder(Embedder):
             )
 
     def close(self) -> None:
-        self._llm.close()
+        with self._decoding:
+            self._llm.close()
 
 
 def _load(path: Path, threads: int, gpu_layers: int, n_ctx: int) -> Any:

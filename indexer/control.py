@@ -31,7 +31,10 @@ COMMANDS = (
     "watch_add",
     "watch_remove",
     "shutdown",
+    "embed",
 )
+MAX_QUERY_TEXTS = 16
+"""Texts one "embed" request may carry: it serves searches, not indexing."""
 
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
 Subscriber = Callable[[Callable[[dict[str, Any]], bool]], None]

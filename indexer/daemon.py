@@ -20,7 +20,7 @@ from semfind.engine.errors import SemfindError
 from semfind.engine.lock import WriterLock
 from semfind.engine.store import Store
 
-from .control import ControlServer, error
+from .control import MAX_QUERY_TEXTS, ControlServer, error
 from .extractors import use_plugins
 from .indexing import Indexer, IndexReport
 from .model_switch import EmbedderKeeper
@@ -398,12 +398,31 @@ class Daemon:
         if cmd == "shutdown":
             self.stopping.set()
             return {"ok": True}
+        if cmd == "embed":
+            return self._embed(request.get("texts", []))
         paths = _paths(request)
         if isinstance(paths, str):
             return error(paths)
         if cmd == "index":
             return self._queue_index(paths)
         return self._change_watch(cmd, paths)
+
+    def _embed(self, texts: object) -> dict[str, Any]:
+        """Query vectors from the loaded model, so a search in a new process skips loading it."""
+        if (
+            not isinstance(texts, list)
+            or len(texts) > MAX_QUERY_TEXTS
+            or not all(isinstance(t, str) for t in texts)
+        ):
+            return error(f"embed takes a list of at most {MAX_QUERY_TEXTS} texts")
+        embedder, vectors = self.models.embed_queries(texts)
+        model = {
+            "name": embedder.name,
+            "key": embedder.key,
+            "dim": embedder.dim,
+            "n_ctx_train": embedder.n_ctx_train,
+        }
+        return {"ok": True, "model": model, "vectors": vectors.tolist()}
 
     def _queue_index(self, paths: list[str]) -> dict[str, Any]:
         missing = [p for p in paths if not Path(p).exists()]

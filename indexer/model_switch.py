@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import numpy as np
+
 from semfind.engine.config import Settings
-from semfind.engine.embedder import Embedder
+from semfind.engine.embedder import Embedder, normalise
 from semfind.engine.errors import SemfindError
 from semfind.engine.models import Registry, registry_path
 from semfind.engine.store import Store
@@ -25,6 +28,8 @@ class EmbedderKeeper:
         self.settings = settings
         self._open = open_embedder
         self.embedder = open_embedder(settings)
+        self._swap = threading.Lock()
+        """Held while the model in use is replaced, so a query never meets a closed one."""
         self._target: Embedder | None = None
         self.progress: Progress | None = None
         self.error: str | None = None
@@ -83,10 +88,19 @@ class EmbedderKeeper:
     def _named(self, name: str) -> Embedder:
         return self._open(dataclasses.replace(self.settings, embed_model=name))
 
+    def embed_queries(self, texts: Sequence[str]) -> tuple[Embedder, np.ndarray]:
+        """The model in use and its normalised vectors for `texts`, for a search in another
+        process. Called from control threads; the throughput figures stay the indexer's."""
+        with self._swap:
+            embedder = self.embedder
+            vectors = embedder.embed_batch(texts)[0] if texts else np.zeros((0, embedder.dim))
+            return embedder, normalise(np.asarray(vectors, dtype=np.float32))
+
     def _replace(self, embedder: Embedder) -> None:
-        if embedder is not self.embedder:
-            self.embedder.close()
-        self.embedder = embedder
+        with self._swap:
+            old, self.embedder = self.embedder, embedder
+        if embedder is not old:
+            old.close()
 
     def _drop_target(self) -> None:
         if self._target is not None:

@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import apsw
+import numpy as np
 import pytest
 
+from semfind.engine.errors import DaemonError
 from semfind.engine.store import Store
 from semfind.indexer import control
 from semfind.indexer.runtime import DaemonFiles
@@ -344,3 +346,43 @@ def test_stop_mid_index_is_prompt_and_a_restart_finishes_the_folder(
     assert len(daemon.indexed()) < 120
     daemon.start()
     wait_for(lambda: len(daemon.indexed()) == 120, timeout=180)
+
+
+def test_search_embeds_its_query_with_the_running_daemons_model(
+    daemon: Daemon, tmp_path: Path
+) -> None:
+    from semfind.engine.config import load_settings
+    from semfind.engine.models import open_embedder
+
+    daemon.cli("watch", "add", str(notes(tmp_path)))
+    daemon.start()
+    wait_for(lambda: len(daemon.indexed()) == 3 and settled(daemon))
+    query = "where do otters go in the evening"
+    reply = control.request(daemon.files.socket, {"cmd": "embed", "texts": [query]})
+    local = open_embedder(load_settings())
+    try:
+        expected = local.embed([query])[0]
+        assert reply["model"]["key"] == local.key
+    finally:
+        local.close()
+    assert np.allclose(np.asarray(reply["vectors"][0]), expected, atol=1e-5)
+
+    via_daemon = daemon.cli("search", "--json", "-v", query)
+    assert "query embedded by the running daemon" in via_daemon.stderr
+    daemon.stop()
+    loaded_here = daemon.cli("search", "--json", "-v", query)
+    assert "loaded here" in loaded_here.stderr
+    assert [json.loads(line)["path"] for line in via_daemon.stdout.splitlines()] == [
+        json.loads(line)["path"] for line in loaded_here.stdout.splitlines()
+    ]
+    assert via_daemon.stdout.strip()
+
+
+def test_embed_requests_are_bounded(daemon: Daemon) -> None:
+    daemon.start()
+    too_many = {"cmd": "embed", "texts": ["x"] * (control.MAX_QUERY_TEXTS + 1)}
+    for bad in ({"cmd": "embed", "texts": "one string"}, {"cmd": "embed", "texts": [1]}, too_many):
+        with pytest.raises(DaemonError, match="at most"):
+            control.request(daemon.files.socket, bad)
+    info = control.request(daemon.files.socket, {"cmd": "embed", "texts": []})
+    assert info["vectors"] == [] and info["model"]["dim"] == 384

@@ -30,9 +30,9 @@ def build_services(settings: Settings) -> Services:
 
 # Engine modules that read GGUF headers pull in numpy and gguf: imported on first use.
 def _open_embedder(settings: Settings) -> Embedder:
-    from semfind.engine.models import open_embedder
+    from ..query_embedder import query_embedder
 
-    return open_embedder(settings)
+    return query_embedder(settings)
 
 
 def _open_llm(settings: Settings) -> ChatBackend:
