@@ -73,11 +73,26 @@ def cli(ctx: click.Context, db: Path | None) -> None:
     if db is not None:
         settings = dataclasses.replace(settings, db=db)
     ctx.obj = Context(settings)
+    if ctx.invoked_subcommand not in (None, "tui"):  # the app owns the screen
+        from semfind.engine import db as index_db
+
+        index_db.on_upgrade(_say_upgrade)
     if ctx.invoked_subcommand is None:
         if sys.stdin.isatty() and sys.stdout.isatty():
             _run_tui(settings)
         else:
             click.echo(ctx.get_help())
+
+
+def _say_upgrade(path: Path, old: int, new: int, seconds: float | None) -> None:
+    if seconds is None:
+        err.print(
+            f"upgrading the index {path} from schema {old} to {new}, once "
+            "(about a minute per million propositions)…",
+            soft_wrap=True,
+        )
+    else:
+        err.print(f"index upgraded in {seconds:.1f} s")
 
 
 @cli.command()

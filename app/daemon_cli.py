@@ -55,8 +55,18 @@ def start(ctx: click.Context, foreground: bool) -> None:
     if foreground:
         _run_foreground(client.settings, client.files)
         return
+    _upgrade_first(client.settings)
     pid = client.start()
     err.print(f"daemon started (pid {pid}); log: {client.files.log}")
+
+
+def _upgrade_first(settings: Settings) -> None:
+    """An index from an older semfind is upgraded here, where the user sees it happen, and
+    not in the detached daemon while this waits for its first answer."""
+    from semfind.engine.store import Store
+
+    if settings.db_path().exists():
+        Store.open(settings.db_path()).close()
 
 
 def _run_foreground(settings: Settings, files: DaemonFiles) -> None:

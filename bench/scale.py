@@ -143,7 +143,8 @@ def _copy_file(
     ids: dict[int, int] = {}
     units: list[Any] = conn.execute(
         "SELECT id, parent_id, kind, ord, text, embed_hash, page, char_start,"
-        " char_end, line_start, line_end, spans FROM units WHERE file_id = ? ORDER BY id",
+        " char_end, line_start, line_end, spans, embed_titled FROM units WHERE file_id = ?"
+        " ORDER BY id",
         (file_id,),
     ).fetchall()
     for unit in units:
@@ -152,8 +153,8 @@ def _copy_file(
         text = _perturb(unit[4], rng)
         inserted: Any = conn.execute(
             "INSERT INTO units(file_id, parent_id, kind, ord, text, embed_text, embed_hash, page,"
-            " char_start, char_end, line_start, line_end, spans)"
-            " VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            " char_start, char_end, line_start, line_end, spans, embed_titled)"
+            " VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (new_file, ids.get(parent) if parent else None, kind, unit[3], text, new_hash,
              *unit[6:]),
         ).fetchone()  # fmt: skip
@@ -268,17 +269,38 @@ def measure(
     return result
 
 
-def compact_size(db: Path) -> int:
-    """Bytes of the index without free pages (as one built from scratch would be): the
-    copies start from an index whose float vectors a migration freed."""
+PARTS = {
+    "int8 codes": ("vcodes",),
+    "sign bits": ("vbits",),
+    "vector ids": ("vectors", "sqlite_autoindex_vectors"),
+    "keywords": ("units_fts", "parts_fts"),
+    "units": ("units",),
+    "files": ("files", "sqlite_autoindex_files"),
+}
+"""What the index's bytes hold, by the tables' name prefixes (the first match counts)."""
+
+
+def compact_size(db: Path) -> tuple[int, dict[str, int]]:
+    """Bytes of the index without free pages (as one built from scratch would be: the
+    copies start from an index whose float vectors a migration freed), and what they hold."""
     compact = db.with_suffix(".vacuumed")
     compact.unlink(missing_ok=True)
     conn = apsw.Connection(str(db), flags=apsw.SQLITE_OPEN_READONLY)
     conn.execute("VACUUM INTO ?", (str(compact),))
     conn.close()
     size = compact.stat().st_size
+    conn = apsw.Connection(str(compact), flags=apsw.SQLITE_OPEN_READONLY)
+    parts: dict[str, int] = {}
+    for name, pages in conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name"):
+        part = next((p for p, prefixes in PARTS.items() if _owned(str(name), prefixes)), "other")
+        parts[part] = parts.get(part, 0) + int(pages)
+    conn.close()
     compact.unlink()
-    return size
+    return size, parts
+
+
+def _owned(name: str, prefixes: tuple[str, ...]) -> bool:
+    return any(name == p or name.startswith(p + "_") for p in prefixes)
 
 
 def query_vectors(queries: list[str], settings: Settings) -> np.ndarray:
@@ -322,7 +344,9 @@ def main() -> None:
             print(f"building {db} (once)", flush=True)
             build(db, copies_for(size))
         result = measure(db, queries, qvecs, settings)
-        result["size_mb"] = compact_size(db) / 1e6
+        nbytes, parts = compact_size(db)
+        result["size_mb"] = nbytes / 1e6
+        result["parts_mb"] = {part: pages / 1e6 for part, pages in parts.items()}
         rows.append((f"{size:,}", result))
         report(rows[-1])
 
@@ -339,6 +363,8 @@ def report(row: tuple[str, dict[str, object]]) -> None:
         f"index file {size:,.0f} MB = {size / props * 1e6 / 1000:.2f} GB per million propositions;"
         f" bits loaded in {r['load_s']:.1f} s; recall@10 vs exact float {r['recall@10']:.4f}"
     )
+    parts: Any = r["parts_mb"]
+    print("size by content: " + ", ".join(f"{p} {mb:,.0f} MB" for p, mb in parts.items()))
     print("| measure | p50 ms | p95 ms |")
     print("|---|---:|---:|")
     for key, values in r.items():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import apsw
@@ -12,6 +14,16 @@ from .migrations import LATEST_VERSION, MIGRATIONS
 
 APPLICATION_ID = 0x53454D46  # "SEMF": marks a file as a semfind index
 SQLITE_MAGIC = b"SQLite format 3\x00"
+
+UpgradeNotice = Callable[[Path, int, int, float | None], None]
+"""Told (path, from version, to version, None) before an existing index is upgraded and
+(..., seconds) after, so a front end can say why the first run waits."""
+_upgrade_notices: list[UpgradeNotice] = []
+
+
+def on_upgrade(notice: UpgradeNotice) -> None:
+    """Have `notice` told about upgrades of existing indexes (a front end calls this once)."""
+    _upgrade_notices.append(notice)
 
 
 def open_db(path: Path, *, readonly: bool = False) -> apsw.Connection:
@@ -43,7 +55,7 @@ def _open(path: Path, readonly: bool) -> apsw.Connection:
         _check_identity(conn, path)
         if not readonly:
             _configure(conn)
-            migrate(conn)
+            _upgrade(conn, path)
     except apsw.NotADBError as exc:
         raise NotAnIndexError(
             f"{path} is not a SQLite database (corrupt or another kind of file)"
@@ -114,6 +126,19 @@ def _configure(conn: apsw.Connection) -> None:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
+
+
+def _upgrade(conn: apsw.Connection, path: Path) -> None:
+    version = _scalar(conn, "PRAGMA user_version")
+    if version == 0 or version >= LATEST_VERSION:
+        migrate(conn)  # a new index, or nothing to do
+        return
+    for notice in _upgrade_notices:
+        notice(path, version, LATEST_VERSION, None)
+    started = time.perf_counter()
+    migrate(conn)
+    for notice in _upgrade_notices:
+        notice(path, version, LATEST_VERSION, time.perf_counter() - started)
 
 
 def migrate(conn: apsw.Connection) -> None:

@@ -143,12 +143,27 @@ def _m0005_compact_vectors(conn: apsw.Connection) -> None:
         conn.execute(f"DROP TABLE {old}")
 
 
+def _m0006_titled_passages(conn: apsw.Connection) -> None:
+    # A passage is embedded as "title, blank line, text"; storing that beside the text
+    # doubled every titled passage. The flag says to rebuild it from the file's title.
+    conn.execute(
+        "ALTER TABLE units ADD COLUMN embed_titled INTEGER NOT NULL DEFAULT 0"
+        " CHECK (embed_titled IN (0, 1))"
+    )
+    conn.execute(
+        "UPDATE units SET embed_text = NULL, embed_titled = 1 WHERE embed_text IS NOT NULL"
+        " AND embed_text = (SELECT title FROM files WHERE files.id = units.file_id)"
+        " || char(10, 10) || text"
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _m0001_initial,
     _m0002_propositions,
     _m0003_parts_fts,
     _m0004_watches,
     _m0005_compact_vectors,
+    _m0006_titled_passages,
 )
 """Migration N (1-based) brings the schema from user_version N-1 to N."""
 

@@ -18,6 +18,11 @@ from .vector_tables import create_vector_tables, insert_vectors
 
 T = TypeVar("T")
 FTS_TABLES = ("units_fts", "parts_fts")
+EMBED_TEXT = (
+    "CASE WHEN u.embed_titled THEN f.title || char(10, 10) || u.text"
+    " ELSE coalesce(u.embed_text, u.text) END"
+)
+"""The text a unit was embedded from, in a query over units u joined with their files f."""
 """Keyword tables: one for passages, one for their parts (propositions or sentences)."""
 _FILE_COLUMNS = "id, path, size, mtime_ns, content_hash, status, error, kind, segmenter"
 
@@ -105,7 +110,7 @@ class Store:
         with self.conn:
             file_id = self._upsert_file(meta, "indexed", None)
             self._delete_units(file_id)
-            self._insert_units(file_id, meta.title or Path(meta.path).name, units)
+            self._insert_units(file_id, meta.title or Path(meta.path).name, units, meta.title)
             self._insert_vectors(model, vectors)
 
     def write_status(self, meta: FileMeta, status: str, error: str | None) -> None:
@@ -166,7 +171,7 @@ class Store:
     def units_without_vectors(self, model: EmbedModelRow) -> list[tuple[str, str]]:
         """(hash, text) of every stored unit text that `model` has not embedded."""
         rows = self.conn.execute(
-            "SELECT embed_hash, coalesce(embed_text, text) FROM units u "
+            f"SELECT embed_hash, {EMBED_TEXT} FROM units u JOIN files f ON f.id = u.file_id "
             "WHERE NOT EXISTS (SELECT 1 FROM vectors v "
             "  WHERE v.model_id = ? AND v.text_hash = u.embed_hash) GROUP BY embed_hash",
             (model.id,),
@@ -294,6 +299,12 @@ class Store:
 
     def _move_file(self, file_id: int, old_path: str, new_path: str) -> None:
         old_name, new_name = Path(old_path).name, Path(new_path).name
+        if old_name != new_name:  # the title may follow the name: keep what was embedded
+            self.conn.execute(
+                "UPDATE units SET embed_text = (SELECT title FROM files WHERE id = ?)"
+                " || char(10, 10) || text, embed_titled = 0 WHERE file_id = ? AND embed_titled",
+                (file_id, file_id),
+            )
         row = self.conn.execute(
             "UPDATE files SET path = ?, title = CASE WHEN title = ? THEN ? ELSE title END"
             " WHERE id = ? RETURNING title",
@@ -329,15 +340,18 @@ class Store:
             )
         self.conn.execute("DELETE FROM units WHERE file_id = ?", (file_id,))
 
-    def _insert_units(self, file_id: int, title: str, units: Sequence[UnitDraft]) -> None:
+    def _insert_units(
+        self, file_id: int, title: str, units: Sequence[UnitDraft], real_title: str | None
+    ) -> None:
         ids_by_ord: dict[int, int] = {}
+        titled = f"{real_title}\n\n" if real_title else None
         for unit in units:
             parent = ids_by_ord.get(unit.parent_ord) if unit.parent_ord is not None else None
             row = self.conn.execute(
                 "INSERT INTO units(file_id, parent_id, kind, ord, text, embed_text, embed_hash,"
-                " page, char_start, char_end, line_start, line_end, spans)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                _unit_values(file_id, parent, unit),
+                " page, char_start, char_end, line_start, line_end, spans, embed_titled)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                _unit_values(file_id, parent, unit, titled),
             ).fetchone()
             unit_id = int(_need(row)[0])
             ids_by_ord[unit.ord] = unit_id
@@ -389,14 +403,19 @@ def _need(row: Any) -> Sequence[Any]:
     return tuple(row)
 
 
-def _unit_values(file_id: int, parent: int | None, unit: UnitDraft) -> tuple[Any, ...]:
+def _unit_values(
+    file_id: int, parent: int | None, unit: UnitDraft, titled: str | None
+) -> tuple[Any, ...]:
+    """The row of `unit`; an embedding text that is the file's title over the unit's text
+    (`titled`) is flagged instead of stored."""
+    rebuilt = titled is not None and unit.embed_text == titled + unit.text
     return (
         file_id,
         parent,
         unit.kind,
         unit.ord,
         unit.text,
-        unit.embed_text,
+        None if rebuilt else unit.embed_text,
         unit.embed_hash,
         unit.page,
         unit.char_start,
@@ -404,6 +423,7 @@ def _unit_values(file_id: int, parent: int | None, unit: UnitDraft) -> tuple[Any
         unit.line_start,
         unit.line_end,
         json.dumps(unit.spans) if unit.spans else None,
+        int(rebuilt),
     )
 
 

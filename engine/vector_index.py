@@ -4,13 +4,21 @@ A process that searches many times (the TUI, the daemon, benchmarks) loads every
 sign bits once (48 bytes each at 384 dimensions): a weighted Hamming scan over a million of
 them takes about 10 ms. The best candidates are then ranked by cosine on their int8 codes,
 read from the index. The bits are reloaded whenever the database has changed since they were
-read. One-shot searches read the bits for each query and run the same `nearest`.
+read (in the background when that takes long). One-shot searches read the bits for each
+query and run the same `nearest`.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+import apsw
 import numpy as np
 
+from .errors import SemfindError
 from .quantize import BitPlanes, from_int8
 from .records import EmbedModelRow
 from .store import Store
@@ -31,80 +39,150 @@ def rescore_count(limit: int) -> int:
     return max(RESCORE_MIN, RESCORE_FACTOR * limit)
 
 
+SYNC_RELOAD_S = 0.25
+"""A reload that took less than this last time runs inside the search that needs it;
+a longer one (about 3 s at a million vectors) runs in the background while searches use
+the vectors already loaded, and new text is found by its keywords meanwhile."""
+RELOAD_GAP = 4.0
+"""Background reloads are at least this many load times apart, so an index written to
+without pause (the daemon at work) costs a searcher a fraction of a core, not all of it."""
+
+log = logging.getLogger("semfind.search")
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """One reading of a model's vectors: replaced whole, never changed in place."""
+
+    ids: np.ndarray
+    bits: BitPlanes
+    masks: dict[str, np.ndarray]
+    """Which rows each scope may return."""
+    units: dict[str, tuple[np.ndarray, np.ndarray]]
+    """Per scope: unit ids sorted by their row, and where each row's units start; so
+    mapping neighbours to units needs no query."""
+
+
+EMPTY = Loaded(np.zeros(0, dtype=np.int64), BitPlanes(np.zeros((0, 8), dtype=np.uint8)), {}, {})
+
+
 class VectorMatrix:
     """Sign bits of all vectors of one model, with a mask of rows per scope."""
 
     def __init__(self, store: Store, model: EmbedModelRow) -> None:
         self.store, self.model = store, model
+        self.loaded = EMPTY
         self._signature: tuple[int, int] | None = None
-        self.ids = np.zeros(0, dtype=np.int64)
-        self.bits = BitPlanes(np.zeros((0, 8), dtype=np.uint8))
-        self.masks: dict[str, np.ndarray] = {}
-        self._units: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        """Per scope: unit ids sorted by their row, and where each row's units start; so
-        mapping neighbours to units needs no query."""
+        self._load_s = 0.0
+        self._next_reload = 0.0
+        self._reloading: threading.Thread | None = None
+        self._guard = threading.Lock()
+
+    @property
+    def ids(self) -> np.ndarray:
+        return self.loaded.ids
 
     def search(self, vector: np.ndarray, limit: int, scope: str) -> list[tuple[int, float]]:
         """(vector id, cosine similarity) of the `limit` nearest rows in `scope`, best first."""
         self.refresh()
-        mask = self.masks.get(scope)
+        loaded = self.loaded
+        mask = loaded.masks.get(scope)
         if mask is None:
             return []
-        return nearest(self.store, self.model, (self.ids, self.bits), vector, limit, mask)
+        return nearest(self.store, self.model, (loaded.ids, loaded.bits), vector, limit, mask)
 
     def units(self, nearest: list[tuple[int, float]], scope: str) -> list[tuple[int, float]]:
         """(unit id, similarity) for the units in `scope` of each (vector id, similarity)."""
-        unit_ids, starts = self._units[scope]
+        loaded = self.loaded
+        unit_ids, starts = loaded.units[scope]
         found: list[tuple[int, float]] = []
         for vector_id, similarity in nearest:
-            row = int(np.searchsorted(self.ids, vector_id))
-            found += [(int(u), similarity) for u in unit_ids[starts[row] : starts[row + 1]]]
+            row = int(np.searchsorted(loaded.ids, vector_id))
+            if row < len(loaded.ids) and loaded.ids[row] == vector_id:  # may be a newer reading
+                found += [(int(u), similarity) for u in unit_ids[starts[row] : starts[row + 1]]]
         return found
 
     def refresh(self) -> None:
-        """Reload when any connection has written to the database since the last load."""
+        """Reload when any connection has written to the database since the last load: at
+        once when that is quick or nothing is loaded yet, else in the background."""
         signature = self.store.version()
-        if signature != self._signature:
-            self._load()
-            self._signature = signature
+        if signature == self._signature:
+            return
+        if self._signature is None or self._load_s < SYNC_RELOAD_S:
+            started = time.perf_counter()
+            self.loaded = load(self.store, self.model)
+            self._signature, self._load_s = signature, time.perf_counter() - started
+            return
+        with self._guard:
+            busy = self._reloading is not None and self._reloading.is_alive()
+            if busy or time.monotonic() < self._next_reload:
+                return
+            self._reloading = threading.Thread(
+                target=self._reload, args=(signature,), name="semfind-vectors", daemon=True
+            )
+            self._reloading.start()
 
-    def _load(self) -> None:
-        self.ids, bits = read_bits(self.store.conn, self.model)
-        self.bits = BitPlanes(bits)
-        self.masks = self._scope_masks()
+    def wait(self, timeout: float | None = None) -> None:
+        """Until a background reload in progress has finished (tests, benchmarks, close)."""
+        thread = self._reloading
+        if thread is not None:
+            thread.join(timeout)
 
-    def _scope_masks(self) -> dict[str, np.ndarray]:
-        """Which rows belong to passages, which to parts; rows of no unit are in neither."""
-        conn = self.store.conn
-        cursor = conn.execute(
-            "SELECT v.id, u.id, u.kind = 'passage' FROM vectors v"
-            " JOIN units u ON u.embed_hash = v.text_hash WHERE v.model_id = ?",
-            (self.model.id,),
-        )
-        found = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 3)
-        at = np.searchsorted(self.ids, found[:, 0])
-        known = at < len(self.ids)
-        known[known] = self.ids[at[known]] == found[known, 0]
-        found, at = found[known], at[known]
-        # PART_SQL in numpy: asking SQL per row cost 1.7 s of 7 at a million units.
-        cut = np.array(
-            conn.execute(
-                "SELECT DISTINCT parent_id FROM units WHERE parent_id IS NOT NULL"
-            ).fetchall(),
-            dtype=np.int64,
-        ).reshape(-1)
-        passage = found[:, 2] > 0
-        scopes = {"passage": passage, "proposition": ~passage | ~np.isin(found[:, 1], cut)}
-        scopes["both"] = scopes["passage"] | scopes["proposition"]
-        masks: dict[str, np.ndarray] = {}
-        for scope, wanted in scopes.items():
-            masks[scope] = np.zeros(len(self.ids), dtype=bool)
-            masks[scope][at[wanted]] = True
-            order = np.lexsort((found[wanted, 1], at[wanted]))
-            rows, units = at[wanted][order], found[wanted, 1][order]
-            starts = np.searchsorted(rows, np.arange(len(self.ids) + 1))
-            self._units[scope] = (units, starts)
-        return masks
+    def _reload(self, signature: tuple[int, int]) -> None:
+        started = time.perf_counter()
+        try:
+            with Store.open(self.store.path, readonly=True) as reader:
+                loaded = load(reader, self.model)
+        except (SemfindError, apsw.Error) as exc:  # the next search tries again
+            log.warning("could not reload the vectors: %s", exc)
+            return
+        self._load_s = time.perf_counter() - started
+        self.loaded, self._signature = loaded, signature
+        self._next_reload = time.monotonic() + RELOAD_GAP * self._load_s
+
+
+def load(store: Store, model: EmbedModelRow) -> Loaded:
+    """Every vector of `model` in `store`, and which units and scopes each belongs to."""
+    ids, bits = read_bits(store.conn, model)
+    masks, units = _scopes(store, model, ids)
+    return Loaded(ids, BitPlanes(bits), masks, units)
+
+
+def _scopes(
+    store: Store, model: EmbedModelRow, ids: np.ndarray
+) -> tuple[dict[str, np.ndarray], dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """Which rows belong to passages, which to parts (rows of no unit are in neither), and
+    the units of each row per scope."""
+    conn = store.conn
+    # Units outside, each looked up in the covering (model, hash) index: 3.3 s at a million
+    # against 4.7 s the other way round.
+    cursor = conn.execute(
+        "SELECT v.id, u.id, u.kind = 'passage' FROM units u CROSS JOIN vectors v"
+        " ON v.model_id = ? AND v.text_hash = u.embed_hash",
+        (model.id,),
+    )
+    found = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 3)
+    at = np.searchsorted(ids, found[:, 0])
+    known = at < len(ids)
+    known[known] = ids[at[known]] == found[known, 0]
+    found, at = found[known], at[known]
+    # PART_SQL in numpy: asking SQL per row cost 1.7 s of 7 at a million units.
+    cut = np.array(
+        conn.execute("SELECT DISTINCT parent_id FROM units WHERE parent_id IS NOT NULL").fetchall(),
+        dtype=np.int64,
+    ).reshape(-1)
+    passage = found[:, 2] > 0
+    scopes = {"passage": passage, "proposition": ~passage | ~np.isin(found[:, 1], cut)}
+    scopes["both"] = scopes["passage"] | scopes["proposition"]
+    masks: dict[str, np.ndarray] = {}
+    units: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for scope, wanted in scopes.items():
+        masks[scope] = np.zeros(len(ids), dtype=bool)
+        masks[scope][at[wanted]] = True
+        order = np.lexsort((found[wanted, 1], at[wanted]))
+        rows, unit_ids = at[wanted][order], found[wanted, 1][order]
+        units[scope] = (unit_ids, np.searchsorted(rows, np.arange(len(ids) + 1)))
+    return masks, units
 
 
 def nearest(

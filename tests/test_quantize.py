@@ -7,6 +7,7 @@ from pathlib import Path
 import apsw
 import numpy as np
 
+from semfind.engine.db import APPLICATION_ID
 from semfind.engine.migrations import LATEST_VERSION, MIGRATIONS
 from semfind.engine.quantize import BitPlanes, from_int8, int8_codes, sign_bits
 from semfind.engine.records import EmbedModelRow
@@ -77,16 +78,16 @@ def test_bulk_read_of_sqlite_vec_chunks_equals_reading_rows(store: Store) -> Non
 
 def test_float_vectors_of_an_older_index_become_bits_and_codes(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    with Store.open(path) as store:  # build the schema, then step back to version 4
-        pass
     conn = apsw.Connection(str(path))
     import sqlite_vec
 
     conn.enable_load_extension(True)
     conn.load_extension(sqlite_vec.loadable_path())
     rows = _unit_rows(5000, 16)  # more than one page of the migration
-    with conn:
-        conn.execute("DROP TABLE IF EXISTS vbits_m1")
+    with conn:  # the schema as semfind wrote it at version 4
+        for migration in MIGRATIONS[:4]:
+            migration(conn)
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         conn.execute(
             "INSERT INTO embed_models(key, name, dim, created_at) VALUES ('k', 'm', 16, 0)"
         )
@@ -96,9 +97,7 @@ def test_float_vectors_of_an_older_index_become_bits_and_codes(tmp_path: Path) -
                 "INSERT INTO vectors(id, model_id, text_hash) VALUES (?, 1, ?)", (i, f"h{i}")
             )
             conn.execute("INSERT INTO vec_m1(rowid, embedding) VALUES (?, ?)", (i, row.tobytes()))
-        for name in ("vbits_m1", "vcodes_m1"):
-            conn.execute(f"DROP TABLE IF EXISTS {name}")
-        conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) - 1}")
+        conn.execute("PRAGMA user_version = 4")
     conn.close()
     with Store.open(path) as store:
         assert store.conn.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION

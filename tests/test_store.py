@@ -215,3 +215,114 @@ def test_a_move_keeps_ids_and_vectors_and_renames_a_name_title(store: Store) -> 
     assert _fts_hits(store, 'title:"new name"') == 1 and _fts_hits(store, 'title:"old"') == 0
     assert _fts_hits(store, "number0") == 1 and _fts_hits(store, "number2") == 0
     assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def _titled(title: str, text: str, ord_: int = 0) -> UnitDraft:
+    return UnitDraft(
+        "passage", ord_, text, None, 0, len(text), 1, 1, embed_text=f"{title}\n\n{text}"
+    )
+
+
+def test_a_title_over_a_passage_is_flagged_not_stored_and_rebuilt_exactly(store: Store) -> None:
+    model = store.ensure_model("k1", "m", 4)
+    meta = FileMeta("/d/frost.md", 10, 1, "h1", "markdown", "Frost dates")
+    other = UnitDraft("passage", 1, "Sow after frost.", None, 0, 16, 1, 1, embed_text="custom")
+    units = [_titled("Frost dates", "Basil hates frost."), other]
+    store.write_file(meta, units, model, {})
+    stored = store.conn.execute("SELECT embed_text, embed_titled FROM units ORDER BY id")
+    assert stored.fetchall() == [(None, 1), ("custom", 0)]
+    assert sorted(store.units_without_vectors(model)) == sorted(
+        (u.embed_hash, u.embed_input) for u in units
+    )
+
+
+def test_a_move_that_retitles_a_file_keeps_the_text_its_passages_were_embedded_from(
+    store: Store,
+) -> None:
+    model = store.ensure_model("k1", "m", 4)
+    unit = _titled("old.md", "Mint spreads by runners.")
+    store.write_file(FileMeta("/d/old.md", 10, 1, "h1", "markdown", "old.md"), [unit], model, {})
+    assert store.move_files("/d/old.md", "/d/new.md") == 1
+    assert store.conn.execute("SELECT title FROM files").fetchone()[0] == "new.md"
+    assert store.units_without_vectors(model) == [
+        (unit.embed_hash, "old.md\n\nMint spreads by runners.")
+    ]
+
+
+def _version_five(path: Path) -> None:
+    """An index as semfind wrote it at schema 5: three passages, two with stored titles."""
+    from semfind.engine import migrations
+
+    conn = apsw.Connection(str(path))
+    conn.enable_load_extension(True)
+    import sqlite_vec
+
+    conn.load_extension(sqlite_vec.loadable_path())
+    with conn:
+        for migration in migrations.MIGRATIONS[:5]:
+            migration(conn)
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute("PRAGMA user_version = 5")
+        conn.execute(
+            "INSERT INTO files(id, path, title, size, mtime_ns, status, indexed_at)"
+            " VALUES (1, '/n/garden.md', 'Garden', 1, 1, 'indexed', 0)"
+        )
+        for unit_id, text, embed_text in (
+            (1, "Basil hates frost.", "Garden\n\nBasil hates frost."),
+            (2, "Garden\n\nMint.", None),
+            (3, "Thyme.", "Other\n\nThyme."),
+        ):
+            conn.execute(
+                "INSERT INTO units(id, file_id, kind, ord, text, embed_text, embed_hash,"
+                " char_start, char_end, line_start, line_end) VALUES (?, 1, 'passage', ?, ?, ?,"
+                " ?, 0, 1, 1, 1)",
+                (unit_id, unit_id, text, embed_text, f"h{unit_id}"),
+            )
+    conn.close()
+
+
+def test_version_five_indexes_flag_their_titled_passages(tmp_path: Path) -> None:
+    path = tmp_path / "v5.db"
+    _version_five(path)
+    with Store.open(path) as store:
+        rows = store.conn.execute("SELECT id, embed_text, embed_titled FROM units ORDER BY id")
+        assert rows.fetchall() == [(1, None, 1), (2, None, 0), (3, "Other\n\nThyme.", 0)]
+        model = store.ensure_model("k1", "m", 4)
+        assert sorted(store.units_without_vectors(model)) == [
+            ("h1", "Garden\n\nBasil hates frost."),
+            ("h2", "Garden\n\nMint."),
+            ("h3", "Other\n\nThyme."),
+        ]
+
+
+def test_upgrades_of_existing_indexes_are_announced_and_new_indexes_are_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from semfind.engine import db
+
+    heard: list[tuple[Path, int, int, bool]] = []
+    monkeypatch.setattr(db, "_upgrade_notices", [])
+    db.on_upgrade(lambda path, old, new, seconds: heard.append((path, old, new, seconds is None)))
+    Store.open(tmp_path / "new.db").close()
+    assert heard == []
+    _version_five(tmp_path / "v5.db")
+    Store.open(tmp_path / "v5.db", readonly=True).close()
+    v5 = tmp_path / "v5.db"
+    assert heard == [(v5, 5, LATEST_VERSION, True), (v5, 5, LATEST_VERSION, False)]
+    Store.open(v5).close()
+    assert len(heard) == 2
+
+
+def test_the_cli_says_it_is_upgrading_an_old_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from semfind.app.cli import cli
+    from semfind.engine import db
+
+    monkeypatch.setattr(db, "_upgrade_notices", [])
+    _version_five(tmp_path / "v5.db")
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "v5.db"), "status"])
+    assert result.exit_code == 0, result.output
+    assert "upgrading the index" in result.output and "index upgraded in" in result.output

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 from pathlib import Path
 
 import pytest
 
+from semfind.engine import vector_index
 from semfind.engine.config import Settings
+from semfind.engine.records import EmbedModelRow
 from semfind.engine.search import Filters, Searcher
 from semfind.engine.store import Store
 from semfind.indexer.indexing import Indexer
@@ -96,3 +99,35 @@ def test_changes_by_another_connection_reach_the_matrix(
         (indexed / "late.md").write_text("Glacier crevasse hides under fresh snow.\n")
         Indexer(writer, fake, rules).index_paths([indexed])
     assert warm.search("glacier crevasse", mode="vector")[0].path.endswith("late.md")
+
+
+def test_a_slow_reload_runs_in_the_background_and_searches_do_not_wait_for_it(
+    store: Store,
+    fake: FakeEmbedder,
+    rules: Settings,
+    indexed: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    warm = Searcher(store, fake, rules, warm=True)
+    assert warm.matrix is not None
+    before = warm.search("glacier crevasse", mode="vector")
+    monkeypatch.setattr(vector_index, "SYNC_RELOAD_S", 0.0)  # as if loads took long
+    monkeypatch.setattr(vector_index, "RELOAD_GAP", 0.0)
+    release = threading.Event()
+    real_load = vector_index.load
+
+    def held_load(reader: Store, model: EmbedModelRow) -> vector_index.Loaded:
+        release.wait(30)
+        return real_load(reader, model)
+
+    monkeypatch.setattr(vector_index, "load", held_load)
+    late = indexed / "late.md"
+    late.write_text("Glacier crevasse hides under fresh snow.\n")
+    Indexer(store, fake, rules).index_paths([indexed])
+
+    stale = warm.search("glacier crevasse", mode="vector")  # returns while the load is held
+    assert [h.path for h in stale] == [h.path for h in before]
+    assert warm.search("glacier crevasse", mode="keyword")[0].path == str(late.resolve())
+    release.set()
+    warm.matrix.wait(30)
+    assert warm.search("glacier crevasse", mode="vector")[0].path == str(late.resolve())
