@@ -32,8 +32,11 @@ class Opener:
         return self.opened[-1]
 
 
+Served = tuple[Settings, DaemonClient, ControlServer]
+
+
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[Settings, DaemonClient, ControlServer]]:
+def served(tmp_path: Path) -> Iterator[Served]:
     """The daemon's control server with a fake model, under a held pid lock."""
     runtime = Path(tempfile.mkdtemp(prefix="sfq-", dir="/tmp"))
     files = DaemonFiles(runtime / "d.sock", runtime / "d.pid", tmp_path / "d.log")
@@ -55,13 +58,20 @@ def _expected(text: str) -> np.ndarray:
     return normalise(vectors)[0]
 
 
-def test_the_daemons_model_embeds_the_query_and_none_is_loaded_here(
-    served: tuple[Settings, DaemonClient, ControlServer], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _search_side(
+    served: Served, monkeypatch: pytest.MonkeyPatch, wanted: str
+) -> tuple[Embedder, Opener]:
+    """What a search in another process gets when its settings ask for the model `wanted`."""
     settings, client, _ = served
-    monkeypatch.setattr(qe, "_wanted_key", lambda s: "fake-v1")
+    monkeypatch.setattr(qe, "_wanted_key", lambda s: wanted)
     opener = Opener()
-    embedder = qe.query_embedder(settings, client, opener)
+    return qe.query_embedder(settings, client, opener), opener
+
+
+def test_the_daemons_model_embeds_the_query_and_none_is_loaded_here(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    embedder, opener = _search_side(served, monkeypatch, "fake-v1")
     assert isinstance(embedder, qe.DaemonEmbedder)
     assert (embedder.key, embedder.dim) == ("fake-v1", 64)
     assert np.allclose(embedder.embed_one("herons by the river"), _expected("herons by the river"))
@@ -69,26 +79,20 @@ def test_the_daemons_model_embeds_the_query_and_none_is_loaded_here(
 
 
 def test_a_daemon_that_goes_away_mid_session_falls_back_to_a_local_model(
-    served: tuple[Settings, DaemonClient, ControlServer], monkeypatch: pytest.MonkeyPatch
+    served: Served, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings, client, server = served
-    monkeypatch.setattr(qe, "_wanted_key", lambda s: "fake-v1")
-    opener = Opener()
-    embedder = qe.query_embedder(settings, client, opener)
-    server.stop()
+    embedder, opener = _search_side(served, monkeypatch, "fake-v1")
+    served[2].stop()
     vector = embedder.embed_one("alder trees")
     assert np.allclose(vector, _expected("alder trees"))
-    assert len(opener.opened) == 1 and embedder.local is opener.opened[0]
-    assert opener.opened[0].embedded_texts == ["alder trees"]
+    assert isinstance(embedder, qe.DaemonEmbedder) and embedder.local is opener.opened[0]
+    assert len(opener.opened) == 1 and opener.opened[0].embedded_texts == ["alder trees"]
 
 
 def test_a_daemon_with_another_model_is_not_used(
-    served: tuple[Settings, DaemonClient, ControlServer], monkeypatch: pytest.MonkeyPatch
+    served: Served, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings, client, _ = served
-    monkeypatch.setattr(qe, "_wanted_key", lambda s: "some-other-model")
-    opener = Opener()
-    embedder = qe.query_embedder(settings, client, opener)
+    embedder, opener = _search_side(served, monkeypatch, "some-other-model")
     assert opener.opened == [embedder]
 
 
