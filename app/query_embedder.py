@@ -10,7 +10,7 @@ import numpy as np
 
 from semfind.engine.config import Settings
 from semfind.engine.embedder import Embedder
-from semfind.engine.errors import DaemonError, SemfindError
+from semfind.engine.errors import DaemonError, ModelError, SemfindError
 
 from .daemon_client import DaemonClient
 
@@ -73,8 +73,19 @@ class DaemonEmbedder(Embedder):
             try:
                 return self._remote(texts)
             except DaemonError:
-                self.local = self._fallback()
+                self.local = self._open_same_model()
         return self.local.embed_batch(texts)
+
+    def _open_same_model(self) -> Embedder:
+        """The local model, which must be the one this searcher's vectors were made with."""
+        local = self._fallback()
+        if local.key != self.key:
+            local.close()
+            raise ModelError(
+                f"the daemon stopped answering and the model configured here ({local.name}) "
+                f"is not the one this search was using ({self.name}); search again"
+            )
+        return local
 
     def _remote(self, texts: Sequence[str]) -> tuple[np.ndarray, int]:
         reply = self._client.ask({"cmd": "embed", "texts": list(texts)}, timeout=EMBED_WAIT_S)

@@ -22,8 +22,9 @@ _upgrade_notices: list[UpgradeNotice] = []
 
 
 def on_upgrade(notice: UpgradeNotice) -> None:
-    """Have `notice` told about upgrades of existing indexes (a front end calls this once)."""
-    _upgrade_notices.append(notice)
+    """Have `notice` told about upgrades of existing indexes (once, however often asked)."""
+    if notice not in _upgrade_notices:
+        _upgrade_notices.append(notice)
 
 
 def open_db(path: Path, *, readonly: bool = False) -> apsw.Connection:

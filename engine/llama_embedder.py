@@ -42,6 +42,7 @@ class LlamaEmbedder(Embedder):
         self._batch_tokens = batch_tokens
         """Tokens per llama.cpp batch: short texts share one, a longer text goes alone."""
         self._max_seqs = int(self._llm.context_params.n_seq_max)
+        self._closed = False
         self._decoding = threading.Lock()
         """One llama.cpp context: the daemon's indexer and a query from a search take turns,
         a batch at a time."""
@@ -98,6 +99,8 @@ class LlamaEmbedder(Embedder):
 
     def _decode(self, group: list[int], token_lists: list[list[int]], out: np.ndarray) -> None:
         with self._decoding:
+            if self._closed:
+                raise ModelError(f"{self.name} was closed while a text was being embedded")
             self._decode_locked(group, token_lists, out)
 
     def _decode_locked(
@@ -126,7 +129,9 @@ class LlamaEmbedder(Embedder):
 
     def close(self) -> None:
         with self._decoding:
-            self._llm.close()
+            if not self._closed:
+                self._closed = True
+                self._llm.close()
 
 
 def _load(path: Path, threads: int, gpu_layers: int, n_ctx: int) -> Any:

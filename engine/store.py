@@ -18,12 +18,12 @@ from .vector_tables import create_vector_tables, insert_vectors
 
 T = TypeVar("T")
 FTS_TABLES = ("units_fts", "parts_fts")
+"""Keyword tables: one for passages, one for their parts (propositions or sentences)."""
 EMBED_TEXT = (
     "CASE WHEN u.embed_titled THEN f.title || char(10, 10) || u.text"
     " ELSE coalesce(u.embed_text, u.text) END"
 )
 """The text a unit was embedded from, in a query over units u joined with their files f."""
-"""Keyword tables: one for passages, one for their parts (propositions or sentences)."""
 _FILE_COLUMNS = "id, path, size, mtime_ns, content_hash, status, error, kind, segmenter"
 
 
@@ -301,9 +301,10 @@ class Store:
         old_name, new_name = Path(old_path).name, Path(new_path).name
         if old_name != new_name:  # the title may follow the name: keep what was embedded
             self.conn.execute(
-                "UPDATE units SET embed_text = (SELECT title FROM files WHERE id = ?)"
-                " || char(10, 10) || text, embed_titled = 0 WHERE file_id = ? AND embed_titled",
-                (file_id, file_id),
+                "UPDATE units SET embed_text = ? || char(10, 10) || text, embed_titled = 0"
+                " WHERE file_id = ? AND embed_titled"
+                " AND (SELECT title FROM files WHERE id = ?) = ?",
+                (old_name, file_id, file_id, old_name),
             )
         row = self.conn.execute(
             "UPDATE files SET path = ?, title = CASE WHEN title = ? THEN ? ELSE title END"

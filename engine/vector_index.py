@@ -15,10 +15,8 @@ import threading
 import time
 from dataclasses import dataclass
 
-import apsw
 import numpy as np
 
-from .errors import SemfindError
 from .quantize import BitPlanes, from_int8
 from .records import EmbedModelRow
 from .store import Store
@@ -108,7 +106,8 @@ class VectorMatrix:
         signature = self.store.version()
         if signature == self._signature:
             return
-        if self._signature is None or self._load_s < SYNC_RELOAD_S:
+        reloading = self._reloading is not None and self._reloading.is_alive()
+        if self._signature is None or (self._load_s < SYNC_RELOAD_S and not reloading):
             started = time.perf_counter()
             self.loaded = load(self.store, self.model)
             self._signature, self._load_s = signature, time.perf_counter() - started
@@ -117,13 +116,14 @@ class VectorMatrix:
             busy = self._reloading is not None and self._reloading.is_alive()
             if busy or time.monotonic() < self._next_reload:
                 return
+            self._next_reload = float("inf")  # set when this reload ends
             self._reloading = threading.Thread(
                 target=self._reload, args=(signature,), name="semfind-vectors", daemon=True
             )
             self._reloading.start()
 
     def wait(self, timeout: float | None = None) -> None:
-        """Until a background reload in progress has finished (tests, benchmarks, close)."""
+        """Until a background reload in progress has finished (tests, benchmarks)."""
         thread = self._reloading
         if thread is not None:
             thread.join(timeout)
@@ -132,13 +132,16 @@ class VectorMatrix:
         started = time.perf_counter()
         try:
             with Store.open(self.store.path, readonly=True) as reader:
-                loaded = load(reader, self.model)
-        except (SemfindError, apsw.Error) as exc:  # the next search tries again
+                loaded: Loaded | None = load(reader, self.model)
+        except Exception as exc:  # a thread's traceback would land on the TUI's screen
             log.warning("could not reload the vectors: %s", exc)
-            return
-        self._load_s = time.perf_counter() - started
-        self.loaded, self._signature = loaded, signature
-        self._next_reload = time.monotonic() + RELOAD_GAP * self._load_s
+            loaded = None
+        elapsed = time.perf_counter() - started
+        with self._guard:
+            if loaded is not None:
+                self.loaded, self._signature, self._load_s = loaded, signature, elapsed
+            # A failed load waits as long as a good one before the next try.
+            self._next_reload = time.monotonic() + RELOAD_GAP * max(elapsed, self._load_s)
 
 
 def load(store: Store, model: EmbedModelRow) -> Loaded:

@@ -137,8 +137,11 @@ def error(message: str) -> dict[str, Any]:
 def request(path: Path, message: dict[str, Any], timeout: float | None = 10.0) -> dict[str, Any]:
     """Send one request and return the reply; DaemonError when the daemon refuses it."""
     with _connect(path, timeout) as sock:
-        sock.sendall(json.dumps(message).encode() + b"\n")
-        reply = _read_line(sock)
+        try:
+            sock.sendall(json.dumps(message).encode() + b"\n")
+            reply = _read_line(sock)
+        except (OSError, ValueError) as exc:  # reset, broken pipe, a reply cut short
+            raise DaemonError(f"the daemon's answer was lost: {exc}") from exc
     if not reply.get("ok"):
         raise DaemonError(str(reply.get("error", "the daemon refused the request")))
     return reply

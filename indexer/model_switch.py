@@ -124,7 +124,8 @@ class EmbedderKeeper:
 
     def close(self) -> None:
         self._drop_target()
-        self.embedder.close()
+        with self._swap:  # a query from a control thread may still be embedding
+            self.embedder.close()
 
 
 def _mtime(path: Path) -> int | None:

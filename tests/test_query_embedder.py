@@ -13,6 +13,7 @@ from semfind.app import query_embedder as qe
 from semfind.app.daemon_client import DaemonClient
 from semfind.engine.config import Settings
 from semfind.engine.embedder import Embedder, normalise
+from semfind.engine.errors import ModelError
 from semfind.indexer.control import ControlServer
 from semfind.indexer.daemon import Daemon
 from semfind.indexer.model_switch import EmbedderKeeper
@@ -24,11 +25,12 @@ from .fakes import FakeEmbedder
 class Opener:
     """Counts the models a search loads itself."""
 
-    def __init__(self) -> None:
+    def __init__(self, key: str = "fake-v1") -> None:
+        self.key = key
         self.opened: list[FakeEmbedder] = []
 
     def __call__(self, settings: Settings) -> Embedder:
-        self.opened.append(FakeEmbedder())
+        self.opened.append(FakeEmbedder(key=self.key))
         return self.opened[-1]
 
 
@@ -59,12 +61,13 @@ def _expected(text: str) -> np.ndarray:
 
 
 def _search_side(
-    served: Served, monkeypatch: pytest.MonkeyPatch, wanted: str
+    served: Served, monkeypatch: pytest.MonkeyPatch, wanted: str, local: str = "fake-v1"
 ) -> tuple[Embedder, Opener]:
-    """What a search in another process gets when its settings ask for the model `wanted`."""
+    """What a search in another process gets when its settings ask for the model `wanted`
+    and a model loaded here would be `local`."""
     settings, client, _ = served
     monkeypatch.setattr(qe, "_wanted_key", lambda s: wanted)
-    opener = Opener()
+    opener = Opener(local)
     return qe.query_embedder(settings, client, opener), opener
 
 
@@ -87,6 +90,16 @@ def test_a_daemon_that_goes_away_mid_session_falls_back_to_a_local_model(
     assert np.allclose(vector, _expected("alder trees"))
     assert isinstance(embedder, qe.DaemonEmbedder) and embedder.local is opener.opened[0]
     assert len(opener.opened) == 1 and opener.opened[0].embedded_texts == ["alder trees"]
+
+
+def test_a_fallback_to_another_model_than_the_search_used_is_refused(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    embedder, opener = _search_side(served, monkeypatch, "fake-v1", local="switched-since")
+    served[2].stop()
+    with pytest.raises(ModelError, match="search again"):
+        embedder.embed_one("alder trees")
+    assert opener.opened[0].calls == []
 
 
 def test_a_daemon_with_another_model_is_not_used(
