@@ -40,6 +40,12 @@ class UnitDraft:
         return text_hash(self.embed_input)
 
 
+def titled(title: str, text: str) -> str:
+    """What a passage is embedded as when its file has a real title (the store keeps a flag
+    instead of this text, and rebuilds it from the file's title)."""
+    return f"{title}\n\n{text}"
+
+
 @dataclass(frozen=True)
 class FileMeta:
     """What the store records about a source file."""

@@ -60,6 +60,8 @@ class Searcher:
         )
         self.matrix = VectorMatrix(store, self.model) if warm and self.model else None
         self._uncut_cache: tuple[tuple[int, int], bool] | None = None
+        self._bits: tuple[tuple[int, int], tuple[np.ndarray, BitPlanes]] | None = None
+        """A one-shot searcher's sign bits, with the index version they were read at."""
         # One connection per keyword table, so both tables are searched at the same time.
         self._readers = (
             [Store.open(store.path, readonly=True) for _ in KEYWORD_TABLES] if warm else [store]
@@ -232,10 +234,14 @@ class Searcher:
 
     def _knn_bits(self, vector: np.ndarray, limit: int) -> list[tuple[int, float]]:
         """The `limit` nearest vectors, for a one-shot search: the sign bits are read in bulk
-        from sqlite-vec's chunks and scanned like a warm searcher's."""
+        from sqlite-vec's chunks (once per index state: --think searches several texts) and
+        scanned like a warm searcher's."""
         assert self.model is not None
-        ids, bits = read_bits(self.store.conn, self.model)
-        return nearest(self.store, self.model, (ids, BitPlanes(bits)), vector, limit)
+        version = self.store.version()
+        if self._bits is None or self._bits[0] != version:
+            ids, bits = read_bits(self.store.conn, self.model)
+            self._bits = (version, (ids, BitPlanes(bits)))
+        return nearest(self.store, self.model, self._bits[1], vector, limit)
 
     def _knn_matrix(
         self, matrix: VectorMatrix, vector: np.ndarray, limit: int, filters: Filters

@@ -13,7 +13,7 @@ import numpy as np
 
 from .db import open_db
 from .errors import StoreError
-from .records import EmbedModelRow, FileMeta, FileState, UnitDraft
+from .records import EmbedModelRow, FileMeta, FileState, UnitDraft, titled
 from .vector_tables import create_vector_tables, insert_vectors
 
 T = TypeVar("T")
@@ -110,7 +110,7 @@ class Store:
         with self.conn:
             file_id = self._upsert_file(meta, "indexed", None)
             self._delete_units(file_id)
-            self._insert_units(file_id, meta.title or Path(meta.path).name, units, meta.title)
+            self._insert_units(file_id, meta, units)
             self._insert_vectors(model, vectors)
 
     def write_status(self, meta: FileMeta, status: str, error: str | None) -> None:
@@ -341,18 +341,16 @@ class Store:
             )
         self.conn.execute("DELETE FROM units WHERE file_id = ?", (file_id,))
 
-    def _insert_units(
-        self, file_id: int, title: str, units: Sequence[UnitDraft], real_title: str | None
-    ) -> None:
+    def _insert_units(self, file_id: int, meta: FileMeta, units: Sequence[UnitDraft]) -> None:
+        title = meta.title or Path(meta.path).name
         ids_by_ord: dict[int, int] = {}
-        titled = f"{real_title}\n\n" if real_title else None
         for unit in units:
             parent = ids_by_ord.get(unit.parent_ord) if unit.parent_ord is not None else None
             row = self.conn.execute(
                 "INSERT INTO units(file_id, parent_id, kind, ord, text, embed_text, embed_hash,"
                 " page, char_start, char_end, line_start, line_end, spans, embed_titled)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                _unit_values(file_id, parent, unit, titled),
+                _unit_values(file_id, parent, unit, meta.title),
             ).fetchone()
             unit_id = int(_need(row)[0])
             ids_by_ord[unit.ord] = unit_id
@@ -405,11 +403,11 @@ def _need(row: Any) -> Sequence[Any]:
 
 
 def _unit_values(
-    file_id: int, parent: int | None, unit: UnitDraft, titled: str | None
+    file_id: int, parent: int | None, unit: UnitDraft, title: str | None
 ) -> tuple[Any, ...]:
     """The row of `unit`; an embedding text that is the file's title over the unit's text
-    (`titled`) is flagged instead of stored."""
-    rebuilt = titled is not None and unit.embed_text == titled + unit.text
+    (records.titled) is flagged instead of stored."""
+    rebuilt = title is not None and unit.embed_text == titled(title, unit.text)
     return (
         file_id,
         parent,

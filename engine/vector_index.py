@@ -76,10 +76,6 @@ class VectorMatrix:
         self._reloading: threading.Thread | None = None
         self._guard = threading.Lock()
 
-    @property
-    def ids(self) -> np.ndarray:
-        return self.loaded.ids
-
     def search(self, vector: np.ndarray, limit: int, scope: str) -> list[tuple[int, float]]:
         """(vector id, cosine similarity) of the `limit` nearest rows in `scope`, best first."""
         self.refresh()
@@ -106,21 +102,22 @@ class VectorMatrix:
         signature = self.store.version()
         if signature == self._signature:
             return
-        reloading = self._reloading is not None and self._reloading.is_alive()
-        if self._signature is None or (self._load_s < SYNC_RELOAD_S and not reloading):
+        if self._signature is None or (self._load_s < SYNC_RELOAD_S and not self._reloads()):
             started = time.perf_counter()
             self.loaded = load(self.store, self.model)
             self._signature, self._load_s = signature, time.perf_counter() - started
             return
         with self._guard:
-            busy = self._reloading is not None and self._reloading.is_alive()
-            if busy or time.monotonic() < self._next_reload:
+            if self._reloads() or time.monotonic() < self._next_reload:
                 return
             self._next_reload = float("inf")  # set when this reload ends
             self._reloading = threading.Thread(
                 target=self._reload, args=(signature,), name="semfind-vectors", daemon=True
             )
             self._reloading.start()
+
+    def _reloads(self) -> bool:
+        return self._reloading is not None and self._reloading.is_alive()
 
     def wait(self, timeout: float | None = None) -> None:
         """Until a background reload in progress has finished (tests, benchmarks)."""

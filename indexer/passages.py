@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
-from semfind.engine.records import UnitDraft
+from semfind.engine.records import UnitDraft, titled
 
 from .document import Document, Page
 from .spans import Span, trimmed
@@ -30,7 +30,7 @@ def passages(doc: Document, count_tokens: TokenCounter, max_tokens: int) -> list
 
 def _unit(page: Page, start: int, end: int, ord_: int, title: str | None) -> UnitDraft:
     text = page.text[start:end]
-    embed_text = f"{title}\n\n{text}" if title and not text.startswith(title) else None
+    embed_text = titled(title, text) if title and not text.startswith(title) else None
     return span_unit(page, "passage", ord_, ((start, end),), embed_text)
 
 

@@ -131,3 +131,30 @@ def test_a_slow_reload_runs_in_the_background_and_searches_do_not_wait_for_it(
     release.set()
     warm.matrix.wait(30)
     assert warm.search("glacier crevasse", mode="vector")[0].path == str(late.resolve())
+
+
+def test_a_one_shot_searcher_reads_the_bits_once_per_index_state(
+    store: Store,
+    fake: FakeEmbedder,
+    rules: Settings,
+    indexed: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from semfind.engine import search
+
+    reads: list[int] = []
+    real_read = search.read_bits
+
+    def counted(conn: object, model: EmbedModelRow) -> object:
+        reads.append(1)
+        return real_read(conn, model)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(search, "read_bits", counted)
+    one_shot = Searcher(store, fake, rules)
+    for text in ("glacier crevasse", "basil", "sourdough starter"):  # as --think searches
+        one_shot.search(text, mode="vector")
+    assert len(reads) == 1
+    (indexed / "late.md").write_text("Glacier crevasse hides under fresh snow.\n")
+    Indexer(store, fake, rules).index_paths([indexed])
+    assert one_shot.search("glacier crevasse", mode="vector")[0].path.endswith("late.md")
+    assert len(reads) == 2
