@@ -386,6 +386,23 @@ class Store:
         codes = np.frombuffer(b"".join(blobs), dtype=np.int8).reshape(len(found), model.dim)
         return np.array(found, dtype=np.int64), codes
 
+    def current_units(
+        self, model: EmbedModelRow, pairs: Sequence[tuple[int, int, float]]
+    ) -> list[tuple[int, int, float]]:
+        """The (unit id, vector id, score) of `pairs` whose unit still holds the text that
+        vector was embedded from, in the order given."""
+        valid: set[tuple[int, int]] = set()
+        for part, marks in in_batches({unit for unit, _, _ in pairs}):
+            valid.update(
+                (int(u), int(v))
+                for u, v in self.conn.execute(
+                    "SELECT u.id, v.id FROM units u JOIN vectors v ON v.model_id = ?"
+                    f" AND v.text_hash = u.embed_hash WHERE u.id IN ({marks})",
+                    (model.id, *part),
+                )
+            )
+        return [pair for pair in pairs if (pair[0], pair[1]) in valid]
+
 
 def in_batches(items: Iterable[T], size: int = 500) -> Iterator[tuple[list[T], str]]:
     """`items` in lists short enough for one `IN (...)`, each with its "?,?,..." marks."""

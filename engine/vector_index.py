@@ -87,14 +87,19 @@ class VectorMatrix:
 
     def units(self, nearest: list[tuple[int, float]], scope: str) -> list[tuple[int, float]]:
         """(unit id, similarity) for the units in `scope` of each (vector id, similarity)."""
-        loaded = self.loaded
+        loaded, signature = self.loaded, self._signature
         unit_ids, starts = loaded.units[scope]
-        found: list[tuple[int, float]] = []
+        pairs: list[tuple[int, int, float]] = []
         for vector_id, similarity in nearest:
             row = int(np.searchsorted(loaded.ids, vector_id))
             if row < len(loaded.ids) and loaded.ids[row] == vector_id:  # may be a newer reading
-                found += [(int(u), similarity) for u in unit_ids[starts[row] : starts[row + 1]]]
-        return found
+                units = unit_ids[starts[row] : starts[row + 1]]
+                pairs += [(int(u), vector_id, similarity) for u in units]
+        if signature != self.store.version():
+            # A reading older than the index may name units since deleted, or ids reused by
+            # other text: keep only the units that still hold the text of their vector.
+            pairs = self.store.current_units(self.model, pairs)
+        return [(unit, similarity) for unit, _, similarity in pairs]
 
     def refresh(self) -> None:
         """Reload when any connection has written to the database since the last load: at

@@ -158,3 +158,47 @@ def test_a_one_shot_searcher_reads_the_bits_once_per_index_state(
     Indexer(store, fake, rules).index_paths([indexed])
     assert one_shot.search("glacier crevasse", mode="vector")[0].path.endswith("late.md")
     assert len(reads) == 2
+
+
+def test_a_stale_reading_never_attributes_a_vector_to_a_unit_id_reused_by_other_text(
+    store: Store,
+    fake: FakeEmbedder,
+    rules: Settings,
+    indexed: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    kept = "Otters juggle pebbles in the kelp forest."
+    last = indexed / "zz.md"
+    last.write_text(f"{kept}\n")
+    Indexer(store, fake, rules).index_paths([indexed])
+    warm = Searcher(store, fake, rules, warm=True)
+    assert warm.matrix is not None
+    vector = fake.embed_one(kept)
+    assert warm.knn(vector, 5, Filters(units="both"))[0][1] > 0.5
+    monkeypatch.setattr(vector_index, "SYNC_RELOAD_S", 0.0)
+    monkeypatch.setattr(vector_index, "RELOAD_GAP", 0.0)
+    release = threading.Event()
+    real_load = vector_index.load
+
+    def held_load(reader: Store, model: EmbedModelRow) -> vector_index.Loaded:
+        release.wait(30)
+        return real_load(reader, model)
+
+    monkeypatch.setattr(vector_index, "load", held_load)
+    before = dict(store.conn.execute("SELECT id, text FROM units"))
+    # A paragraph written above: the kept text's units get new ids, and their old ids
+    # (the newest, so freed and taken again) now hold the new paragraph.
+    last.write_text(f"Volcanic ash darkened the sky.\n\n{kept}\n")
+    Indexer(store, fake, rules).index_paths([indexed])
+    after = dict(store.conn.execute("SELECT id, text FROM units"))
+    assert any(after.get(i) not in (None, text) for i, text in before.items()), "ids reused"
+
+    exact = Searcher(store, fake, rules)
+    for units in ("both", "passage", "proposition"):
+        truth = dict(exact.knn(vector, 500, Filters(units=units)))
+        got = warm.knn(vector, 50, Filters(units=units))
+        assert got
+        for unit, similarity in got:
+            assert truth.get(unit) == pytest.approx(similarity, abs=1e-5), (unit, after[unit])
+    release.set()
+    warm.matrix.wait(30)
