@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import apsw
 import click
 from rich.console import Console
 from rich.markup import escape
@@ -18,7 +19,7 @@ from semfind.engine import paths
 from semfind.engine.config import Settings, load_settings
 from semfind.engine.errors import SemfindError, UsageError
 
-from . import ask_cli, daemon_cli, models_cli
+from . import ask_cli, daemon_cli, doctor_cli, models_cli
 from .daemon_cli import index_via_daemon
 from .daemon_client import DaemonClient
 from .since import parse_since
@@ -124,6 +125,7 @@ def index(obj: Context, paths: tuple[Path, ...], quiet: bool, segmenter: str | N
     from semfind.engine.models import open_embedder
     from semfind.engine.store import Store
     from semfind.indexer.indexing import Indexer, require_paths
+    from semfind.indexer.sandbox import sandboxed
 
     from .progress import IndexProgressBar
     from .render import print_report
@@ -140,12 +142,20 @@ def index(obj: Context, paths: tuple[Path, ...], quiet: bool, segmenter: str | N
         settings = dataclasses.replace(settings, segmenter=segmenter)
     with WriterLock(settings.db_path()), Store.open(settings.db_path()) as store:
         embedder = open_embedder(settings)
+        extractor = sandboxed(settings)
         try:
             bar = IndexProgressBar(err)
             with _maybe(bar, not quiet and err.is_terminal):
-                indexer = Indexer(store, embedder, settings, on_progress=bar if not quiet else None)
+                indexer = Indexer(
+                    store,
+                    embedder,
+                    settings,
+                    on_progress=bar if not quiet else None,
+                    extractor=extractor,
+                )
                 report = indexer.index_paths(list(paths))
         finally:
+            extractor.close()
             embedder.close()
         print_report(err, report, embedder.name)
 
@@ -287,7 +297,7 @@ def status(obj: Context, failed: bool) -> None:
     """What the index holds."""
     from semfind.engine.store import Store
 
-    from .render import counts_table
+    from .render import counts_table, shown_path
 
     path = obj.settings.db_path()
     with Store.open(path, readonly=True) as store:
@@ -298,7 +308,12 @@ def status(obj: Context, failed: bool) -> None:
         _print_switch(obj.settings, store)
         if failed:
             for state in store.failures():
-                out.print(f"[red]{state.status}[/] {state.path}: {state.error}", soft_wrap=True)
+                label = "indexed in part" if state.status == "indexed" else state.status
+                color = "red" if state.status == "failed" else "yellow"
+                out.print(
+                    f"[{color}]{label}[/] {shown_path(state.path)}: {escape(state.error or '')}",
+                    soft_wrap=True,
+                )
 
 
 @cli.group()
@@ -321,6 +336,7 @@ cli.add_command(models_cli.models)
 cli.add_command(ask_cli.ask)
 cli.add_command(daemon_cli.daemon)
 cli.add_command(daemon_cli.watch)
+cli.add_command(doctor_cli.doctor)
 
 
 @contextmanager
@@ -337,7 +353,8 @@ def main() -> None:
     # pypdf warns on every malformed PDF; the indexer already reports failures per file.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
-        cli.main(standalone_mode=False)
+        # Without standalone mode, click returns the code of a ctx.exit() instead of raising.
+        code = cli.main(standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
@@ -349,7 +366,24 @@ def main() -> None:
     except SemfindError as exc:
         err.print(f"[bold red]semfind:[/] {exc}", soft_wrap=True)
         sys.exit(exc.exit_code)
+    except (apsw.CorruptError, apsw.NotADBError) as exc:
+        # Met in the middle of a read: opening only checks the header and the schema.
+        err.print(
+            f"[bold red]semfind:[/] the index is damaged ({escape(str(exc))}): "
+            "run `semfind doctor`",
+            soft_wrap=True,
+        )
+        sys.exit(1)
+    except (apsw.BusyError, apsw.LockedError) as exc:
+        err.print(
+            f"[bold red]semfind:[/] the index is locked by another process ({escape(str(exc))}): "
+            "run `semfind doctor` to see which",
+            soft_wrap=True,
+        )
+        sys.exit(1)
     except OSError as exc:
         where = f": {exc.filename}" if exc.filename else ""
         err.print(f"[bold red]semfind:[/] {exc.strerror or exc}{where}", soft_wrap=True)
         sys.exit(1)
+    if isinstance(code, int) and code:
+        sys.exit(code)

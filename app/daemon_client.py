@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from collections.abc import Iterator
@@ -56,9 +57,11 @@ class DaemonClient:
         )
 
     def _spawn(self) -> subprocess.Popen[bytes]:
-        self.files.log.parent.mkdir(parents=True, exist_ok=True)
+        paths.make_private_dir(self.files.log.parent)
         command = [*paths.self_command(), "--db", str(self.db)]
-        with open(self.files.log, "ab") as log:
+        # Owner-only, like the index: the log names the user's files.
+        fd = os.open(self.files.log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with open(fd, "ab") as log:
             return subprocess.Popen(
                 [*command, "daemon", "start", "--foreground"],
                 stdin=subprocess.DEVNULL,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING
 
 from rich.markup import escape
@@ -19,6 +20,15 @@ if TYPE_CHECKING:
     from semfind.indexer.indexing import IndexReport
 
 SNIPPET_CHARS = 240
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def shown_path(path: str) -> str:
+    """`path` safe to print: control characters (a newline in a file name) written as
+    escapes, rich markup escaped."""
+    return escape(_CONTROL.sub(lambda m: repr(m.group())[1:-1], path))
 
 
 def snippet(text: str, query: str, width: int = SNIPPET_CHARS) -> str:
@@ -109,6 +119,7 @@ def print_report(console: Console, report: IndexReport, model_name: str) -> None
         console.print(f"backend: {report.backend.describe()} · model {model_name}")
     _print_problems(console, "failed", report.failed, "red")
     _print_problems(console, "skipped", report.skipped, "yellow")
+    _print_problems(console, "indexed in part", report.partial, "yellow")
 
 
 def _rate(count: int, seconds: float) -> float:
@@ -120,7 +131,7 @@ def _print_problems(console: Console, label: str, items: list[tuple[str, str]], 
         return
     console.print(f"[{color}]{label} ({len(items)}):[/]")
     for path, reason in items[:50]:
-        console.print(f"  {escape(path)}: {escape(reason)}", soft_wrap=True)
+        console.print(f"  {shown_path(path)}: {escape(reason)}", soft_wrap=True)
     if len(items) > 50:
         console.print(f"  … and {len(items) - 50} more (see `semfind status --failed`)")
 

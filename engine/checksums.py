@@ -45,7 +45,7 @@ def _read(path: Path) -> dict[str, object]:
 def _write(path: Path, data: dict[str, object]) -> None:
     # A lost cache only costs a re-hash, so failures to write it are ignored.
     with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
+        paths.make_private_dir(path.parent)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
         os.replace(tmp, path)

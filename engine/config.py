@@ -22,6 +22,7 @@ MINIMUMS: dict[str, float] = {
     "embed_batch_tokens": 64,
     "passage_tokens": 16,
     "max_file_mb": 0.001,
+    "max_text_mb": 0.001,
     "fusion_k": 0.001,
     "fusion_vector_weight": 0.0,
     "keyword_budget": 0,
@@ -115,6 +116,11 @@ class Settings:
     max_file_mb: float = 50.0
     """Files larger than this many MiB are skipped and listed as such."""
 
+    max_text_mb: float = 4.0
+    """Text indexed per file, in millions of characters (about 1M tokens per 4): the rest of
+    a longer file (a log, a data dump) is left out and the file is listed as indexed in
+    part. Embedding 4M characters takes minutes on a laptop CPU."""
+
     ignore: tuple[str, ...] = field(default=())
     """Extra gitignore-style patterns to skip everywhere, on top of .gitignore and
     .semfindignore files."""
@@ -162,6 +168,10 @@ class Settings:
         for name, low in MINIMUMS.items():
             if getattr(self, name) < low:
                 raise ConfigError(f"setting {name}: {getattr(self, name)!r} is below {low}")
+
+    @property
+    def max_text_chars(self) -> int:
+        return int(self.max_text_mb * 1_000_000)
 
     def db_path(self) -> Path:
         """The database file these settings point to."""

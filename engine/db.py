@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -9,11 +11,15 @@ from pathlib import Path
 import apsw
 import sqlite_vec
 
-from .errors import NotAnIndexError, SchemaTooNewError, StoreError
+from . import paths
+from .errors import IndexLockedError, NotAnIndexError, SchemaTooNewError, StoreError
 from .migrations import LATEST_VERSION, MIGRATIONS
 
 APPLICATION_ID = 0x53454D46  # "SEMF": marks a file as a semfind index
 SQLITE_MAGIC = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 10_000
+"""How long to wait for another process's lock on the database before giving up."""
+DOCTOR = "run `semfind doctor`"
 
 UpgradeNotice = Callable[[Path, int, int, float | None], None]
 """Told (path, from version, to version, None) before an existing index is upgraded and
@@ -42,30 +48,55 @@ def _open(path: Path, readonly: bool) -> apsw.Connection:
     if readonly and _needs_migration(path):
         open_db(path).close()
     if not readonly:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    flags = (
-        apsw.SQLITE_OPEN_READONLY
-        if readonly
-        else apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE
-    )
+        paths.make_private_dir(path.parent)
+        _create_private(path)
     try:
-        conn = apsw.Connection(str(path), flags=flags)
-        conn.set_busy_timeout(10_000)
-        _read_pragmas(conn)
-        _load_vec(conn)
+        conn = connect(path, readonly=readonly)
         _check_identity(conn, path)
         if not readonly:
             _configure(conn)
             _upgrade(conn, path)
     except apsw.NotADBError as exc:
         raise NotAnIndexError(
-            f"{path} is not a SQLite database (corrupt or another kind of file)"
+            f"{path} is not a SQLite database (corrupt or another kind of file); "
+            f"it was left untouched: {DOCTOR}"
         ) from exc
     except apsw.CorruptError as exc:
-        raise NotAnIndexError(f"{path} is corrupt: {exc}") from exc
+        raise NotAnIndexError(
+            f"{path} is corrupt ({exc}); it was left untouched: {DOCTOR}"
+        ) from exc
+    except (apsw.BusyError, apsw.LockedError) as exc:
+        raise IndexLockedError(
+            f"{path} is locked by another process; nothing was changed: {DOCTOR} to see which"
+        ) from exc
     except apsw.Error as exc:
         raise StoreError(f"cannot open index {path}: {exc}") from exc
     return conn
+
+
+def connect(path: Path, *, readonly: bool, busy_ms: int | None = None) -> apsw.Connection:
+    """A connection with sqlite-vec loaded and no checks at all (open_db makes them)."""
+    flags = (
+        apsw.SQLITE_OPEN_READONLY
+        if readonly
+        else apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE
+    )
+    conn = apsw.Connection(str(path), flags=flags)
+    try:
+        conn.set_busy_timeout(BUSY_TIMEOUT_MS if busy_ms is None else busy_ms)
+        _read_pragmas(conn)
+        _load_vec(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _create_private(path: Path) -> None:
+    """A new index file is created owner-only (0600) before SQLite opens it: it holds text
+    from the user's files, and SQLite gives its -wal and -shm files the same mode."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _needs_migration(path: Path) -> bool:
@@ -88,7 +119,7 @@ def _check_header(path: Path) -> None:
         if fh.read(16) != SQLITE_MAGIC:
             raise NotAnIndexError(
                 f"{path} is not a SQLite database (corrupt or another kind of file); "
-                "it was left untouched"
+                f"it was left untouched: {DOCTOR}"
             )
 
 
@@ -113,13 +144,15 @@ def _check_identity(conn: apsw.Connection, path: Path) -> None:
         if version > LATEST_VERSION:
             raise SchemaTooNewError(
                 f"{path} was written by a newer semfind (schema {version}, this one knows "
-                f"up to {LATEST_VERSION}); upgrade semfind or use another --db"
+                f"up to {LATEST_VERSION}); it was left untouched: upgrade semfind or use "
+                "another --db (`semfind doctor` explains)"
             )
         return
     tables = _scalar(conn, "SELECT count(*) FROM sqlite_schema")
     if app_id != 0 or tables:
         raise NotAnIndexError(
-            f"{path} is a SQLite database but not a semfind index; it was left untouched"
+            f"{path} is a SQLite database but not a semfind index; it was left untouched: "
+            f"{DOCTOR}, or use another --db"
         )
 
 

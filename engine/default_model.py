@@ -53,7 +53,7 @@ def ensure_default_gguf() -> tuple[Path, str]:
         return target, digest
     from .gguf_convert import convert_bert_to_gguf
 
-    target.parent.mkdir(parents=True, exist_ok=True)
+    paths.make_private_dir(target.parent)
     convert_bert_to_gguf(carrier_model_dir(), target)
     digest = sha256_file(target)
     _write_stamp(target, {**expected, "sha256": digest})

@@ -45,12 +45,20 @@ class SchemaTooNewError(StoreError):
     """The index was written by a newer semfind than this one."""
 
 
+class DiskFullError(StoreError):
+    """The disk holding the index is full: the write was rolled back, nothing was lost."""
+
+
 class IndexLockedError(StoreError):
     """Another process holds the single-writer lock."""
 
 
 class ExtractionError(SemfindError):
     """Text could not be extracted from one file; the file is skipped."""
+
+
+class FileGoneError(ExtractionError):
+    """The file disappeared between being found and being read."""
 
 
 class UnsupportedFileError(ExtractionError):

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
+from . import paths
 from .errors import IndexLockedError
 
 try:
@@ -30,7 +31,7 @@ class WriterLock:
             self.path,
             lambda holder: IndexLockedError(
                 f"another semfind process (pid {holder}) is writing to {self.path.stem}; "
-                "wait for it to finish"
+                "nothing was changed: wait for it to finish (`semfind doctor` tells more)"
             ),
         )
 
@@ -55,7 +56,7 @@ def hold_pid_lock(path: Path, held: Callable[[str], Exception]) -> int:
     When another process holds it, raises `held(its pid)`. The kernel drops the lock when
     the holder dies, so a crash never leaves a stale lock behind.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    paths.make_private_dir(path.parent)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     if fcntl is not None:
         try:
@@ -67,3 +68,23 @@ def hold_pid_lock(path: Path, held: Callable[[str], Exception]) -> int:
     os.ftruncate(fd, 0)
     os.write(fd, str(os.getpid()).encode())
     return fd
+
+
+def lock_holder(db_path: Path) -> str | None:
+    """The pid written in the writer lock of `db_path` while another process holds it
+    ("unknown" if it wrote none), else None. The lock file is only read, never changed."""
+    if fcntl is None:  # pragma: no cover - Windows
+        return None
+    try:
+        fd = os.open(WriterLock(db_path).path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return os.read(fd, 32).decode(errors="replace").strip() or "unknown"
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)

@@ -42,6 +42,9 @@ class RegisteredModel:
     added_at: float
     role: str = "embedder"
     """"embedder" or "llm"; registries written before roles existed held embedders only."""
+    sha256: str | None = None
+    """The file's digest when it was added (None in registries from before it was kept): a
+    file replaced or cut short since is refused, not silently taken for another model."""
 
 
 def registry_path() -> Path:
@@ -67,7 +70,7 @@ class Registry:
         return dict(data)
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        paths.make_private_dir(self.path.parent)
         tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps(self._data, indent=2), encoding="utf-8")
         os.replace(tmp, self.path)
@@ -80,12 +83,13 @@ class Registry:
         entry = self._data["models"].get(name)
         return _registered(name, entry) if entry else None
 
-    def add(self, name: str, path: Path, role: str = "embedder") -> None:
+    def add(self, name: str, path: Path, role: str = "embedder", sha256: str | None = None) -> None:
         if name == DEFAULT_EMBEDDER:
             raise UsageError(f"{name!r} is the built-in model's name; pick another with --name")
         if role not in ROLES:
             raise UsageError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
-        self._data["models"][name] = {"path": str(path), "added_at": time.time(), "role": role}
+        entry = {"path": str(path), "added_at": time.time(), "role": role, "sha256": sha256}
+        self._data["models"][name] = entry
 
     def use(self, role: str, name: str) -> None:
         self._data["use"][role] = name
@@ -118,7 +122,9 @@ class Registry:
 
 def _registered(name: str, entry: dict[str, Any]) -> RegisteredModel:
     role = str(entry.get("role") or "embedder")
-    return RegisteredModel(name, Path(entry["path"]), float(entry.get("added_at", 0)), role)
+    digest = entry.get("sha256")
+    added = float(entry.get("added_at", 0))
+    return RegisteredModel(name, Path(entry["path"]), added, role, str(digest) if digest else None)
 
 
 def role_of(info: GGUFInfo | None) -> str:
@@ -140,9 +146,10 @@ def add_model(
     registry = registry or Registry()
     model_name = name or resolved.stem
     role = role or role_of(info)
-    registry.add(model_name, resolved, role)
+    digest = cached_sha256(resolved)
+    registry.add(model_name, resolved, role, digest)
     registry.save()
-    return ModelSpec(model_name, resolved, cached_sha256(resolved), info, "registered"), role
+    return ModelSpec(model_name, resolved, digest, info, "registered"), role
 
 
 def resolve_llm_path(settings: Settings, registry: Registry | None = None) -> Path | None:
@@ -153,7 +160,7 @@ def resolve_llm_path(settings: Settings, registry: Registry | None = None) -> Pa
         return None
     entry = (registry or Registry()).get(wanted)
     if entry is not None:
-        return entry.path
+        return _verified(entry).path
     if wanted.endswith(".gguf") or os.sep in wanted:
         return Path(wanted).expanduser()
     raise ModelNotFoundError(
@@ -178,13 +185,31 @@ def embedder_spec(wanted: str, registry: Registry) -> ModelSpec:
     if entry is not None and entry.role != "embedder":
         raise UsageError(f"{wanted!r} was added as a chat LLM, not an embedding model")
     if entry is not None:
-        return _spec_for(entry.path, wanted, "registered")
+        spec = _verified(entry)
+        if role_of(spec.info) != "embedder":
+            raise ModelError(
+                f"{wanted!r} ({entry.path}) is now a chat model (its header has no pooling and "
+                "is causal), not an embedding model: was the file replaced?"
+            )
+        return spec
     if wanted.endswith(".gguf") or os.sep in wanted:
         return _spec_for(Path(wanted).expanduser().resolve(), Path(wanted).stem, "path")
     raise ModelNotFoundError(
         f"unknown embedding model {wanted!r}: see `semfind models list`, or add one with "
         "`semfind models add PATH`"
     )
+
+
+def _verified(entry: RegisteredModel) -> ModelSpec:
+    """The registered model's file, checked to be the one that was added."""
+    spec = _spec_for(entry.path, entry.name, "registered")
+    if entry.sha256 is not None and spec.key != entry.sha256:
+        raise ModelError(
+            f"the file of model {entry.name!r} ({entry.path}) changed since it was added (its "
+            "SHA-256 differs), so its vectors or answers would not match. If you replaced it "
+            f"on purpose, add it again: `semfind models add {entry.path} --name NEW --use`"
+        )
+    return spec
 
 
 def _spec_for(path: Path, name: str, source: str) -> ModelSpec:

@@ -44,6 +44,18 @@ def runtime_dir() -> Path:
         return Path(platformdirs.user_runtime_dir(APP_NAME))
 
 
+def make_private_dir(folder: Path) -> Path:
+    """Create `folder`, and any missing parents, readable by the owner only (0700).
+
+    What semfind keeps (the index, its log, cached thoughts about queries) holds text from
+    the user's files; a folder that already exists keeps its mode.
+    """
+    if folder.parent != folder and not folder.parent.is_dir():
+        make_private_dir(folder.parent)
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder
+
+
 def bundle_dir() -> Path | None:
     """The unpacked folder of a standalone (PyInstaller) build; None when run from Python."""
     if not getattr(sys, "frozen", False):

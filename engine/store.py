@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -12,7 +13,7 @@ import apsw
 import numpy as np
 
 from .db import open_db
-from .errors import StoreError
+from .errors import DiskFullError, StoreError
 from .records import EmbedModelRow, FileMeta, FileState, UnitDraft, titled
 from .vector_tables import create_vector_tables, insert_vectors
 
@@ -56,7 +57,7 @@ class Store:
             if existing.dim != dim:
                 raise StoreError(f"model {name}: stored dimension {existing.dim} != {dim}")
             return existing
-        with self.conn:
+        with self._writing():
             row = self.conn.execute(
                 "INSERT INTO embed_models(key, name, dim, created_at) VALUES (?, ?, ?, ?) "
                 "RETURNING id",
@@ -95,7 +96,8 @@ class Store:
 
     def failures(self) -> list[FileState]:
         rows = self.conn.execute(
-            f"SELECT {_FILE_COLUMNS} FROM files WHERE status != 'indexed' ORDER BY path"
+            f"SELECT {_FILE_COLUMNS} FROM files WHERE status != 'indexed' OR error IS NOT NULL"
+            " ORDER BY path"
         )
         return [_file_state(r) for r in rows]
 
@@ -105,23 +107,25 @@ class Store:
         units: Sequence[UnitDraft],
         model: EmbedModelRow,
         vectors: Mapping[str, np.ndarray],
+        note: str | None = None,
     ) -> None:
-        """Replace a file's units, FTS rows and missing vectors in one transaction."""
-        with self.conn:
-            file_id = self._upsert_file(meta, "indexed", None)
+        """Replace a file's units, FTS rows and missing vectors in one transaction; `note`
+        says what was left out of a file indexed in part."""
+        with self._writing():
+            file_id = self._upsert_file(meta, "indexed", note)
             self._delete_units(file_id)
             self._insert_units(file_id, meta, units)
             self._insert_vectors(model, vectors)
 
     def write_status(self, meta: FileMeta, status: str, error: str | None) -> None:
         """Record a failed or skipped file; any units it had leave the index."""
-        with self.conn:
+        with self._writing():
             file_id = self._upsert_file(meta, status, error)
             self._delete_units(file_id)
 
     def touch_file(self, file_id: int, size: int, mtime_ns: int) -> None:
         """Content unchanged: remember the new size and mtime so the hash is not re-read."""
-        with self.conn:
+        with self._writing():
             self.conn.execute(
                 "UPDATE files SET size = ?, mtime_ns = ? WHERE id = ?", (size, mtime_ns, file_id)
             )
@@ -133,7 +137,7 @@ class Store:
         A file already stored at a destination path was replaced on disk and leaves.
         """
         moved = 0
-        with self.conn:
+        with self._writing():
             for state in self.files_under(src):
                 new_path = dest + state.path[len(src) :]
                 replaced = self.file_state(new_path)
@@ -145,7 +149,7 @@ class Store:
 
     def delete_files(self, file_ids: Iterable[int]) -> int:
         count = 0
-        with self.conn:
+        with self._writing():
             for file_id in file_ids:
                 self._delete_units(file_id)
                 self.conn.execute("DELETE FROM files WHERE id = ?", (file_id,))
@@ -179,13 +183,13 @@ class Store:
         return [(r[0], r[1]) for r in rows]
 
     def add_vectors(self, model: EmbedModelRow, vectors: Mapping[str, np.ndarray]) -> None:
-        with self.conn:
+        with self._writing():
             self._insert_vectors(model, vectors)
 
     def prune_vectors(self) -> int:
         """Drop vectors whose text no unit holds any more (for every model)."""
         removed = 0
-        with self.conn:
+        with self._writing():
             for model in self.models():
                 ids = [
                     int(r[0])
@@ -209,7 +213,7 @@ class Store:
 
     def add_watch(self, path: str) -> bool:
         """Remember a watched folder; False when it was already watched."""
-        with self.conn:
+        with self._writing():
             row = self.conn.execute(
                 "INSERT INTO watches(path, added_at) VALUES (?, ?) ON CONFLICT DO NOTHING"
                 " RETURNING path",
@@ -218,7 +222,7 @@ class Store:
         return row is not None
 
     def remove_watch(self, path: str) -> bool:
-        with self.conn:
+        with self._writing():
             row = self.conn.execute(
                 "DELETE FROM watches WHERE path = ? RETURNING path", (path,)
             ).fetchone()
@@ -228,7 +232,7 @@ class Store:
         return [str(r[0]) for r in self.conn.execute("SELECT path FROM pending ORDER BY queued_at")]
 
     def add_pending(self, paths: Iterable[str]) -> None:
-        with self.conn:
+        with self._writing():
             for path in paths:
                 self.conn.execute(
                     "INSERT INTO pending(path, queued_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
@@ -236,7 +240,7 @@ class Store:
                 )
 
     def remove_pending(self, path: str) -> None:
-        with self.conn:
+        with self._writing():
             self.conn.execute("DELETE FROM pending WHERE path = ?", (path,))
 
     # -- counts ---------------------------------------------------------------
@@ -251,6 +255,18 @@ class Store:
         ).fetchone()
         keys = ("files", "failed", "skipped", "units", "vectors")
         return {k: int(v) for k, v in zip(keys, _need(row), strict=True)}
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One transaction; a full disk rolls it back and becomes DiskFullError."""
+        try:
+            with self.conn:
+                yield
+        except apsw.FullError as exc:
+            raise DiskFullError(
+                f"the disk holding {self.path} is full; the last write was undone, nothing "
+                "stored before it is lost"
+            ) from exc
 
     def version(self) -> tuple[int, int]:
         """Changes whenever this or any other connection has written to the database."""

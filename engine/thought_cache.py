@@ -37,7 +37,7 @@ class ThoughtCache:
     def _connection(self) -> apsw.Connection:
         if self._conn is None:
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                paths.make_private_dir(self.path.parent)
                 conn = apsw.Connection(str(self.path))
                 conn.setbusytimeout(2000)
                 conn.execute(SCHEMA)

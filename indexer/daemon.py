@@ -16,7 +16,7 @@ from typing import Any
 
 from semfind.engine.config import Settings
 from semfind.engine.embedder import Embedder
-from semfind.engine.errors import SemfindError
+from semfind.engine.errors import DiskFullError, SemfindError
 from semfind.engine.lock import WriterLock
 from semfind.engine.store import Store
 
@@ -27,7 +27,7 @@ from .model_switch import EmbedderKeeper
 from .moves import follow_moves
 from .power import on_battery
 from .runtime import DaemonFiles, PidLock, memory_rss
-from .sandbox import SandboxedExtractor
+from .sandbox import SandboxedExtractor, sandboxed
 from .walk import Candidate, visible, walk
 from .watcher import Settler, Watcher
 
@@ -38,6 +38,8 @@ POWER_CHECK_S = 15.0
 WINDOW_S = 60.0
 """Throughput is reported over this many recent seconds."""
 TICK_S = 0.2
+DISK_RETRY_S = 15.0
+"""After a full disk, indexing waits this long before it tries again."""
 
 
 class WorkQueue:
@@ -138,6 +140,8 @@ class Daemon:
         self._battery_override = False
         self._power_checked = -POWER_CHECK_S
         self.stopping = threading.Event()
+        self._disk_full_until: float | None = None
+        """While set, the disk was full: indexing waits until then, then tries again."""
         self._subscribers: list[queue.Queue[dict[str, Any]]] = []
         self._sub_lock = threading.Lock()
         self._watches: set[str] = set()
@@ -169,9 +173,7 @@ class Daemon:
         store = Store.open(self.db)
         self._models = EmbedderKeeper(self.settings, self._open_embedder)
         self._describe_backend()
-        sandbox = SandboxedExtractor(
-            self.settings.extract_timeout_s, self.settings.extract_memory_mb
-        )
+        sandbox = sandboxed(self.settings)
         watcher = Watcher(self.settler.touch, self._skip, self._moved)
         server = ControlServer(self.files.socket, self._handle, self._stream)
         try:
@@ -209,7 +211,12 @@ class Daemon:
         """Nothing to index: build a new embedding model's vectors, if one is asked for."""
         self._set_state("idle")
         busy = lambda: self.stopping.is_set() or self._held() or bool(self.queue.snapshot())  # noqa: E731
-        if self.models.maintain(store, busy):
+        try:
+            built = self.models.maintain(store, busy)
+        except DiskFullError as exc:
+            self._disk_full(None, exc)
+            return
+        if built:
             self._describe_backend()
             self._publish({"event": "status", **self._status()})
 
@@ -271,9 +278,20 @@ class Daemon:
                     self.queue.put([path])  # resumed after a pause; after a stop, at restart
                     return
             store.remove_pending(path)
+        except DiskFullError as exc:
+            self._disk_full(path, exc)
         except SemfindError as exc:
             log.error("cannot index %s: %s", path, exc)
             self.status.failed[path] = str(exc)
+
+    def _disk_full(self, path: str | None, exc: DiskFullError) -> None:
+        """Pause: what was committed stays; `path` (if any) is done again once there is room."""
+        log.error("disk full while indexing %s: %s", path or "new vectors", exc)
+        self._live = None
+        if path is not None:
+            self.queue.put([path])
+        self._disk_full_until = time.monotonic() + DISK_RETRY_S
+        self._set_state("paused")
 
     def _moved(self, src: str, dest: str, is_directory: bool) -> None:
         """Called by the observers: a rename, applied by the indexing thread."""
@@ -325,6 +343,13 @@ class Daemon:
     def _pause_reason(self) -> str | None:
         if self.paused.is_set():
             return "asked"
+        if self._disk_full_until is not None:
+            if time.monotonic() < self._disk_full_until:
+                return (
+                    "disk full: nothing is lost; free some space, then `semfind daemon pause "
+                    f"--resume` (or wait: it tries again every {DISK_RETRY_S:g} s)"
+                )
+            self._disk_full_until = None  # time to try again
         if self._on_battery and self.settings.pause_on_battery and not self._battery_override:
             return "on battery"
         return None
@@ -335,6 +360,7 @@ class Daemon:
         else:
             self.paused.clear()
             self._battery_override = self._on_battery  # until mains power returns
+            self._disk_full_until = None  # space was freed: try at once
 
     def _check_power(self) -> None:
         if not self.settings.pause_on_battery:
@@ -381,6 +407,7 @@ class Daemon:
         self.status.moved += report.moved
         for path, reason in report.failed:
             self.status.failed[path] = reason
+            log.warning("cannot index %s: %s", path, reason)  # the path and reason, no text
 
     def _skip(self, path: str) -> bool:
         """Events on the index's own files must not feed back into indexing."""

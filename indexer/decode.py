@@ -9,6 +9,7 @@ from charset_normalizer import from_bytes
 
 _SNIFF_BYTES = 8192
 _MAX_CONTROL_SHARE = 0.10
+_WIDE_ZERO_SHARE = 0.9
 
 # UTF-32 LE must be tried before UTF-16 LE: its BOM starts with the UTF-16 LE one.
 _BOMS: tuple[tuple[bytes, str], ...] = (
@@ -66,6 +67,21 @@ def bom_encoding(data: bytes) -> tuple[str, int] | None:
     return None
 
 
+def bomless_utf16(data: bytes) -> str | None:
+    """ "utf-16-le" or "utf-16-be" for UTF-16 text written without a byte-order mark (as some
+    Windows tools do): mostly Latin text then has a NUL in every other byte, and only there."""
+    head = data[: _SNIFF_BYTES & ~1]
+    if len(head) < 4:
+        return None
+    even, odd = head[0::2], head[1::2]
+    for zeros, chars, encoding in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if zeros.count(0) >= _WIDE_ZERO_SHARE * len(zeros) and chars.count(0) == 0:
+            text = head.decode(encoding, errors="replace")
+            controls = sum(1 for char in text if ord(char) in _CONTROL_BYTES)
+            return encoding if controls <= _MAX_CONTROL_SHARE * len(text) else None
+    return None
+
+
 def looks_binary(data: bytes) -> bool:
     """True when the first few KiB look like binary data rather than text."""
     bom = bom_encoding(data)
@@ -75,7 +91,7 @@ def looks_binary(data: bytes) -> bool:
     if not head:
         return False
     if b"\x00" in head:
-        return True
+        return bomless_utf16(data) is None
     controls = sum(1 for byte in head if byte in _CONTROL_BYTES)
     return controls / len(head) > _MAX_CONTROL_SHARE
 
@@ -101,6 +117,9 @@ def _decode(data: bytes, hint: str | None) -> str:
     if bom is not None:
         encoding, length = bom
         return data[length:].decode(encoding, errors="replace")
+    wide = bomless_utf16(data)
+    if wide is not None:
+        return data[: len(data) & ~1].decode(wide, errors="replace")
     for candidate in ("utf-8", _canonical_hint(hint)):
         decoded = _try_decode(data, candidate)
         if decoded is not None:
@@ -128,7 +147,7 @@ def _try_decode(data: bytes, encoding: str | None) -> str | None:
         return None
     try:
         return data.decode(encoding)
-    except (UnicodeDecodeError, LookupError):
+    except (UnicodeError, LookupError):  # UnicodeError: codecs such as "undefined" raise it
         return None
 
 

@@ -47,3 +47,5 @@ class Document:
     pages: tuple[Page, ...]
     has_real_title: bool = False
     """True when `title` came from the content (heading, <title>, PDF metadata)."""
+    left_out: int = 0
+    """Characters of text past the per-file limit that were cut off (0: none)."""

@@ -7,7 +7,12 @@ import importlib
 import re
 from pathlib import Path
 
-from semfind.engine.errors import ConfigError, ExtractionError, UnsupportedFileError
+from semfind.engine.errors import (
+    ConfigError,
+    ExtractionError,
+    FileGoneError,
+    UnsupportedFileError,
+)
 
 from .decode import decode_text, looks_binary
 from .document import Document, Page
@@ -85,8 +90,9 @@ def detect_kind(path: Path) -> str | None:
     return _KIND_BY_SUFFIX.get(name.suffix)
 
 
-def extract(path: Path, data: bytes | None = None) -> Document:
-    """Extract the text of `path` (or of `data`, its already-read bytes).
+def extract(path: Path, data: bytes | None = None, max_chars: int | None = None) -> Document:
+    """Extract the text of `path` (or of `data`, its already-read bytes), at most
+    `max_chars` characters of it.
 
     Raises UnsupportedFileError for unknown kinds and binary content, and
     ExtractionError, with a short reason as its message, for anything else.
@@ -95,7 +101,36 @@ def extract(path: Path, data: bytes | None = None) -> Document:
     if kind is None:
         raise UnsupportedFileError("unsupported file type")
     raw = read_file(path) if data is None else data
-    return _storable(_extract(kind, raw, path.name))
+    doc = _extract(kind, raw, path.name)
+    del raw  # a large file's bytes need not live on beside its text
+    return _storable(doc if max_chars is None else cap_text(doc, max_chars))
+
+
+def cap_text(doc: Document, max_chars: int) -> Document:
+    """`doc` with at most `max_chars` characters of text, cut at a space or newline when one
+    is near; later pages are dropped."""
+    kept: list[Page] = []
+    room = max_chars
+    for page in doc.pages:
+        if len(page.text) <= room:
+            kept.append(page)
+            room -= len(page.text)
+            continue
+        start = max(0, room - _CUT_SEARCH)
+        window = page.text[start:room]
+        space = max(window.rfind(" "), window.rfind("\n"))
+        cut = start + space if space > 0 else room
+        if cut > 0:
+            kept.append(dataclasses.replace(page, text=page.text[:cut]))
+        break
+    else:
+        return doc
+    total = sum(len(p.text) for p in doc.pages)
+    left_out = total - sum(len(p.text) for p in kept)
+    return dataclasses.replace(doc, pages=tuple(kept), left_out=left_out)
+
+
+_CUT_SEARCH = 200
 
 
 def _extract(kind: str, raw: bytes, file_name: str) -> Document:
@@ -129,7 +164,7 @@ def read_file(path: Path) -> bytes:
     except PermissionError as exc:
         raise ExtractionError("permission denied") from exc
     except FileNotFoundError as exc:
-        raise ExtractionError("file not found") from exc
+        raise FileGoneError("file not found") from exc
     except IsADirectoryError as exc:
         raise ExtractionError("is a directory") from exc
     except MemoryError as exc:

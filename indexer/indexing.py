@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import time
 from collections import deque
@@ -14,7 +15,12 @@ import numpy as np
 
 from semfind.engine.config import Settings
 from semfind.engine.embedder import BackendInfo, Embedder
-from semfind.engine.errors import ExtractionError, UnsupportedFileError, UsageError
+from semfind.engine.errors import (
+    ExtractionError,
+    FileGoneError,
+    UnsupportedFileError,
+    UsageError,
+)
 from semfind.engine.hashing import bytes_hash
 from semfind.engine.records import FileMeta, FileState, UnitDraft
 from semfind.engine.store import Store
@@ -56,6 +62,8 @@ class IndexReport:
     llm_rejected: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    partial: list[tuple[str, str]] = field(default_factory=list)
+    """Files indexed in part (text past `max_text_mb` left out), with what was left out."""
     units: int = 0
     embedded: int = 0
     reused: int = 0
@@ -73,6 +81,8 @@ class IndexReport:
 class _Pending:
     meta: FileMeta
     units: list[UnitDraft]
+    note: str | None = None
+    """Why the file is indexed only in part, if it is."""
 
 
 ProgressCallback = Callable[[IndexReport], None]
@@ -90,7 +100,7 @@ class Indexer:
         settings: Settings,
         on_progress: ProgressCallback | None = None,
         chat_factory: Callable[[], ChatLike] | None = None,
-        extractor: Extractor = extract,
+        extractor: Extractor | None = None,
         cancelled: Callable[[], bool] = lambda: False,
     ) -> None:
         self.store, self.embedder, self.settings = store, embedder, settings
@@ -100,7 +110,7 @@ class Indexer:
         self.fast_name = "rules" if settings.segmenter == "llm" else settings.segmenter
         self.segmenter = make_segmenter(self.fast_name)
         self._chat_factory = chat_factory or _default_chat(settings)
-        self._extract = extractor
+        self._extract = extractor or functools.partial(extract, max_chars=settings.max_text_chars)
         self._cancelled = cancelled
         self.report = IndexReport(backend=embedder.backend_info())
         self._on_progress = on_progress
@@ -179,6 +189,11 @@ class Indexer:
             return
         try:
             data = read_file(item.path)
+        except FileGoneError:
+            # Deleted since the walk found it: not a failure, and not to be kept.
+            self.report.removed += self.store.delete_files([state.id] if state else [])
+            self._advance(str(item.path))
+            return
         except ExtractionError as exc:
             self._record(item, "failed", str(exc))
             return
@@ -262,7 +277,7 @@ class Indexer:
         units = passages(doc, self.embedder.count_tokens, self.max_tokens)
         if segmenter is not None:
             units = [*units, *segmenter.segment(doc, units)]
-        self._pending.append(_Pending(meta, units))
+        self._pending.append(_Pending(meta, units, _left_out_note(doc)))
         if sum(len(p.units) for p in self._pending) >= FLUSH_UNITS:
             self._flush()
 
@@ -300,7 +315,9 @@ class Indexer:
             own = {
                 u.embed_hash: ready[u.embed_hash] for u in pending.units if u.embed_hash in ready
             }
-            self.store.write_file(pending.meta, pending.units, self.model, own)
+            self.store.write_file(pending.meta, pending.units, self.model, own, pending.note)
+            if pending.note:
+                self.report.partial.append((pending.meta.path, pending.note))
             self.report.indexed += 1
             self.report.units += len(pending.units)
             self._advance(pending.meta.path)
@@ -373,3 +390,13 @@ def require_paths(roots: Sequence[Path]) -> None:
     missing = [str(p) for p in roots if not p.exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
+
+
+def _left_out_note(doc: Document) -> str | None:
+    if not doc.left_out:
+        return None
+    kept = sum(len(page.text) for page in doc.pages)
+    return (
+        f"indexed in part: the first {kept:,} characters; {doc.left_out:,} more are past "
+        "the max_text_mb limit"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 
 from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError
@@ -19,11 +20,22 @@ _HEADER_WINDOW = 1024  # readers accept junk before %PDF- within the first KiB
 
 def extract_pdf(data: bytes, file_name: str) -> Document:
     """One Page per PDF page, numbered from 1; title from the /Title metadata."""
+    _quiet_pypdf()
     reader = _open(data)
     texts = _page_texts(reader)
     pages = tuple(Page(text, number) for number, text in enumerate(texts, start=1))
     title = _metadata_title(reader)
     return Document("pdf", title or file_name, pages, has_real_title=bool(title))
+
+
+def _quiet_pypdf() -> None:
+    """pypdf logs what it repairs in a broken file ("EOF marker not found") as warnings, which
+    Python prints on stderr, over the progress bar or the TUI: the file's own outcome is
+    what is reported."""
+    logger = logging.getLogger("pypdf")
+    if logger.propagate:
+        logger.addHandler(logging.NullHandler())
+        logger.propagate = False
 
 
 def _open(data: bytes) -> PdfReader:

@@ -12,6 +12,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
+from semfind.engine.config import Settings
 from semfind.engine.errors import ExtractionError, UnsupportedFileError
 
 from .document import Document
@@ -23,8 +24,8 @@ _KILL_WAIT = 5.0
 class SandboxedExtractor:
     """Callable like `extract(path, data)`, but run in a separate, limited process."""
 
-    def __init__(self, timeout: float, memory_mb: int) -> None:
-        self.timeout, self.memory_mb = timeout, memory_mb
+    def __init__(self, timeout: float, memory_mb: int, max_chars: int | None = None) -> None:
+        self.timeout, self.memory_mb, self.max_chars = timeout, memory_mb, max_chars
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
 
@@ -58,7 +59,7 @@ class SandboxedExtractor:
             parent, child = context.Pipe()
             process = context.Process(
                 target=serve,
-                args=(child, self.memory_mb, plugins()),
+                args=(child, self.memory_mb, plugins(), self.max_chars),
                 name="semfind-extract",
                 daemon=True,
             )
@@ -96,7 +97,9 @@ def _death_reason(code: int | None, memory_mb: int) -> str:
     return f"extractor process died (exit code {code}; memory limit {memory_mb} MiB?)"
 
 
-def serve(conn: Connection, memory_mb: int, extractors: tuple[str, ...]) -> None:
+def serve(
+    conn: Connection, memory_mb: int, extractors: tuple[str, ...], max_chars: int | None = None
+) -> None:
     """The worker: extract files sent over `conn` until it sends None."""
     _limit_memory(memory_mb)
     use_plugins(extractors)
@@ -110,7 +113,7 @@ def serve(conn: Connection, memory_mb: int, extractors: tuple[str, ...]) -> None
             return
         path, data = job
         try:
-            reply: tuple[str, object] = ("ok", extract(Path(path), data))
+            reply: tuple[str, object] = ("ok", extract(Path(path), data, max_chars))
         except UnsupportedFileError as exc:
             reply = ("unsupported", str(exc))
         except ExtractionError as exc:
@@ -132,3 +135,10 @@ def _limit_memory(memory_mb: int) -> None:
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def sandboxed(settings: Settings) -> SandboxedExtractor:
+    """The extractor the daemon and `semfind index` use, limited as `settings` say."""
+    return SandboxedExtractor(
+        settings.extract_timeout_s, settings.extract_memory_mb, settings.max_text_chars
+    )

@@ -72,21 +72,45 @@ def _walk_dir(root: Path, folder: Path, rules: list[_Rules], max_bytes: int) -> 
         return
     for entry in entries:
         path = Path(entry.path)
-        if entry.name.startswith(".") or not _encodable(entry.path):
+        if entry.name.startswith("."):
             continue
         try:
             info = entry.stat(follow_symlinks=True)
         except OSError:
             continue
         is_dir = stat.S_ISDIR(info.st_mode)
-        if _ignored(path, is_dir, rules):
-            continue
         if entry.is_symlink():
             continue  # the target is indexed where it lives, if it lives under a root
-        if is_dir:
+        if not _encodable(entry.path):
+            yield from _undecodable(path, info, is_dir)
+        elif _ignored(path, is_dir, rules):
+            continue
+        elif is_dir:
             yield from _walk_dir(root, path, rules, max_bytes)
         elif stat.S_ISREG(info.st_mode):
             yield from _check_file(path, info, max_bytes)
+        elif detect_kind(path) is not None:
+            what = _SPECIAL.get(stat.S_IFMT(info.st_mode), "special file")
+            yield Rejected(path, 0, info.st_mtime_ns, f"not a regular file ({what})")
+
+
+_SPECIAL = {
+    stat.S_IFIFO: "named pipe",
+    stat.S_IFSOCK: "socket",
+    stat.S_IFCHR: "character device",
+    stat.S_IFBLK: "block device",
+}
+
+
+def _undecodable(path: Path, info: os.stat_result, is_dir: bool) -> Iterator[Rejected]:
+    """A name that is not UTF-8 cannot be stored or shown as it is: it is listed under a
+    readable spelling (bad bytes as \\xNN) so the user can find and rename it."""
+    if not is_dir and detect_kind(path) is None:
+        return
+    shown = Path(os.fsencode(path).decode("utf-8", errors="backslashreplace"))
+    what = "folder" if is_dir else "file"
+    reason = f"the {what} name is not valid UTF-8; rename it to index it"
+    yield Rejected(shown, 0 if is_dir else info.st_size, info.st_mtime_ns, reason)
 
 
 def _check_file(path: Path, info: os.stat_result, max_bytes: int) -> Iterator[Candidate | Rejected]:

@@ -386,3 +386,44 @@ def test_embed_requests_are_bounded(daemon: Daemon) -> None:
             control.request(daemon.files.socket, bad)
     info = control.request(daemon.files.socket, {"cmd": "embed", "texts": []})
     assert info["vectors"] == [] and info["model"]["dim"] == 384
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 512 KiB tmpfs (where this user may mount one; else skipped)."""
+    mount = tmp_path / "small-disk"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount)], capture_output=True
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_full_disk_pauses_the_daemon_and_nothing_is_lost_when_space_returns(
+    env: dict[str, str], tmp_path: Path, small_disk: Path
+) -> None:
+    root = notes(tmp_path, count=30)
+    for note in root.iterdir():  # enough text that the index outgrows 512 KiB
+        note.write_text(note.read_text() + "".join(f"Line {i} about herons.\n" for i in range(30)))
+    daemon = Daemon(env, small_disk / "index.sqlite3")
+    try:
+        daemon.cli("watch", "add", str(root))
+        daemon.start()
+        wait_for(lambda: "disk full" in (daemon.status().get("paused_reason") or ""), timeout=120)
+        assert daemon.status()["state"] == "paused"
+        assert "disk full" in daemon.cli("daemon", "status").stdout
+        stored = len(daemon.indexed())
+        assert stored < 30
+        subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)
+        daemon.cli("daemon", "pause", "--resume")
+        wait_for(lambda: len(daemon.indexed()) == 30, timeout=120)
+        wait_for(lambda: settled(daemon))
+    finally:
+        daemon.stop()
+    clean = Daemon(env, tmp_path / "clean.sqlite3")
+    clean.cli("index", "--quiet", str(root))
+    assert _integrity(daemon.db) == "ok"
+    assert _content(daemon.db) == _content(clean.db)

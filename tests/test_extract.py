@@ -96,7 +96,18 @@ def test_looks_binary() -> None:
     assert not looks_binary(b"")
     assert not looks_binary(codecs.BOM_UTF16_LE + "text".encode("utf-16-le"))
     assert not looks_binary(codecs.BOM_UTF32_BE + "text".encode("utf-32-be"))
-    assert looks_binary("text".encode("utf-16-le"))  # NULs and no BOM
+    assert looks_binary(b"hello\x00" * 100)  # NULs, but not in every other byte
+    assert looks_binary(bytes(1000))
+    assert looks_binary(b"A\x00\x01\x00" * 100)  # every other byte, but controls
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_text(encoding: str) -> None:
+    text = "Le café ouvre à l'aube.\nZweite Zeile, Grüße."
+    data = text.encode(encoding)
+    assert not looks_binary(data)
+    assert decode_text(data) == text
+    assert decode_text(data + b"A") == text  # an odd trailing byte is dropped
 
 
 def test_looks_binary_reads_only_a_prefix() -> None:

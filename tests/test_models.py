@@ -116,3 +116,42 @@ def test_a_registry_from_before_roles_holds_embedders(isolated_dirs: Path, tmp_p
     old = {"models": {"bge": {"path": "/m/bge.gguf", "added_at": 1.0}}, "use": {}}
     path.write_text(json.dumps(old))
     assert [m.role for m in Registry(path).models()] == ["embedder"]
+
+
+def test_a_registered_model_file_replaced_or_cut_short_is_refused(
+    isolated_dirs: Path, tmp_path: Path
+) -> None:
+    import gguf
+
+    from .test_discovery import tiny_gguf
+
+    path = tiny_gguf(tmp_path / "mine.gguf", "bert", gguf.PoolingType.MEAN)
+    add_model(path, name="mine")
+    settings = Settings(embed_model="mine")
+    assert resolve_embedder(settings).path == path
+    # Another embedding model under the same name: its vectors would not match the index's.
+    tiny_gguf(tmp_path / "other.gguf", "nomic-bert", gguf.PoolingType.CLS).replace(path)
+    with pytest.raises(ModelError, match="changed since it was added"):
+        resolve_embedder(settings)
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(ModelError, match="not a valid GGUF"):
+        resolve_embedder(settings)
+    # A chat model put where the embedder was, in a registry from before digests were kept.
+    tiny_gguf(tmp_path / "chat.gguf", "llama").replace(path)
+    registry = json.loads((isolated_dirs / "data" / "models.json").read_text())
+    registry["models"]["mine"].pop("sha256")
+    (isolated_dirs / "data" / "models.json").write_text(json.dumps(registry))
+    with pytest.raises(ModelError, match="not an embedding model"):
+        resolve_embedder(settings)
+
+
+def test_a_replaced_chat_model_is_refused(isolated_dirs: Path, tmp_path: Path) -> None:
+    from .test_discovery import tiny_gguf
+
+    path = tiny_gguf(tmp_path / "chat.gguf", "llama")
+    add_model(path, name="chatty", role="llm")
+    settings = Settings(llm_model="chatty")
+    assert resolve_llm_path(settings) == path
+    tiny_gguf(tmp_path / "other.gguf", "qwen2").replace(path)
+    with pytest.raises(ModelError, match="changed since it was added"):
+        resolve_llm_path(settings)

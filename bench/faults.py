@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""kill -9 of the daemon at random points of a large indexing run.
+
+    python bench/faults.py ../shared/data/beir/scifact [--docs 500] [--kills 20] [--seed 1]
+
+Writes N SciFact documents as Markdown files, lets the daemon index them and kills it with
+SIGKILL after a random delay, again and again. After every kill the index must pass
+`PRAGMA integrity_check`; after the last restart the daemon finishes, and its index must equal
+a clean `semfind index` run of the same folder: same files, units, vectors and keywords.
+Prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import apsw
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from daemon import indexed_count, semfind, write_corpus
+
+from semfind.engine.store import Store
+from semfind.indexer import control
+from semfind.indexer.runtime import DaemonFiles
+
+
+def integrity(db: Path) -> str:
+    conn = apsw.Connection(str(db))  # read-write, as the next daemon would open it
+    try:
+        return str(conn.execute("PRAGMA integrity_check").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def content(db: Path) -> tuple[Any, ...]:
+    """Everything a search can see, by path (ids differ between runs)."""
+    with Store.open(db, readonly=True) as store:
+        conn = store.conn
+        files = conn.execute("SELECT path, content_hash, status FROM files ORDER BY path")
+        units = conn.execute(
+            "SELECT f.path, u.kind, u.ord, u.text, u.embed_hash, u.char_start, u.char_end,"
+            " u.spans FROM units u JOIN files f ON f.id = u.file_id ORDER BY f.path, u.kind, u.ord"
+        )
+        vectors = conn.execute("SELECT text_hash FROM vectors ORDER BY text_hash")
+        model = store.models()[0]
+        codes = conn.execute(
+            f"SELECT v.text_hash, c.code FROM vectors v JOIN {model.codes_table} c"
+            " ON c.id = v.id ORDER BY v.text_hash"
+        )
+        words = [
+            conn.execute(f"SELECT count(*) FROM {t} WHERE {t} MATCH 'cell'").fetchone()
+            for t in ("units_fts", "parts_fts")
+        ]
+        return tuple(files), tuple(units), tuple(vectors), tuple(codes), tuple(words)
+
+
+def kill_cycles(db: Path, total: int, kills: int, rng: random.Random) -> list[dict[str, Any]]:
+    files = DaemonFiles.for_db(db)
+    cycles = []
+    for number in range(kills):
+        semfind(db, "daemon", "start")
+        pid = files.running_pid()
+        assert pid is not None
+        delay = rng.uniform(0.5, 4.0)
+        time.sleep(delay)
+        before = indexed_count(db)
+        os.kill(pid, signal.SIGKILL)
+        while files.running_pid() is not None:
+            time.sleep(0.05)
+        cycles.append(
+            {
+                "kill": number + 1,
+                "after_s": delay,
+                "indexed_at_kill": before,
+                "mid_index": before < total,
+                "integrity": integrity(db),
+            }
+        )
+        print(
+            f"kill {number + 1}: after {delay:.1f} s, {before}/{total} files, "
+            f"integrity {cycles[-1]['integrity']}",
+            flush=True,
+        )
+    return cycles
+
+
+def finish(db: Path, total: int) -> float:
+    files = DaemonFiles.for_db(db)
+    started = time.perf_counter()
+    semfind(db, "daemon", "start")
+    try:
+        while True:
+            time.sleep(0.5)
+            status = control.request(files.socket, {"cmd": "status"})["status"]
+            if indexed_count(db) >= total and status["state"] == "idle" and not status["queue"]:
+                break
+    finally:
+        semfind(db, "daemon", "stop")
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("corpus", type=Path, help="a BEIR dataset folder")
+    parser.add_argument("--docs", type=int, default=500)
+    parser.add_argument("--kills", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        runtime = Path(tempfile.mkdtemp(prefix="sff-", dir="/tmp"))
+        os.environ.setdefault("SEMFIND_RUNTIME_DIR", str(runtime))
+        folder = root / "docs"
+        folder.mkdir()
+        total = write_corpus(folder, args.corpus, args.docs)
+        db = root / "killed.sqlite3"
+        semfind(db, "watch", "add", str(folder))
+        cycles = kill_cycles(db, total, args.kills, rng)
+        finish_s = finish(db, total)
+        clean = root / "clean.sqlite3"
+        semfind(clean, "index", "--quiet", str(folder))
+        same = content(db) == content(clean)
+        final = integrity(db)
+        runtime.rmdir() if not any(runtime.iterdir()) else None
+    report(total, cycles, finish_s, final, same)
+
+
+def report(
+    total: int, cycles: list[dict[str, Any]], finish_s: float, final: str, same: bool
+) -> None:
+    ok = sum(1 for c in cycles if c["integrity"] == "ok")
+    mid = sum(1 for c in cycles if c["mid_index"])
+    print(f"\n## kill -9 of the daemon, {len(cycles)} times ({total} SciFact documents)\n")
+    print("| measure | value |\n|---|---:|")
+    print(f"| kills | {len(cycles)} |")
+    print(f"| … landing mid-index (not every file indexed yet) | {mid} |")
+    print(f"| integrity_check ok after the kill | {ok} / {len(cycles)} |")
+    at_kill = ", ".join(str(c["indexed_at_kill"]) for c in cycles)
+    print(f"| files indexed at each kill | {at_kill} |")
+    print(f"| last restart → done, s | {finish_s:.1f} |")
+    print(f"| final integrity_check | {final} |")
+    print(f"| final index equals a clean run (files, units, vectors, codes, keywords) | {same} |")
+
+
+if __name__ == "__main__":
+    main()
