@@ -36,7 +36,8 @@ from semfind.indexer.runtime import DaemonFiles
 def integrity(db: Path) -> str:
     conn = apsw.Connection(str(db))  # read-write, as the next daemon would open it
     try:
-        return str(conn.execute("PRAGMA integrity_check").fetchone()[0])
+        row = conn.execute("PRAGMA integrity_check").fetchone()
+        return str(row[0]) if row else "no answer"
     finally:
         conn.close()
 

@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -183,7 +184,7 @@ def report(manifest: Manifest, runs: list[Run]) -> None:
     print(f"\n## hostile corpus: {manifest.files} files and links\n")
     print("| measure | " + " | ".join(r.name for r in runs) + " |")
     print("|---|" + "---:|" * len(runs))
-    rows = [
+    rows: list[tuple[str, Callable[[Run], str]]] = [
         ("seconds", lambda r: f"{r.seconds:.1f}"),
         ("indexed", lambda r: str(r.outcome.get("indexed", 0))),
         ("… of them in part", lambda r: str(r.outcome.get("indexed in part", 0))),
