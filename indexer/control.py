@@ -99,7 +99,7 @@ class _RequestHandler(socketserver.StreamRequestHandler):
                 return
             try:
                 request = json.loads(line)
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            except (ValueError, RecursionError) as exc:  # not UTF-8, not JSON, nested too deep
                 request = None
                 if not self._send(error(f"malformed request: {exc}")):
                     return
@@ -140,7 +140,7 @@ def request(path: Path, message: dict[str, Any], timeout: float | None = 10.0) -
         try:
             sock.sendall(json.dumps(message).encode() + b"\n")
             reply = _read_line(sock)
-        except (OSError, ValueError) as exc:  # reset, broken pipe, a reply cut short
+        except (OSError, ValueError, RecursionError) as exc:  # reset, broken pipe, cut short
             raise DaemonError(f"the daemon's answer was lost: {exc}") from exc
     if not reply.get("ok"):
         raise DaemonError(str(reply.get("error", "the daemon refused the request")))
@@ -171,7 +171,7 @@ def events(path: Path, idle: float | None = None) -> Iterator[dict[str, Any]]:
             buffer += chunk
             while b"\n" in buffer:
                 line, buffer = buffer.split(b"\n", 1)
-                yield json.loads(line)
+                yield _event(line)
 
 
 def _connect(path: Path, timeout: float | None) -> socket.socket:
@@ -207,3 +207,14 @@ def _read_line(sock: socket.socket) -> dict[str, Any]:
     if not isinstance(reply, dict):
         raise DaemonError("the daemon sent a malformed reply")
     return reply
+
+
+def _event(line: bytes) -> dict[str, Any]:
+    """One line of the event stream; DaemonError when it is not a JSON object."""
+    try:
+        event = json.loads(line)
+    except (ValueError, RecursionError) as exc:  # not UTF-8, not JSON, nested too deep
+        raise DaemonError(f"the daemon sent a malformed event: {exc}") from exc
+    if not isinstance(event, dict):
+        raise DaemonError("the daemon sent a malformed event")
+    return event

@@ -7,6 +7,7 @@ document title, heading path and, for anaphoric openers, the previous sentence's
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -61,9 +62,10 @@ class RuleSegmenter:
         units: list[UnitDraft] = []
         next_ord = max((p.ord for p in passages), default=-1) + 1
         for page in doc.pages:
-            parents = [p for p in passages if p.page == page.number]
+            parents = sorted((p for p in passages if p.page == page.number), key=_start)
+            starts = [p.char_start for p in parents]
             for spans, embed in self._page(doc, page):
-                parent = _parent(parents, spans[0][0])
+                parent = _parent(parents, starts, spans[0][0])
                 if parent is not None:
                     units.append(
                         span_unit(
@@ -137,12 +139,22 @@ def _split_clauses(text: str, span: Span) -> list[Span]:
 
 
 def _cut(text: str, span: Span, pattern: re.Pattern[str]) -> list[Span]:
+    """Cut at each match with at least four words on both sides.
+
+    A loop over word offsets found once, not a count per match: a sentence may hold thousands
+    of semicolons. No word straddles a cut (matches start at "," or ";" and end after spaces).
+    """
+    parts: list[Span] = []
     start, end = span
+    words = [m.start() for m in _WORD.finditer(text, start, end)]
     for match in pattern.finditer(text, start, end):
-        left, right = (start, match.start()), (match.end(), end)
-        if _words(text, (left,)) >= 4 and _words(text, (right,)) >= 4:
-            return [left, *_cut(text, right, pattern)]
-    return [span]
+        before = bisect.bisect_left(words, match.start())
+        left = before - bisect.bisect_left(words, start)
+        right = len(words) - bisect.bisect_left(words, match.end(), before)
+        if left >= 4 and right >= 4:
+            parts.append((start, match.start()))
+            start = match.end()
+    return [*parts, (start, end)]
 
 
 _ENUM = re.compile(
@@ -207,8 +219,14 @@ def clean(text: str) -> str:
     return " ".join(text.split())
 
 
-def _parent(passages: Sequence[UnitDraft], offset: int) -> UnitDraft | None:
-    for passage in passages:
-        if passage.char_start <= offset < passage.char_end:
-            return passage
+def _parent(passages: Sequence[UnitDraft], starts: list[int], offset: int) -> UnitDraft | None:
+    """The passage holding `offset`; `passages` do not overlap and `starts` are their sorted
+    char_starts (a search, not a scan: a file may have thousands of each)."""
+    i = bisect.bisect_right(starts, offset) - 1
+    if i >= 0 and offset < passages[i].char_end:
+        return passages[i]
     return None
+
+
+def _start(unit: UnitDraft) -> int:
+    return unit.char_start
