@@ -153,3 +153,54 @@ def test_a_file_deleted_or_rewritten_while_indexing_is_never_kept_stale(
     assert again.indexed == 1  # the rewrite is seen: the stored stat is the one read with
     searcher = Searcher(store, FakeEmbedder(), hostile_settings)
     assert searcher.search("kingfishers", k=1, mode="keyword")[0].path == str(root / "growing.md")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="as a normal user the corpus test covers this")
+def test_unreadable_files_and_folders_are_listed_as_such_for_a_normal_user() -> None:
+    """Root reads mode-000 files; a child process that gives up root shows what a user sees."""
+    import subprocess
+    import sys
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="semfind-perm-"))
+    base.chmod(0o777)
+    script = f"""
+import os, sys
+from pathlib import Path
+sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})
+# Everything is imported as root: the interpreter may live where the user cannot read.
+from tests.fakes import FakeEmbedder
+from semfind.engine.config import Settings
+from semfind.engine.store import Store
+from semfind.indexer.indexing import Indexer
+import semfind.indexer.extractors, semfind.indexer.passages, encodings.idna
+os.setgid(65534); os.setuid(65534)
+base = Path({str(base)!r})
+root = base / "tree"
+root.mkdir()
+(root / "open.md").write_text("The open note about wrens.")
+(root / "closed.md").write_text("The closed note about rooks.")
+(root / "closed.md").chmod(0)
+(root / "shut").mkdir()
+(root / "shut" / "inside.md").write_text("Inside a shut folder.")
+(root / "shut").chmod(0)
+settings = Settings(db=base / "index.sqlite3", segmenter="none", units="passage")
+with Store.open(settings.db_path()) as store:
+    report = Indexer(store, FakeEmbedder(), settings).index_paths([root])
+    for path, reason in report.failed:
+        print("FAILED", Path(path).name, "|", reason)
+    print("INDEXED", report.indexed)
+"""
+    env = {**os.environ, "HOME": str(base), "SEMFIND_DATA_DIR": str(base / "data")}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120
+        )
+    finally:
+        restore_permissions(base)
+        subprocess.run(["rm", "-rf", str(base)], check=False)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "FAILED closed.md | permission denied" in lines
+    assert any(line.startswith("FAILED shut | cannot list folder") for line in lines), lines
+    assert "INDEXED 1" in lines
