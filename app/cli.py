@@ -8,9 +8,8 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
-import apsw
 import click
 from rich.console import Console
 from rich.markup import escape
@@ -364,26 +363,24 @@ def main() -> None:
         err.print("interrupted: every file finished so far is saved in the index")
         sys.exit(130)
     except SemfindError as exc:
-        err.print(f"[bold red]semfind:[/] {exc}", soft_wrap=True)
-        sys.exit(exc.exit_code)
-    except (apsw.CorruptError, apsw.NotADBError) as exc:
-        # Met in the middle of a read: opening only checks the header and the schema.
-        err.print(
-            f"[bold red]semfind:[/] the index is damaged ({escape(str(exc))}): "
-            "run `semfind doctor`",
-            soft_wrap=True,
-        )
-        sys.exit(1)
-    except (apsw.BusyError, apsw.LockedError) as exc:
-        err.print(
-            f"[bold red]semfind:[/] the index is locked by another process ({escape(str(exc))}): "
-            "run `semfind doctor` to see which",
-            soft_wrap=True,
-        )
-        sys.exit(1)
+        _fail(exc)
+    except Exception as exc:
+        # SQLite meets damage or a lock in the middle of a read, past the checks made when
+        # the index is opened; engine.db says what it means (imported only then).
+        from semfind.engine.db import sqlite_error
+
+        known = sqlite_error(exc)
+        if known is None:
+            raise
+        _fail(known)
     except OSError as exc:
         where = f": {exc.filename}" if exc.filename else ""
         err.print(f"[bold red]semfind:[/] {exc.strerror or exc}{where}", soft_wrap=True)
         sys.exit(1)
     if isinstance(code, int) and code:
         sys.exit(code)
+
+
+def _fail(exc: SemfindError) -> NoReturn:
+    err.print(f"[bold red]semfind:[/] {escape(str(exc))}", soft_wrap=True)
+    sys.exit(exc.exit_code)

@@ -99,6 +99,18 @@ def _create_private(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
+def sqlite_error(exc: BaseException) -> StoreError | None:
+    """What a SQLite error met in the middle of a command means for the user, or None for
+    anything else (damage and locks past the checks open_db makes)."""
+    if isinstance(exc, (apsw.CorruptError, apsw.NotADBError)):
+        return NotAnIndexError(f"the index is damaged ({exc}): {DOCTOR}")
+    if isinstance(exc, (apsw.BusyError, apsw.LockedError)):
+        return IndexLockedError(
+            f"the index is locked by another process ({exc}): {DOCTOR} to see which"
+        )
+    return None
+
+
 def _needs_migration(path: Path) -> bool:
     """An index from an older semfind: reads would fail until it is migrated."""
     conn = apsw.Connection(str(path), flags=apsw.SQLITE_OPEN_READONLY)

@@ -343,13 +343,11 @@ class Daemon:
     def _pause_reason(self) -> str | None:
         if self.paused.is_set():
             return "asked"
-        if self._disk_full_until is not None:
-            if time.monotonic() < self._disk_full_until:
-                return (
-                    "disk full: nothing is lost; free some space, then `semfind daemon pause "
-                    f"--resume` (or wait: it tries again every {DISK_RETRY_S:g} s)"
-                )
-            self._disk_full_until = None  # time to try again
+        if self._disk_full_until is not None and time.monotonic() < self._disk_full_until:
+            return (
+                "disk full: nothing is lost; free some space, then `semfind daemon pause "
+                f"--resume` (or wait: it tries again every {DISK_RETRY_S:g} s)"
+            )
         if self._on_battery and self.settings.pause_on_battery and not self._battery_override:
             return "on battery"
         return None

@@ -42,6 +42,22 @@ def indexed(tmp_path: Path, store: Store, fake: FakeEmbedder, rules: Settings) -
     return root
 
 
+def hold_reloads(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Every reload runs in the background, as if loads took long, and waits until the
+    returned event is set."""
+    monkeypatch.setattr(vector_index, "SYNC_RELOAD_S", 0.0)
+    monkeypatch.setattr(vector_index, "RELOAD_GAP", 0.0)
+    release = threading.Event()
+    real_load = vector_index.load
+
+    def held_load(reader: Store, model: EmbedModelRow) -> vector_index.Loaded:
+        release.wait(30)
+        return real_load(reader, model)
+
+    monkeypatch.setattr(vector_index, "load", held_load)
+    return release
+
+
 @pytest.mark.parametrize("units", ["both", "passage", "proposition"])
 @pytest.mark.parametrize("glob", [None, "sub/*"])
 def test_warm_and_one_shot_searches_return_the_same_neighbours(
@@ -111,16 +127,7 @@ def test_a_slow_reload_runs_in_the_background_and_searches_do_not_wait_for_it(
     warm = Searcher(store, fake, rules, warm=True)
     assert warm.matrix is not None
     before = warm.search("glacier crevasse", mode="vector")
-    monkeypatch.setattr(vector_index, "SYNC_RELOAD_S", 0.0)  # as if loads took long
-    monkeypatch.setattr(vector_index, "RELOAD_GAP", 0.0)
-    release = threading.Event()
-    real_load = vector_index.load
-
-    def held_load(reader: Store, model: EmbedModelRow) -> vector_index.Loaded:
-        release.wait(30)
-        return real_load(reader, model)
-
-    monkeypatch.setattr(vector_index, "load", held_load)
+    release = hold_reloads(monkeypatch)
     late = indexed / "late.md"
     late.write_text("Glacier crevasse hides under fresh snow.\n")
     Indexer(store, fake, rules).index_paths([indexed])
@@ -175,16 +182,7 @@ def test_a_stale_reading_never_attributes_a_vector_to_a_unit_id_reused_by_other_
     assert warm.matrix is not None
     vector = fake.embed_one(kept)
     assert warm.knn(vector, 5, Filters(units="both"))[0][1] > 0.5
-    monkeypatch.setattr(vector_index, "SYNC_RELOAD_S", 0.0)
-    monkeypatch.setattr(vector_index, "RELOAD_GAP", 0.0)
-    release = threading.Event()
-    real_load = vector_index.load
-
-    def held_load(reader: Store, model: EmbedModelRow) -> vector_index.Loaded:
-        release.wait(30)
-        return real_load(reader, model)
-
-    monkeypatch.setattr(vector_index, "load", held_load)
+    release = hold_reloads(monkeypatch)
     before = dict(store.conn.execute("SELECT id, text FROM units"))
     # A paragraph written above: the kept text's units get new ids, and their old ids
     # (the newest, so freed and taken again) now hold the new paragraph.
