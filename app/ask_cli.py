@@ -36,7 +36,12 @@ err = Console(stderr=True, highlight=False)
     "--sources",
     "-n",
     type=click.IntRange(1, 20),
-    help="Passages to give the LLM (default: the `ask_sources` setting, normally 6).",
+    help="Evidence passages to read (default: the `ask_sources` setting, normally 8).",
+)
+@click.option(
+    "--no-llm",
+    is_flag=True,
+    help="Only the sentences quoted from your files, without the LLM's restatement.",
 )
 @click.pass_obj
 def ask(
@@ -47,11 +52,13 @@ def ask(
     types: tuple[str, ...],
     since: str | None,
     sources: int | None,
+    no_llm: bool,
 ) -> None:
-    """Answer QUESTION from your indexed files with the local LLM, citing them as [n].
+    """Answer QUESTION from your indexed files, quoting the sentences that answer it.
 
-    The answer streams as it is written, then every citation is checked: numbers must
-    exist, quotes must occur in the cited source, and unsupported sentences are marked.
+    The quotes come first, each with its file:page:line. Then the local LLM restates them
+    in a short answer, streamed; every sentence it writes is checked against the quotes,
+    and one they do not back is left out. --no-llm (or ask_llm = false) skips the LLM.
     """
     from semfind.engine.answer import Asker
     from semfind.engine.evidence import gather_evidence
@@ -68,14 +75,18 @@ def ask(
     settings = obj.settings
     if sources is not None:
         settings = dataclasses.replace(settings, ask_sources=sources)
+    if no_llm:
+        settings = dataclasses.replace(settings, ask_llm=False)
     filters = Filters(path_glob, types, settings.units, parse_since(since) if since else None)
     with Store.open(settings.db_path(), readonly=True) as store:
-        with err.status("loading models…", spinner="dots") if err.is_terminal else nullcontext():
+        with err.status("loading the model…", spinner="dots") if err.is_terminal else nullcontext():
             embedder = query_embedder(settings)
-            llm = open_llm(settings)
+        asker = Asker(
+            partial(open_llm, settings),
+            partial(gather_evidence, Searcher(store, embedder, settings)),
+            settings,
+        )
         try:
-            searcher = Searcher(store, embedder, settings)
-            asker = Asker(llm, partial(gather_evidence, searcher), settings)
             events = asker.ask(question, filters)
             if as_json:
                 click.echo(run_json(events))
@@ -84,5 +95,5 @@ def ask(
             else:
                 run_plain(out, events)
         finally:
-            llm.close()
+            asker.close()
             embedder.close()

@@ -1,4 +1,5 @@
-"""Showing an answer in the terminal: streamed as it is written, then checked and marked."""
+"""Showing an answer in the terminal: the quoted sentences at once, then the LLM's checked
+restatement as it is written."""
 
 from __future__ import annotations
 
@@ -11,16 +12,22 @@ from rich.console import Console, Group
 from rich.live import Live
 from rich.text import Text
 
-from semfind.engine.answer import Answer, AskEvent, Piece, Retrieved
+from semfind.engine.answer import Answer, AskEvent, Extracted, Piece, Retrieved
 
 if TYPE_CHECKING:
     from semfind.engine.evidence import Source
+    from semfind.engine.extractive import Extract, Quote
 
-MARKS = {
-    "unsupported": ("yellow", "no supporting source"),
-    "invalid": ("red", "cites a source that does not exist"),
-    "misquoted": ("red", "quote not found in the source"),
+DROPPED = {
+    "unsupported": "the LLM's rewrite said what the quotes do not, so it is not shown",
+    "degenerate": "the LLM started repeating itself, so its rewrite is not shown",
+    "refused": "the LLM found no answer in the quotes; they are shown as they are",
+    "empty": "the LLM wrote nothing",
 }
+FOCUS = "bold underline"
+CLOSEST = 5
+ALSO_READ = 3
+"""Uncited sources listed under the answer; --json has every one."""
 
 
 def run_json(events: Iterable[AskEvent]) -> str:
@@ -30,28 +37,42 @@ def run_json(events: Iterable[AskEvent]) -> str:
 
 
 def run_live(out: Console, events: Iterable[AskEvent]) -> Answer:
-    """Stream the draft on a terminal, then replace it with the checked answer."""
-    draft = Text()
-    searching = Text("Searching…", style="dim")
-    with Live(searching, console=out, auto_refresh=False, vertical_overflow="visible") as live:
+    """The quotes as soon as they are chosen, the LLM's draft streamed under them, then the
+    checked restatement in its place."""
+    draft = Text(style="dim")
+    live: Live | None = None
+    answer: Answer | None = None
+    status = out.status("Searching…", spinner="dots")
+    status.start()
+    try:
         for event in events:
             if isinstance(event, Retrieved):
-                note = f"Reading {len(event.sources)} passages…" if event.sources else ""
-                live.update(Text(note, style="dim"), refresh=True)
+                status.update(f"Reading {len(event.sources)} passages…")
+            elif isinstance(event, Extracted):
+                status.stop()
+                out.print(quoted(event.extract))
+                if event.llm_follows:
+                    live = Live(Text("Restating…", style="dim"), console=out, transient=True)
+                    live.start()
             elif isinstance(event, Piece):
                 draft.append(event.text)
-                live.update(draft, refresh=True)
+                if live is not None:
+                    live.update(draft, refresh=True)
             else:
-                live.update(checked(event), refresh=True)
                 answer = event
-    print_sources(out, answer)
+    finally:
+        status.stop()
+        if live is not None:
+            live.stop()
+    assert answer is not None
+    _print_rest(out, answer)
     return answer
 
 
 def run_plain(out: Console, events: Iterable[AskEvent]) -> Answer:
     answer = _last_answer(events)
-    out.print(checked(answer))
-    print_sources(out, answer)
+    out.print(quoted(answer.extract))
+    _print_rest(out, answer)
     return answer
 
 
@@ -60,32 +81,75 @@ def _last_answer(events: Iterable[AskEvent]) -> Answer:
     return final[-1]
 
 
-def checked(answer: Answer) -> Text:
-    """The answer with each sentence the checker doubts marked, and why."""
-    if answer.verdict == "not_found":
-        return Text(answer.text, style="bold yellow")
+def _print_rest(out: Console, answer: Answer) -> None:
+    rewrite = restated(answer)
+    if rewrite is not None:
+        out.print(rewrite)
+    print_sources(out, answer)
+
+
+def quoted(found: Extract) -> Text:
+    """The extractive answer: each sentence as it is in the file, with where it is."""
+    from semfind.engine.answer import NOT_FOUND
+
+    if not found.found:
+        return Text(NOT_FOUND, style="bold yellow")
     text = Text()
-    position = 0
-    for sentence in answer.check.sentences:
-        text.append(answer.text[position : sentence.start])
-        mark = MARKS.get(sentence.status)
-        if mark is None:
-            text.append(sentence.text)
-            if sentence.status == "attributed":
-                text.append(f" [{sentence.citations[0]}]", style="dim italic")
-        else:
-            text.append(sentence.text, style=mark[0])
-            text.append(f" ⚠ {mark[1]}", style=f"italic {mark[0]}")
-        position = sentence.end
-    text.append(answer.text[position:])
+    for quote in found.quotes:
+        text.append_text(quote_text(quote))
+        text.append(f" [{quote.source}]", style="bold")
+        text.append(f"\n   {Path(quote.location)}\n", style="cyan")
+    text.rstrip()
+    return text
+
+
+def quote_text(quote: Quote) -> Text:
+    """One quoted sentence with the span that holds what was asked for highlighted."""
+    raw = quote.text
+    offset = len(raw) - len(raw.lstrip())
+    line = Text(raw.strip(), style="dim" if quote.context else "")
+    focus = quote.focus_in_text()
+    if focus is not None and not quote.context:
+        line.stylize(FOCUS, max(0, focus[0] - offset), focus[1] - offset)
+    return Text.assemble(("“", "dim"), line, ("”", "dim"))
+
+
+def restated(answer: Answer) -> Text | None:
+    """The LLM's checked restatement, or why there is none; None when it was not asked."""
+    if answer.llm_outcome == "off" or answer.verdict == "not_found":
+        return None
+    if answer.llm_outcome == "unavailable":
+        return Text(f"\n{answer.note}", style="dim italic")
+    if not answer.written:
+        return Text(f"\n({DROPPED.get(answer.llm_outcome, '')})", style="dim italic")
+    text = Text("\nIn short: ", style="bold")
+    for written in answer.written:
+        text.append(written.text)
+        if written.quote is not None:
+            text.append(f" [{written.quote.source}]", style="bold")
+        text.append(" ")
+    dropped = sum(1 for w in answer.checked if w.status != "supported")
+    if dropped:
+        text.append(f"\n({dropped} sentence(s) the quotes do not back were left out)", "dim")
     return text
 
 
 def print_sources(out: Console, answer: Answer) -> None:
-    cited = set(answer.check.cited)
-    heading = "Sources" if answer.verdict != "not_found" else "Closest passages"
-    lines: list[Text] = [Text(f"\n{heading}", style="bold")] if answer.sources else []
-    lines += [_source_line(source, source.number in cited) for source in answer.sources]
+    """The cited sources, then a few others read (all of them are in --json)."""
+    cited = set(answer.cited)
+    lines: list[Text] = []
+    if answer.verdict == "not_found":
+        closest = answer.sources[:CLOSEST]
+        lines += [Text("\nClosest passages", style="bold")] if closest else []
+        lines += [_source_line(source, False) for source in closest]
+    else:
+        used = [s for s in answer.sources if s.number in cited]
+        others = [s for s in answer.sources if s.number not in cited]
+        lines += [Text("\nSources", style="bold")] if used else []
+        lines += [_source_line(source, True) for source in used]
+        if others:
+            lines.append(Text("Also read", style="dim bold"))
+            lines += [_source_line(source, False) for source in others[:ALSO_READ]]
     lines.append(Text(footer(answer), style="dim"))
     out.print(Group(*lines))
 
@@ -101,9 +165,12 @@ def _source_line(source: Source, cited: bool) -> Text:
 
 def footer(answer: Answer, timings: bool = True) -> str:
     """Model, timings, tokens/s and the check's tally on one line."""
-    parts = [answer.model]
+    parts = ["quoted from your files" if answer.verdict == "answered" else "nothing quoted"]
+    if answer.model != "extractive":
+        parts.append(f"restated by {answer.model}")
     if timings:
         parts.append(f"retrieval {answer.timings.get('retrieve_s', 0.0):.2f} s")
+        parts.append(f"extract {answer.timings.get('extract_s', 0.0):.2f} s")
     if timings and "first_token_s" in answer.timings:
         parts.append(f"first token {answer.timings['first_token_s']:.2f} s")
     stats = answer.llm
@@ -112,9 +179,7 @@ def footer(answer: Answer, timings: bool = True) -> str:
         if stats.prompt_tokens:
             parts.append(f"prompt {stats.prompt_tokens} tok at {stats.prompt_tps:.0f} tok/s")
         parts.append(f"answer {approx}{stats.gen_tokens} tok at {approx}{stats.gen_tps:.0f} tok/s")
-    check = answer.check
-    if check.sentences:
-        parts.append(f"checked: {check.supported} of {len(check.sentences)} sentences supported")
-    if any(s.status == "attributed" for s in check.sentences):
-        parts.append("grey [n]: source found by the check, not cited by the model")
+    if answer.checked:
+        kept = sum(1 for w in answer.checked if w.status == "supported")
+        parts.append(f"checked: {kept} of {len(answer.checked)} LLM sentences supported")
     return "\n" + " · ".join(parts)

@@ -129,18 +129,66 @@ def rank_files(
     (fusion tuning) read each unit's row once.
     """
     keys = _keys(store, scores, cache)
+    groups = _groups(scores, keys)
+    best: dict[int, tuple[float, int]] = {}
+    for passage_id, (score, file_id) in _passage_scores(groups, keys, bonus).items():
+        if file_id not in best or score > best[file_id][0]:
+            best[file_id] = (score, passage_id)
+    ranked = sorted(best.values(), key=lambda item: (-item[0], item[1]))[:k]
+    return _hits(store, ranked, groups, cache)
+
+
+def rank_passages(
+    store: Store, scores: Mapping[int, float], k: int, bonus: float, per_file: int
+) -> list[Hit]:
+    """The k best passages across files, at most `per_file` of them from one file, each
+    with the matches inside it: the evidence `semfind ask` answers from, where one long
+    document may hold the answer in several places."""
+    keys = _keys(store, scores, None)
+    groups = _groups(scores, keys)
+    ranked: list[tuple[float, int]] = []
+    taken: dict[int, int] = defaultdict(int)
+    passages = _passage_scores(groups, keys, bonus)
+    for passage_id, (score, file_id) in sorted(passages.items(), key=lambda i: (-i[1][0], i[0])):
+        if taken[file_id] < per_file:
+            taken[file_id] += 1
+            ranked.append((score, passage_id))
+            if len(ranked) == k:
+                break
+    return _hits(store, ranked, groups, None)
+
+
+def _groups(
+    scores: Mapping[int, float], keys: Mapping[int, tuple[int, int]]
+) -> dict[int, list[tuple[float, int]]]:
+    """passage id -> its matching units as (score, unit id), best first."""
     groups: dict[int, list[tuple[float, int]]] = defaultdict(list)
     for unit_id, score in scores.items():
         if unit_id in keys:
             groups[keys[unit_id][0]].append((score, unit_id))
-    best: dict[int, tuple[float, int]] = {}
-    for passage_id, members in groups.items():
+    for members in groups.values():
         members.sort(key=lambda m: (-m[0], m[1]))
-        score = _passage_score([s for s, _ in members], bonus)
-        file_id = keys[members[0][1]][1]
-        if file_id not in best or score > best[file_id][0]:
-            best[file_id] = (score, passage_id)
-    ranked = sorted(best.values(), key=lambda item: (-item[0], item[1]))[:k]
+    return groups
+
+
+def _passage_scores(
+    groups: Mapping[int, list[tuple[float, int]]],
+    keys: Mapping[int, tuple[int, int]],
+    bonus: float,
+) -> dict[int, tuple[float, int]]:
+    """passage id -> (its score, its file id)."""
+    return {
+        passage_id: (_passage_score([s for s, _ in members], bonus), keys[members[0][1]][1])
+        for passage_id, members in groups.items()
+    }
+
+
+def _hits(
+    store: Store,
+    ranked: list[tuple[float, int]],
+    groups: Mapping[int, list[tuple[float, int]]],
+    cache: RowCache | None,
+) -> list[Hit]:
     wanted = {pid for _, pid in ranked} | {u for _, pid in ranked for _, u in groups[pid]}
     rows = _cached_rows(store, wanted, cache)
     return [_hit(rows[pid], score, [(s, rows[u]) for s, u in groups[pid]]) for score, pid in ranked]

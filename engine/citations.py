@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .query import STOPWORDS
+from .words import stems as _stems
 
 _CITATION = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _QUOTE = re.compile(r"\"([^\"]{3,}?)\"|“([^”]{3,}?)”")
@@ -186,17 +186,6 @@ def coverage(sentence: str, source: str) -> float:
     if not words:
         return 0.0
     return len(words & _stems(source)) / len(words)
-
-
-def _stems(text: str) -> set[str]:
-    return {_stem(w.lower()) for w in _WORD.findall(text)} - STOPWORDS
-
-
-def _stem(word: str) -> str:
-    for suffix in ("ies", "es", "s", "ing", "ed"):
-        if len(word) > len(suffix) + 2 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
 
 
 def quotes(text: str) -> list[str]:

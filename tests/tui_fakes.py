@@ -110,7 +110,7 @@ class FakeDaemon:
         return paths, self.running
 
 
-ANSWER = "Water the ferns twice a week [1], cacti rarely [2]."
+ANSWER = "Water ferns twice a week in summer [1]."
 THOUGHT = "A passage about watering ferns and cacti in summer."
 
 
@@ -131,7 +131,8 @@ class FakeAnswerer(LLMLink):
 
     def __init__(self) -> None:
         self.llm = RoleLLM()
-        settings = Settings(ask_min_similarity=-1.0)
+        # The fake embedder scores below a real model: every question gets its quotes.
+        settings = Settings(ask_min_similarity=-1.0, ask_min_score=0.0)
         super().__init__(settings, cast("IndexReader", None), lambda s: self.llm, "fake-llm")
         self.questions: list[str] = []
 

@@ -80,7 +80,7 @@ class SemfindApp(App[None]):
         # Held directly: messages may arrive while another screen (help) is on top.
         units = services.settings.units
         self.search_pane = SearchPane(services.index, units, answerer=services.answerer)
-        self.ask_pane = AskPane(services.index, services.answerer, units)
+        self.ask_pane = AskPane(services.index, services.answerer, services.settings)
         self.index_pane = IndexPane()
         self.models_pane = ModelsPane()
         self.status_bar = StatusBar()

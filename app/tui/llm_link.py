@@ -53,7 +53,8 @@ class LLMLink:
         from semfind.engine.answer import Asker
 
         with self._lock:
-            asker = Asker(self._ensure(), self.index.evidence, self.settings)
+            # The LLM loads only once the quotes are out: they must not wait for it.
+            asker = Asker(self._ensure, self.index.evidence, self.settings)
             yield from asker.ask(question, filters)
 
     def expand(self, kind: str, query: str) -> Expansion:

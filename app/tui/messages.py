@@ -13,6 +13,7 @@ from semfind.engine.errors import SemfindError
 if TYPE_CHECKING:
     from semfind.engine.aggregate import Hit
     from semfind.engine.answer import Answer
+    from semfind.engine.extractive import Extract
     from semfind.engine.reasoning import Expansion
 
     from .services import Failure, FolderCount, IndexSummary
@@ -59,6 +60,15 @@ class AnswerPiece(Message):
     text: str
     done: bool = False
     error: str | None = None
+
+
+@dataclass
+class AnswerExtracted(Message):
+    """The quoted answer to question `serial`, before any LLM runs."""
+
+    serial: int
+    extract: Extract
+    llm_follows: bool
 
 
 @dataclass
