@@ -189,6 +189,10 @@ class Asker:
                 if refine.degenerate(draft):
                     looping = True
                     break
+        except ModelError as exc:  # a model server gone mid-answer: the quotes still stand
+            timings["total_s"] = time.perf_counter() - start
+            yield _with(base, timings, model=llm.name, llm_outcome="unavailable", note=str(exc))
+            return
         finally:
             with suppress(Exception):
                 pieces.close()  # type: ignore[attr-defined]

