@@ -119,7 +119,7 @@ def restated(answer: Answer) -> Text | None:
     if answer.llm_outcome == "off" or answer.verdict == "not_found":
         return None
     if answer.llm_outcome == "unavailable":
-        return Text(f"\n{answer.note}", style="dim italic")
+        return Text(f"\n(no restatement: {answer.note})", style="dim italic")
     if not answer.written:
         return Text(f"\n({DROPPED.get(answer.llm_outcome, '')})", style="dim italic")
     text = Text("\nIn short: ", style="bold")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
@@ -20,7 +21,7 @@ from .daemon_client import DaemonClient
 
 if TYPE_CHECKING:
     from semfind.engine.config import Settings
-    from semfind.engine.models import Registry
+    from semfind.engine.models import RegisteredModel, Registry
     from semfind.engine.store import Store
 
     from .cli import Context
@@ -103,7 +104,7 @@ def _use(name: str, role: str | None, settings: Settings) -> None:
     if name == DEFAULT_EMBEDDER:
         name, role = "default", "embedder"
     if name != "default" and entry is None:
-        raise UsageError(f"unknown model {name!r}: see `semfind models list`")
+        entry = _add_found(name, role, registry)
     role = role or (entry.role if entry else "embedder")
     if entry is not None and entry.role != role:
         raise UsageError(f"{name!r} was added as {entry.role}, not {role}")
@@ -113,6 +114,22 @@ def _use(name: str, role: str | None, settings: Settings) -> None:
     registry.use(role, name)
     registry.save()
     out.print(f"LLM in use: [bold]{name}[/]")
+
+
+def _add_found(name: str, role: str | None, registry: Registry) -> RegisteredModel:
+    """Register a model found on this machine (Ollama, LM Studio, the Hugging Face cache)
+    under the name `semfind models list` shows for it."""
+    from semfind.engine.discovery import discover
+    from semfind.engine.models import add_model
+
+    found = next((m for m in discover() if m.name == name), None)
+    if found is None:
+        raise UsageError(f"unknown model {name!r}: see `semfind models list`")
+    _, role = add_model(found.path, name, registry, role)
+    out.print(f"added [bold]{escape(name)}[/] ({found.source}) as {role}")
+    entry = registry.get(name)
+    assert entry is not None
+    return entry
 
 
 def _switch_embedder(settings: Settings, registry: Registry, name: str) -> None:

@@ -283,19 +283,37 @@ def ask_all(asker: Asker, questions: list[Question]) -> Iterator[tuple[Question,
         yield q, final, time.perf_counter() - start
 
 
-def cold(db: Path, questions: list[Question], n: int) -> str:
+def cold(db: Path, questions: list[Question], n: int, llm: bool) -> str:
+    """p50 / p95 of `semfind ask` run as a new process per question."""
     semfind = Path(sys.executable).with_name("semfind")
+    flags = [] if llm else ["--no-llm"]
     times = []
-    for q in questions[:n]:
+    for q in [q for q in questions if q.answers][:n]:
         start = time.perf_counter()
         subprocess.run(
-            [str(semfind), "--db", str(db), "ask", "--no-llm", "--json", q.text],
+            [str(semfind), "--db", str(db), "ask", *flags, "--json", q.text],
             check=True,
             capture_output=True,
         )
         times.append(time.perf_counter() - start)
     times.sort()
     return f"{1000 * _pct(times, 0.5):.0f} / {1000 * _pct(times, 0.95):.0f}"
+
+
+def budget(answers: list[tuple[Question, Answer, float]]) -> str:
+    """Share of LLM answers within 2x the extractive time plus their own tokens' generation
+    (the LLM's load and prompt must cost no more than the extract did)."""
+    within = 0
+    counted = 0
+    for _, answer, _ in answers:
+        t = answer.timings
+        if "generate_s" not in t:
+            continue
+        counted += 1
+        extractive = t["retrieve_s"] + t["extract_s"]
+        own = answer.llm.gen_s
+        within += t["total_s"] <= 2 * extractive + own
+    return f"{within}/{counted}"
 
 
 def main() -> None:
@@ -348,8 +366,16 @@ def run(args: argparse.Namespace) -> None:
     )
     print(f"machine: {machine()}; embedder {embedder.name}; LLM {llm.name if llm else '—'}\n")
     print_table(rows)
+    if llm:
+        print(f"\nLLM answers within 2x extractive time + own generation: {budget(answers)}")
+        for name in ("llm_load_s", "first_token_s", "generate_s", "total_s"):
+            values = sorted(a.timings[name] for _, a, _ in answers if name in a.timings)
+            print(f"  {name}: p50 {_pct(values, 0.5):.3f} s, p95 {_pct(values, 0.95):.3f} s")
     if args.cold:
-        print(f"\ncold CLI `semfind ask --no-llm`, ms p50 / p95: {cold(db, questions, args.cold)}")
+        print(f"\ncold CLI, {args.cold} answerable questions, ms p50 / p95:")
+        print(f"  semfind ask --no-llm: {cold(db, questions, args.cold, False)}")
+        if llm:
+            print(f"  semfind ask:          {cold(db, questions, args.cold, True)}")
     embedder.close()
 
 

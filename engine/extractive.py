@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from .question_kind import QuestionKind, question_kind, typed_spans
 from .sentences import Sentence, sentences
-from .words import question_stems, stem, stems
+from .words import WORD, question_stems, stem, stems
 
 if TYPE_CHECKING:
     from .aggregate import Hit
@@ -157,7 +157,8 @@ def extract(
     kind = question_kind(question)
     ranked = score_all(candidates(question, sources, evidence), weights)
     best = ranked[0].score if ranked else -1.0
-    quotes = choose(ranked, sources, evidence, min_score, weights) if ranked else ()
+    asked = question_stems(question)
+    quotes = choose(ranked, evidence, min_score, weights, asked) if ranked else ()
     return Extract(quotes, best, kind, time.perf_counter() - start, tuple(ranked))
 
 
@@ -213,10 +214,10 @@ def score_all(found: Sequence[Candidate], weights: Weights) -> list[Candidate]:
 
 def choose(
     ranked: Sequence[Candidate],
-    sources: Sequence[Source],
     evidence: Evidence,
     min_score: float,
     weights: Weights,
+    asked: set[str],
 ) -> tuple[Quote, ...]:
     """The answer's quotes from the ranked candidates; none below `min_score`."""
     best = ranked[0]
@@ -232,8 +233,8 @@ def choose(
     for candidate in chosen:
         before = _antecedent(candidate, evidence)
         if before is not None and all(q.char_start != before.start for q in quotes):
-            quotes.append(_quote(candidate, before, context=True))
-        quotes.append(_quote(candidate, candidate.sentence))
+            quotes.append(_quote(candidate, before, None, context=True))
+        quotes.append(_quote(candidate, candidate.sentence, _focus(candidate, asked)))
     return tuple(quotes)
 
 
@@ -249,11 +250,13 @@ def _antecedent(candidate: Candidate, evidence: Evidence) -> Sentence | None:
     return previous[-1] if previous else None
 
 
-def _quote(candidate: Candidate, sentence: Sentence, context: bool = False) -> Quote:
+def _quote(
+    candidate: Candidate, sentence: Sentence, focus: tuple[int, int] | None, context: bool = False
+) -> Quote:
+    """`sentence` of the candidate's passage as a quote (the antecedent when `context`)."""
     passage = candidate.hit.passage
     base = passage.char_start
     text = passage.text[sentence.start - base : sentence.end - base]
-    focus = None if context else _focus(candidate)
     return Quote(
         candidate.source.number,
         candidate.hit,
@@ -268,12 +271,22 @@ def _quote(candidate: Candidate, sentence: Sentence, context: bool = False) -> Q
     )
 
 
-def _focus(candidate: Candidate) -> tuple[int, int] | None:
+def _focus(candidate: Candidate, asked: set[str]) -> tuple[int, int] | None:
     """The typed span nearest to the question's words in the sentence (the first, if the
     sentence holds none of them)."""
     if not candidate.typed:
         return None
-    return candidate.typed[0]
+    start = candidate.sentence.start
+    near = [
+        start + m.start() for m in WORD.finditer(candidate.text) if stem(m.group().lower()) in asked
+    ]
+    if not near:
+        return candidate.typed[0]
+    return min(candidate.typed, key=lambda span: min(_gap(span, at) for at in near))
+
+
+def _gap(span: tuple[int, int], at: int) -> int:
+    return 0 if span[0] <= at < span[1] else min(abs(at - span[0]), abs(at - span[1]))
 
 
 def _stem_weights(asked: set[str], term_weights: Mapping[str, float]) -> dict[str, float]:

@@ -121,6 +121,10 @@ def _check(text: str, quotes_: Sequence[Quote]) -> Written:
     best = max(quotes_, key=lambda q: coverage(text, q.text), default=None)
     if best is None or coverage(text, source) < SUPPORT:
         return Written(text, "unsupported", None, "the extract does not say this")
+    asked = [q.text[a:b] for q in quotes_ if (f := q.focus_in_text()) for a, b in [f]]
+    if asked and not any(occurs(span, text) for span in asked):
+        # It picked another name, date or number of the quotes than the one that answers.
+        return Written(text, "unsupported", None, f'it does not say "{asked[0]}"')
     return Written(text, "supported", best)
 
 

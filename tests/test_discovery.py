@@ -15,6 +15,8 @@ from semfind.engine.config import Settings
 from semfind.engine.discovery import discover
 from semfind.engine.models import Registry
 
+from .helpers import semfind_cli
+
 
 def tiny_gguf(path: Path, arch: str, pooling: gguf.PoolingType | None = None) -> Path:
     """A small but valid GGUF with one tensor, enough for the header reader."""
@@ -102,3 +104,20 @@ def test_catalog_lists_found_models_with_their_roles(tmp_path: Path, isolated_di
     assert embed.info.n_embd == 8 and embed.info.n_ctx_train == 256
     chat = by_name["p/r/chat.gguf"]
     assert (chat.role, chat.source) == ("llm", "lm-studio")
+
+
+def test_models_use_takes_a_found_chat_model_by_its_listed_name(
+    tmp_path: Path, isolated_dirs: Path
+) -> None:
+    store = tmp_path / "ollama-models"
+    ollama_store(store, "qwen2.5", "1.5b", tiny_gguf(tmp_path / "q.gguf", "qwen2"))
+    env = {**os.environ, "OLLAMA_MODELS": str(store), "HOME": str(tmp_path / "home")}
+    done = semfind_cli(env, "models", "use", "qwen2.5:1.5b", "--role", "llm")
+    assert done.returncode == 0, done.stderr
+    assert "added qwen2.5:1.5b (ollama) as llm" in done.stdout
+    registry = Registry()
+    assert registry.in_use("llm") == "qwen2.5:1.5b"
+    entry = registry.get("qwen2.5:1.5b")
+    assert entry is not None and entry.role == "llm"
+    missing = semfind_cli(env, "models", "use", "nothing:here", "--role", "llm")
+    assert missing.returncode == 2 and "unknown model 'nothing:here'" in missing.stderr
