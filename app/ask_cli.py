@@ -15,6 +15,10 @@ from semfind.engine.errors import UsageError
 from .since import parse_since
 
 if TYPE_CHECKING:
+    from semfind.engine.answer import OpenLLM
+    from semfind.engine.config import Settings
+    from semfind.engine.query import Filters
+
     from .cli import Context
 
 out = Console(highlight=False)
@@ -60,15 +64,8 @@ def ask(
     in a short answer, streamed; every sentence it writes is checked against the quotes,
     and one they do not back is left out. --no-llm (or ask_llm = false) skips the LLM.
     """
-    from semfind.engine.answer import Asker
-    from semfind.engine.evidence import gather_evidence
     from semfind.engine.llm import open_llm
     from semfind.engine.query import Filters
-    from semfind.engine.search import Searcher
-    from semfind.engine.store import Store
-
-    from .ask_render import run_json, run_live, run_plain
-    from .query_embedder import query_embedder
 
     if not question.strip():
         raise UsageError("ask needs a question")
@@ -78,14 +75,30 @@ def ask(
     if no_llm:
         settings = dataclasses.replace(settings, ask_llm=False)
     filters = Filters(path_glob, types, settings.units, parse_since(since) if since else None)
+    _answer(settings, question, filters, as_json, partial(open_llm, settings))
+
+
+def _answer(
+    settings: Settings,
+    question: str,
+    filters: Filters,
+    as_json: bool,
+    open_llm: OpenLLM,
+) -> None:
+    """The quotes print as soon as they are chosen; the LLM loads only after them."""
+    from semfind.engine.answer import Asker
+    from semfind.engine.evidence import gather_evidence
+    from semfind.engine.search import Searcher
+    from semfind.engine.store import Store
+
+    from .ask_render import run_json, run_live, run_plain
+    from .query_embedder import query_embedder
+
     with Store.open(settings.db_path(), readonly=True) as store:
         with err.status("loading the model…", spinner="dots") if err.is_terminal else nullcontext():
             embedder = query_embedder(settings)
-        asker = Asker(
-            partial(open_llm, settings),
-            partial(gather_evidence, Searcher(store, embedder, settings)),
-            settings,
-        )
+        searcher = Searcher(store, embedder, settings)
+        asker = Asker(open_llm, partial(gather_evidence, searcher), settings)
         try:
             events = asker.ask(question, filters)
             if as_json:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from . import refine
@@ -228,8 +228,6 @@ class Asker:
 
 
 def _with(answer: Answer, timings: dict[str, float], **changes: Any) -> Answer:
-    from dataclasses import replace
-
     return replace(answer, timings=timings, **changes)
 
 

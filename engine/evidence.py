@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from .aggregate import Hit
@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from .query import Filters
     from .search import Searcher
 
+T = TypeVar("T")
 SOURCE_OVERHEAD = 12
 """Tokens of the "[n] path:line" header and blank lines around each source."""
 MIN_TRIMMED = 48
@@ -134,11 +135,7 @@ def _cut(text: str, tokens: int, count_tokens: Callable[[str], int]) -> str:
     return cut.rstrip() + " …" if cut else ""
 
 
-def edges_first(sources: Sequence[Source]) -> list[Source]:
+def edges_first(items: Sequence[T]) -> list[T]:
     """Best evidence at the start and the end of the context, weakest in the middle: models
     use the middle of a long context least (Liu et al., "Lost in the Middle")."""
-    return [*sources[0::2], *reversed(sources[1::2])]
-
-
-def context_block(sources: Sequence[Source]) -> str:
-    return "\n\n".join(f"[{s.number}] {s.location}\n{s.text}" for s in edges_first(sources))
+    return [*items[0::2], *reversed(items[1::2])]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from .question_kind import QuestionKind, question_kind, typed_spans
@@ -194,14 +194,9 @@ def candidates(question: str, sources: Sequence[Source], evidence: Evidence) -> 
 def score_all(found: Sequence[Candidate], weights: Weights) -> list[Candidate]:
     """The candidates scored and sorted best first."""
     scored = [
-        Candidate(
-            c.source,
-            c.sentence,
-            c.similarity,
-            c.overlap,
-            c.typed,
-            c.rank,
-            weights.similarity * c.similarity
+        replace(
+            c,
+            score=weights.similarity * c.similarity
             + weights.overlap * c.overlap
             + weights.typed * (1.0 if c.typed else 0.0)
             + weights.rank * c.rank,

@@ -161,4 +161,31 @@ def quiet_llama_logs() -> None:
 
         _LOG_SINK = sink
         llama_cpp.llama_log_set(sink, ctypes.c_void_p(0))
+    _keep_standard_streams()
     ensure_backends()
+
+
+class _Unsuppressed:
+    """Stands in for llama-cpp-python's suppress_stdout_stderr, which points the process's
+    stdout and stderr at /dev/null while a model loads. With the log callback above there is
+    nothing to hide, and the redirection is process-wide: a model loading in a worker thread
+    (the TUI loads its embedder and its LLM in workers) swallows what the UI thread draws
+    meanwhile, and two overlapping loads restore the wrong descriptors for good."""
+
+    def __init__(self, disable: bool = True) -> None:
+        self.disable = disable
+
+    def __enter__(self) -> _Unsuppressed:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _keep_standard_streams() -> None:
+    import importlib
+
+    for name in ("llama_cpp.llama", "llama_cpp._internals", "llama_cpp.llama_chat_format"):
+        module = importlib.import_module(name)
+        if hasattr(module, "suppress_stdout_stderr"):
+            setattr(module, "suppress_stdout_stderr", _Unsuppressed)  # noqa: B010

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -81,16 +81,7 @@ def _flat(groups: Iterable[list[tuple[Part, int | None]]]) -> list[tuple[Part, i
 
 
 def _with(part: Part, similarity: float | None) -> Part:
-    return Part(
-        part.unit_id,
-        part.text,
-        part.char_start,
-        part.char_end,
-        part.line_start,
-        part.line_end,
-        part.spans,
-        similarity,
-    )
+    return replace(part, similarity=similarity)
 
 
 def _similarities(

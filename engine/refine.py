@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from .citations import coverage, numbers, occurs, quotes, split
+from .evidence import edges_first
 from .extractive import Extract, Quote
 from .prompts import prompt
 from .words import WORD
@@ -58,7 +59,7 @@ class Written:
 
 def messages(question: str, extract: Extract) -> list[dict[str, str]]:
     """The rewrite prompt: the question and the extracted sentences, nothing else."""
-    listed = "\n".join(f"- {q.text.strip()}" for q in extract.quotes)
+    listed = "\n".join(f"- {q.text.strip()}" for q in edges_first(extract.quotes))
     user = prompt("refine", "user").format(quotes=listed, question=question)
     return [
         {"role": "system", "content": prompt("refine", "system")},

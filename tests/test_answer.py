@@ -23,7 +23,7 @@ from semfind.engine.answer import (
 )
 from semfind.engine.config import Settings
 from semfind.engine.errors import ModelNotFoundError
-from semfind.engine.evidence import PER_FILE, context_block, edges_first, gather_evidence, pack
+from semfind.engine.evidence import PER_FILE, edges_first, gather_evidence, pack
 from semfind.engine.llm import ChatBackend
 from semfind.engine.query import Filters
 from semfind.engine.search import Searcher
@@ -209,5 +209,3 @@ def test_sources_are_packed_within_the_budget_and_the_best_sit_at_the_edges() ->
     assert sources[-1].text.endswith("…")  # the last one was cut to fit
     assert sum(len(s.text.split()) + 12 for s in sources) <= 360
     assert [s.number for s in edges_first(sources)] == [1, 3, 5, 4, 2]
-    block = context_block(sources)
-    assert block.index("[1]") < block.index("[3]") < block.index("[4]") < block.index("[2]")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -135,3 +136,24 @@ def test_cli_errors_are_clear(real_data_dir: Path, tmp_path: Path) -> None:
     corrupt = semfind_cli(env, "search", "anything")
     assert corrupt.returncode == 1 and "not a SQLite database" in corrupt.stderr
     assert junk.read_bytes() == b"definitely not sqlite" * 100
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd/1").exists(), reason="needs /proc")
+def test_a_model_loading_in_a_worker_thread_leaves_stdout_alone(real_data_dir: Path) -> None:
+    """llama-cpp-python points fds 1 and 2 at /dev/null while a model loads; from a worker
+    thread (the TUI's) that hid whatever the UI drew meanwhile."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SEMFIND_DATA_DIR", str(real_data_dir))
+        path, digest = ensure_default_gguf()
+    targets: set[str] = set()
+    loaded: list[LlamaEmbedder] = []
+    worker = threading.Thread(
+        target=lambda: loaded.append(LlamaEmbedder(path, name="d", key=digest, n_threads=1))
+    )
+    before = os.readlink("/proc/self/fd/1")
+    worker.start()
+    while worker.is_alive():
+        targets.add(os.readlink("/proc/self/fd/1"))
+    worker.join()
+    assert loaded and targets <= {before}
+    loaded[0].close()
