@@ -165,7 +165,8 @@ def _source_line(source: Source, cited: bool) -> Text:
 
 def footer(answer: Answer, timings: bool = True) -> str:
     """Model, timings, tokens/s and the check's tally on one line."""
-    parts = ["quoted from your files" if answer.verdict == "answered" else "nothing quoted"]
+    found = answer.verdict == "answered"
+    parts = ["quoted from your files" if found else "no sentence answers it closely enough"]
     if answer.model != "extractive":
         parts.append(f"restated by {answer.model}")
     if timings:
