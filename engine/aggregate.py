@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from .records import decode_spans
 from .store import Store, in_batches
 
 
@@ -263,7 +263,7 @@ def _rows(store: Store, unit_ids: Iterable[int]) -> dict[int, _Row]:
 
 
 def _row(r: Any) -> _Row:
-    spans = tuple((int(a), int(b)) for a, b in json.loads(r[12])) if r[12] else ((r[8], r[9]),)
+    spans = decode_spans(r[12], r[8], r[9])
     return _Row(
         id=int(r[0]),
         parent_id=r[1],

@@ -3,7 +3,6 @@ answer sentences from (the search itself only returns the units that matched).""
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -11,7 +10,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .quantize import from_int8
-from .records import EmbedModelRow
+from .records import EmbedModelRow, decode_spans
 from .store import Store, in_batches
 
 
@@ -57,8 +56,8 @@ def read_parts(
             (model.id if model else -1, *part, *part),
         )
         for r in cursor:
-            spans = tuple((int(a), int(b)) for a, b in json.loads(r[7])) if r[7] else ()
-            unit = Part(int(r[0]), r[2], r[3], r[4], r[5], r[6], spans or ((r[3], r[4]),), None)
+            spans = decode_spans(r[7], r[3], r[4])
+            unit = Part(int(r[0]), r[2], r[3], r[4], r[5], r[6], spans, None)
             vector_id = int(r[8]) if r[8] is not None else None
             if r[1] is None:
                 own[unit.unit_id] = (unit, vector_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -38,6 +39,13 @@ class UnitDraft:
     @cached_property
     def embed_hash(self) -> str:
         return text_hash(self.embed_input)
+
+
+def decode_spans(stored: str | None, start: int, end: int) -> tuple[tuple[int, int], ...]:
+    """A unit's exact spans from its `spans` column (JSON), or its one span start..end."""
+    if not stored:
+        return ((start, end),)
+    return tuple((int(a), int(b)) for a, b in json.loads(stored))
 
 
 def titled(title: str, text: str) -> str:
