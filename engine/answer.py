@@ -199,7 +199,7 @@ class Asker:
         timings["generate_s"] = time.perf_counter() - asked
         timings["total_s"] = time.perf_counter() - start
         checked = refine.check(draft, found) if not looping else ()
-        outcome = refine.outcome(draft, checked, looping)
+        outcome = refine.outcome(draft, checked, looping, found)
         kept = tuple(w for w in checked if w.status == "supported") if outcome == "kept" else ()
         text = " ".join(f"{w.text} [{w.quote.source}]" for w in kept if w.quote) or base.text
         yield _with(

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from .citations import coverage, numbers, occurs, quotes, split
-from .evidence import edges_first
 from .extractive import Extract, Quote
 from .prompts import prompt
 from .words import WORD
@@ -33,6 +32,7 @@ _REFUSAL = re.compile(
     re.I,
 )
 
+_NEGATION = re.compile(r"\b(not|no|never|none|nor|without|cannot)\b|n't\b", re.I)
 Status = Literal["supported", "unsupported", "misquoted"]
 Outcome = Literal["kept", "unsupported", "degenerate", "refused", "empty"]
 
@@ -59,7 +59,7 @@ class Written:
 
 def messages(question: str, extract: Extract) -> list[dict[str, str]]:
     """The rewrite prompt: the question and the extracted sentences, nothing else."""
-    listed = "\n".join(f"- {q.text.strip()}" for q in edges_first(extract.quotes))
+    listed = "\n".join(f"- {q.text.strip()}" for q in extract.quotes)
     user = prompt("refine", "user").format(quotes=listed, question=question)
     return [
         {"role": "system", "content": prompt("refine", "system")},
@@ -89,8 +89,16 @@ def degenerate(draft: str) -> bool:
     return False
 
 
-def refused(draft: str) -> bool:
-    return bool(_REFUSAL.search(draft)) or prompt("refine", "not_found").lower() in draft.lower()
+def refused(draft: str, extract: Extract) -> bool:
+    """A refusal phrase the quotes do not use themselves ("is not provided" can be a fact)."""
+    if prompt("refine", "not_found").lower() in draft.lower():
+        return True
+    found = _REFUSAL.search(draft)
+    return found is not None and not _REFUSAL.search(extract.text)
+
+
+def _negated(text: str) -> bool:
+    return bool(_NEGATION.search(text))
 
 
 def check(draft: str, extract: Extract) -> tuple[Written, ...]:
@@ -100,13 +108,13 @@ def check(draft: str, extract: Extract) -> tuple[Written, ...]:
     )
 
 
-def outcome(draft: str, written: Sequence[Written], looping: bool) -> Outcome:
+def outcome(draft: str, written: Sequence[Written], looping: bool, extract: Extract) -> Outcome:
     """What became of the draft: only "kept" replaces the extractive answer."""
     if looping:
         return "degenerate"
     if not draft.strip():
         return "empty"
-    if refused(draft):
+    if refused(draft, extract):
         return "refused"
     return "kept" if any(w.status == "supported" for w in written) else "unsupported"
 
@@ -122,6 +130,8 @@ def _check(text: str, quotes_: Sequence[Quote]) -> Written:
     best = max(quotes_, key=lambda q: coverage(text, q.text), default=None)
     if best is None or coverage(text, source) < SUPPORT:
         return Written(text, "unsupported", None, "the extract does not say this")
+    if _negated(text) and not _negated(source):
+        return Written(text, "unsupported", None, "it negates what the extract says")
     asked = [q.text[a:b] for q in quotes_ if (f := q.focus_in_text()) for a, b in [f]]
     if asked and not any(occurs(span, text) for span in asked):
         # It picked another name, date or number of the quotes than the one that answers.

@@ -19,6 +19,7 @@ _CLOSERS = "\"'\u201d\u2019)\\]"
 _OPENERS = "\"'\u201c\u2018(\\["
 _END = re.compile(f"[.!?\u2026][{_CLOSERS}]*$")
 _TRAILING = re.compile(f"[.!?\u2026][{_CLOSERS}]*|[{_CLOSERS}]+")
+_WORDY = re.compile(r"[^\W\d_]")
 _HEADING = re.compile(r"[ \t]{0,3}#{1,6}\s")
 _BLOCK_END = re.compile(r"\n[ \t]*\n|(?<=\n)(?=[ \t]{0,3}#{1,6}\s)|^[ \t]{0,3}#{1,6}[^\n]*\n", re.M)
 _FALLBACK = re.compile(f"(?<=[.!?])[{_CLOSERS}]*\\s+(?=[{_OPENERS}]?[A-Z0-9])")
@@ -59,9 +60,10 @@ def _ends_before(passage: Passage, group: list[Part], part: Part) -> bool:
         return False
     text = passage.text
     base = passage.char_start
-    before = text[: end - base].rstrip()
+    before = text[: start - base].rstrip()
     gap = text[end - base : start - base]
-    return bool(_END.search(before)) or "\n" in gap
+    # A wrapped line ("...last year,\nbut the bridge held") is no sentence end.
+    return bool(_END.search(before)) or "\n\n" in gap or ("\n" in gap and not _WORDY.search(gap))
 
 
 def _sentence(passage: Passage, group: list[Part]) -> Sentence:

@@ -9,7 +9,7 @@ from .query import STOPWORDS
 WORD = re.compile(r"\w+", re.UNICODE)
 _QUESTION_LIST = (
     "what which who whom whose when where why how does do did can could would should "
-    "has have had were been being its it's also about i me my we our you your one"
+    "has have had were been being its it's also about i me my we our you your one this that"
 )
 _QUESTION_WORDS = frozenset(_QUESTION_LIST.split())
 """Words a question is phrased with; they say nothing about what the answer holds."""
@@ -30,4 +30,5 @@ def stems(text: str) -> set[str]:
 
 def question_stems(text: str) -> set[str]:
     """The stems of a question's content words (without "what", "how", "does"...)."""
-    return {s for s in stems(text) if s not in _QUESTION_WORDS}
+    words = {w.lower() for w in WORD.findall(text)} - STOPWORDS - _QUESTION_WORDS
+    return {stem(w) for w in words} - _QUESTION_WORDS

@@ -209,3 +209,39 @@ def test_sources_are_packed_within_the_budget_and_the_best_sit_at_the_edges() ->
     assert sources[-1].text.endswith("…")  # the last one was cut to fit
     assert sum(len(s.text.split()) + 12 for s in sources) <= 360
     assert [s.number for s in edges_first(sources)] == [1, 3, 5, 4, 2]
+
+
+def test_a_restatement_that_negates_the_quote_is_dropped(searcher: Searcher) -> None:
+    llm = ScriptedLLM("Do not water the ferns twice a week in summer.")
+    answer = _final(list(_asker(searcher, llm).ask(QUESTION)))
+    assert [w.status for w in answer.checked] == ["unsupported"]
+    assert "negates" in answer.checked[0].problem and answer.text == answer.extract.text
+
+
+def test_sentences_end_after_an_enumeration_and_not_at_a_wrapped_line(
+    tmp_path: Path, fake: FakeEmbedder
+) -> None:
+    from semfind.engine.sentences import sentences
+
+    text = (
+        "Symptoms include fever, cough and fatigue. Rest helps a lot here.\n\n"
+        "The river flooded the whole town last year,\nbut the old stone bridge held up well.\n"
+    )
+    (tmp_path / "n").mkdir()
+    (tmp_path / "n" / "a.md").write_text(text)
+    settings = Settings(db=tmp_path / "i.sqlite3", segmenter="rules", units="both")
+    with Store.open(settings.db_path()) as store:
+        Indexer(store, fake, settings).index_paths([tmp_path / "n"])
+        searcher = Searcher(store, fake, settings)
+        evidence = gather_evidence(searcher, "river bridge symptoms", 8, Filters(units="both"))
+        found = []
+        for hit in evidence.hits:
+            for s in sentences(hit.passage, evidence.parts[hit.passage.id].parts):
+                base = hit.passage.char_start
+                found.append(hit.passage.text[s.start - base : s.end - base])
+    assert "Symptoms include fever, cough and fatigue." in found
+    assert "Rest helps a lot here." in found
+    assert (
+        "The river flooded the whole town last year,\nbut the old stone bridge held up well."
+        in found
+    )
