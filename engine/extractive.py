@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from .question_kind import QuestionKind, question_kind, typed_spans
@@ -125,8 +125,6 @@ class Extract:
     """Score of the best sentence in the evidence; -1 when there was none."""
     kind: QuestionKind
     seconds: float = 0.0
-    candidates: tuple[Candidate, ...] = field(default=(), repr=False)
-    """Every scored sentence, best first (for benchmarks and --verbose)."""
 
     @property
     def found(self) -> bool:
@@ -159,7 +157,7 @@ def extract(
     best = ranked[0].score if ranked else -1.0
     asked = question_stems(question)
     quotes = choose(ranked, evidence, min_score, weights, asked) if ranked else ()
-    return Extract(quotes, best, kind, time.perf_counter() - start, tuple(ranked))
+    return Extract(quotes, best, kind, time.perf_counter() - start)
 
 
 def candidates(question: str, sources: Sequence[Source], evidence: Evidence) -> list[Candidate]:

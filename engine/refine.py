@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .citations import coverage, numbers, occurs, quotes, split
+from .citations import CITATION, coverage, numbers, occurs, quotes, split
 from .extractive import Extract, Quote
 from .prompts import prompt
 from .words import WORD
@@ -25,7 +25,7 @@ REPEAT_NGRAM = 8
 EXTRA_TOKENS = 16
 """Tokens a restatement may have beyond the extract's own length."""
 STOP = ("\nQuestion:", "\nQuotations:", "\n\n")
-_CITATION = re.compile(r"\s*\[\d+(?:\s*[,;]\s*\d+)*\]")
+_CITATION = re.compile(r"\s*" + CITATION.pattern)
 _REFUSAL = re.compile(
     r"not in (the )?sources|(do|does) not (say|mention|contain|state)|no information"
     r"|cannot (be )?(answer|determine)|i don'?t know|not (mentioned|stated|provided)",
