@@ -225,10 +225,23 @@ def choose(
     quotes: list[Quote] = []
     for candidate in chosen:
         before = _antecedent(candidate, evidence)
-        if before is not None and all(q.char_start != before.start for q in quotes):
+        if before is not None and _held(quotes, candidate.hit, before) is None:
             quotes.append(_quote(candidate, before, None, context=True))
-        quotes.append(_quote(candidate, candidate.sentence, _focus(candidate, asked)))
+        answer = _quote(candidate, candidate.sentence, _focus(candidate, asked))
+        at = _held(quotes, candidate.hit, candidate.sentence)
+        if at is None:
+            quotes.append(answer)
+        elif quotes[at].context:  # another answer's antecedent is itself an answer
+            quotes[at] = answer
     return tuple(quotes)
+
+
+def _held(quotes: Sequence[Quote], hit: Hit, sentence: Sentence) -> int | None:
+    """Where that sentence of that file's page is quoted already (offsets are per page)."""
+    for at, q in enumerate(quotes):
+        if (q.hit.path, q.hit.page, q.char_start) == (hit.path, hit.page, sentence.start):
+            return at
+    return None
 
 
 def _antecedent(candidate: Candidate, evidence: Evidence) -> Sentence | None:

@@ -54,12 +54,12 @@ def sentences(passage: Passage, parts: Sequence[Part]) -> list[Sentence]:
 
 
 def _ends_before(passage: Passage, group: list[Part], part: Part) -> bool:
-    end = max(e for p in group for _, e in p.spans)
-    start = min(s for s, _ in part.spans)
+    base = passage.char_start
+    end = max(base, max(e for p in group for _, e in p.spans))
+    start = min(base + len(passage.text), min(s for s, _ in part.spans))
     if start < end:
         return False
     text = passage.text
-    base = passage.char_start
     before = text[: start - base].rstrip()
     gap = text[end - base : start - base]
     # A wrapped line ("...last year,\nbut the bridge held") is no sentence end.
@@ -67,8 +67,9 @@ def _ends_before(passage: Passage, group: list[Part], part: Part) -> bool:
 
 
 def _sentence(passage: Passage, group: list[Part]) -> Sentence:
-    start = min(s for p in group for s, _ in p.spans)
-    end = max(e for p in group for _, e in p.spans)
+    # A proposition may reach over the passage's edge (passages overlap); its quote may not.
+    start = max(passage.char_start, min(s for p in group for s, _ in p.spans))
+    end = min(passage.char_end, max(e for p in group for _, e in p.spans))
     base = passage.char_start
     tail = _TRAILING.match(passage.text, end - base)
     if tail is not None:
@@ -77,8 +78,8 @@ def _sentence(passage: Passage, group: list[Part]) -> Sentence:
     return Sentence(
         start,
         end,
-        min(p.line_start for p in group),
-        max(p.line_end for p in group),
+        max(passage.line_start, min(p.line_start for p in group)),
+        min(passage.line_end, max(p.line_end for p in group)),
         max(sims) if sims else None,
     )
 

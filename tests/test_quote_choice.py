@@ -1,0 +1,57 @@
+"""Choosing the quotes: antecedents across files, and sentences at a passage's edge."""
+
+from __future__ import annotations
+
+from semfind.engine.aggregate import Hit, Match, Passage
+from semfind.engine.evidence import Evidence, Source
+from semfind.engine.extractive import WEIGHTS, Candidate, choose
+from semfind.engine.passage_parts import Part, PassageParts
+from semfind.engine.sentences import Sentence, sentences
+
+TEXT = "The lighthouse was built in 1874. It still guides ships into the harbour."
+OTHER = "The lighthouse was built in 1874. It still guides boats into the harbour."
+SECOND = TEXT.index("It")
+
+
+def _part(unit: int, start: int, end: int, line: int = 1) -> Part:
+    return Part(unit, TEXT[start:end], start, end, line, line, ((start, end),), 0.5)
+
+
+def _hit(path: str, passage_id: int, text: str = TEXT) -> Hit:
+    passage = Passage(passage_id, text, 0, len(text), 1, 1)
+    match = Match(passage_id, "passage", text, 1.0, 0, len(text), 1, 1, ((0, len(text)),))
+    return Hit(path, None, "markdown", 1.0, None, passage, (match,))
+
+
+def _candidate(number: int, hit: Hit) -> Candidate:
+    sentence = Sentence(SECOND, len(hit.passage.text), 1, 1, 0.5)
+    return Candidate(Source(number, hit, hit.passage.text), sentence, 0.5, 1.0, (), 1.0, 2.0)
+
+
+def test_the_same_offsets_in_two_files_each_bring_their_own_antecedent() -> None:
+    hits = [_hit("/notes/a.md", 1), _hit("/notes/b.md", 2, OTHER)]
+    parts = (_part(10, 0, SECOND - 1), _part(11, SECOND, len(TEXT)))
+    evidence = Evidence(
+        hits, 0.5, 0, 0.0, {1: PassageParts(0.5, parts), 2: PassageParts(0.5, parts)}
+    )
+    quotes = choose([_candidate(1, hits[0]), _candidate(2, hits[1])], evidence, 0.0, WEIGHTS, set())
+    assert [(q.hit.path, q.context) for q in quotes] == [
+        ("/notes/a.md", True),
+        ("/notes/a.md", False),
+        ("/notes/b.md", True),
+        ("/notes/b.md", False),
+    ]
+    assert quotes[0].text == "The lighthouse was built in 1874."
+
+
+def test_a_proposition_reaching_over_the_passage_edge_is_clamped_to_it() -> None:
+    start = TEXT.index("built")
+    passage = Passage(1, TEXT[start:], start, len(TEXT), 4, 5)
+    over = Part(7, "", start - 10, SECOND - 1, 3, 4, ((start - 10, SECOND - 1),), 0.4)
+    inside = Part(8, "", SECOND, len(TEXT), 5, 5, ((SECOND, len(TEXT)),), 0.6)
+    found = sentences(passage, [over, inside])
+    assert [passage.text[s.start - start : s.end - start] for s in found] == [
+        "built in 1874.",
+        "It still guides ships into the harbour.",
+    ]
+    assert found[0].start == start and found[0].line_start == 4
