@@ -7,6 +7,7 @@ question does not already name is more likely the answer, and that is the span t
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Literal
 
 from .words import stem
@@ -33,7 +34,11 @@ _KINDS: tuple[tuple[QuestionKind, re.Pattern[str]], ...] = (
     ("person", re.compile(r"\bwho(m|se)?\b", re.I)),
     ("place", re.compile(r"\bwhere\b|\b(what|which) (city|country|state|place|region)\b", re.I)),
 )
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+# "may", "march" and "august" are also a verb and an adjective: only their capitalised
+# forms are months.
+_MONTHS = (
+    "(?i:january|february|april|june|july|september|october|november|december)|March|May|August"
+)
 _NUMBER_WORDS = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
     "fifty|hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen|half|"
@@ -41,12 +46,19 @@ _NUMBER_WORDS = (
 )
 _TIME = re.compile(
     rf"\b(?:(?:{_MONTHS})\s+\d{{1,2}}(?:,\s*\d{{4}})?|\d{{1,2}}\s+(?:{_MONTHS})(?:\s+\d{{4}})?"
-    rf"|(?:1\d|20)\d{{2}}s?|\d{{1,2}}(?:st|nd|rd|th)\s+century|(?:{_MONTHS}))\b",
-    re.I,
+    rf"|(?:1\d|20)\d{{2}}s?|\d{{1,2}}(?i:st|nd|rd|th)\s+(?i:century)|(?:{_MONTHS}))\b"
 )
 _NUMBER = re.compile(rf"\d[\d,.]*\s*%?|\b(?:{_NUMBER_WORDS})\b", re.I)
-_NAME_WORD = "[A-Z][\\w'\u2019-]*"
-_NAME = re.compile(rf"\b{_NAME_WORD}(?:\s+(?:of|de|von|van|the)?\s*{_NAME_WORD})*")
+
+
+@cache
+def _name_pattern() -> re.Pattern[str]:
+    """A run of capitalised words, in any script that has capitals ("Émile Durkheim")."""
+    # Latin (with its extensions), Greek and Cyrillic: the scripts with capital letters.
+    upper = "".join(re.escape(chr(c)) for c in range(0x530) if chr(c).isupper())
+    word = f"[{upper}][\\w'\u2019-]*"
+    return re.compile(rf"\b{word}(?:\s+(?:of|de|von|van|the)?\s*{word})*")
+
 
 Span = tuple[int, int]
 
@@ -64,7 +76,7 @@ def typed_spans(kind: QuestionKind, text: str, known: set[str]) -> list[Span]:
     the question already has (`known`, stems)."""
     if kind == "other":
         return []
-    pattern = {"time": _TIME, "number": _NUMBER, "person": _NAME, "place": _NAME}[kind]
+    pattern = _TIME if kind == "time" else _NUMBER if kind == "number" else _name_pattern()
     found: list[Span] = []
     for match in pattern.finditer(text):
         words = [stem(w.lower()) for w in re.findall(r"\w+", match.group())]

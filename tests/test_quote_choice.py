@@ -6,6 +6,7 @@ from semfind.engine.aggregate import Hit, Match, Passage
 from semfind.engine.evidence import Evidence, Source
 from semfind.engine.extractive import WEIGHTS, Candidate, choose
 from semfind.engine.passage_parts import Part, PassageParts
+from semfind.engine.question_kind import typed_spans
 from semfind.engine.sentences import Sentence, sentences
 
 TEXT = "The lighthouse was built in 1874. It still guides ships into the harbour."
@@ -55,3 +56,12 @@ def test_a_proposition_reaching_over_the_passage_edge_is_clamped_to_it() -> None
         "It still guides ships into the harbour.",
     ]
     assert found[0].start == start and found[0].line_start == 4
+
+
+def test_names_in_any_latin_script_and_months_only_when_capitalised() -> None:
+    text = "It was founded by Émile Durkheim and Ørsted in 1890. You may march in May."
+    names = [text[a:b] for a, b in typed_spans("person", text, set())]
+    assert "Émile Durkheim" in names and "Ørsted" in names
+    times = [text[a:b] for a, b in typed_spans("time", text, set())]
+    assert times == ["1890", "May"]
+    assert typed_spans("time", "It opens on june 3 and in the 19th Century.", set())
