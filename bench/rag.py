@@ -255,23 +255,31 @@ def tune(
             good += contains(score_all(found, weights)[0].text, q.answers)
         if good > best[0]:
             best = (good, weights)
-    weights = best[1]
+    print(f"tuned on {len(cached)} questions: {best[1]}")
+    print(f"  the best sentence alone contains gold for {best[0]}")
+    _floor(cached, best[1], "with the tuned weights")
+    # The run below asks through the engine, which scores with its own WEIGHTS: its floor
+    # must come from those, whatever the grid preferred.
+    floor = _floor(cached, WEIGHTS, "with the engine's weights (used below)")
+    return best[1], floor
+
+
+def _floor(cached: list[tuple[Question, list[Candidate]]], weights: Weights, label: str) -> float:
+    """The floor that declines at most DECLINE_BUDGET of the answerable questions; whatever
+    unanswerable ones score above it are answered (both rates are printed)."""
     tops = [
         (bool(q.answers), score_all(found, weights)[0].score if found else -1.0)
         for q, found in cached
     ]
-    # The floor declines at most DECLINE_BUDGET of the answerable questions; whatever
-    # unanswerable ones score above it are answered (both rates are printed).
     answerable = sorted(s for a, s in tops if a)
     floor = round(answerable[int(DECLINE_BUDGET * len(answerable))], 2) if answerable else 0.0
     unanswerable = [s for a, s in tops if not a]
     print(
-        f"tuned on {len(cached)} questions: {weights}, floor {floor:.2f}; the best sentence "
-        f"alone contains gold for {best[0]}; with that floor "
-        f"{sum(1 for s in answerable if s < floor)}/{len(answerable)} answerable declined, "
+        f"  floor {floor:.2f} {label}: {sum(1 for s in answerable if s < floor)}/"
+        f"{len(answerable)} answerable declined, "
         f"{sum(1 for s in unanswerable if s >= floor)}/{len(unanswerable)} unanswerable answered"
     )
-    return weights, floor
+    return floor
 
 
 # -- running --------------------------------------------------------------------
