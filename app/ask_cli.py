@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from contextlib import nullcontext
+from contextlib import ExitStack, closing, nullcontext
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -85,28 +85,29 @@ def _answer(
     as_json: bool,
     open_llm: OpenLLM,
 ) -> None:
-    """The quotes print as soon as they are chosen; the LLM loads only after them."""
+    """The quotes print as soon as they are chosen; the LLM loads beside the search."""
     from semfind.engine.answer import Asker
     from semfind.engine.evidence import gather_evidence
+    from semfind.engine.preload import PreloadedLLM
     from semfind.engine.search import Searcher
     from semfind.engine.store import Store
 
     from .ask_render import run_json, run_live, run_plain
     from .query_embedder import query_embedder
 
-    with Store.open(settings.db_path(), readonly=True) as store:
+    with Store.open(settings.db_path(), readonly=True) as store, ExitStack() as done:
+        if settings.ask_llm:
+            open_llm = done.enter_context(closing(PreloadedLLM(open_llm)))
         with err.status("loading the model…", spinner="dots") if err.is_terminal else nullcontext():
-            embedder = query_embedder(settings)
+            embedder = done.enter_context(closing(query_embedder(settings)))
         searcher = Searcher(store, embedder, settings)
-        asker = Asker(open_llm, partial(gather_evidence, searcher), settings)
-        try:
-            events = asker.ask(question, filters)
-            if as_json:
-                click.echo(run_json(events))
-            elif out.is_terminal:
-                run_live(out, events)
-            else:
-                run_plain(out, events)
-        finally:
-            asker.close()
-            embedder.close()
+        asker = done.enter_context(
+            closing(Asker(open_llm, partial(gather_evidence, searcher), settings))
+        )
+        events = asker.ask(question, filters)
+        if as_json:
+            click.echo(run_json(events))
+        elif out.is_terminal:
+            run_live(out, events)
+        else:
+            run_plain(out, events)
