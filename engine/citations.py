@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from .query import STOPWORDS
+from .words import stem
 from .words import stems as _stems
 
 _CITATION = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
@@ -16,6 +18,7 @@ _SPACE = re.compile(r"\s+")
 _TYPOGRAPHIC = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3})")
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
+_UNIT = re.compile(r"[ \t-]?([^\W\d_]+)")
 _FILLER = frozenset(["answer", "source", "sources", "question", "according"])
 """Words an answer uses about itself; they say nothing about the files."""
 MIN_QUOTE_WORDS = 2
@@ -45,6 +48,19 @@ def _add(found: list[tuple[str, int]], answer: str, start: int, end: int) -> Non
 def numbers(text: str) -> set[str]:
     """Numbers written in `text` ("6.5", "2026", "95,000" as "95000"), citations left out."""
     return {n.replace(",", "") for n in _NUMBER.findall(_CITATION.sub(" ", text))}
+
+
+def measures(text: str) -> dict[str, set[str]]:
+    """Each number of `text` with the words written right after it ("6.5 bar", "300 km"),
+    stemmed: "every 6.5 kilometres" is not backed by "6.5 bar" and "300 kilometres"."""
+    found: dict[str, set[str]] = {}
+    text = _CITATION.sub(" ", text)
+    for match in _NUMBER.finditer(text):
+        unit = _UNIT.match(text, match.end())
+        word = unit.group(1).lower() if unit is not None else ""
+        if word and word not in STOPWORDS:
+            found.setdefault(match.group().replace(",", ""), set()).add(stem(word))
+    return found
 
 
 def coverage(sentence: str, source: str) -> float:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .citations import CITATION, coverage, numbers, occurs, quotes, split
+from .citations import CITATION, coverage, measures, numbers, occurs, quotes, split
 from .extractive import Extract, Quote
 from .prompts import prompt
 from .words import WORD
@@ -127,6 +127,9 @@ def _check(text: str, quotes_: Sequence[Quote]) -> Written:
     absent = sorted(numbers(text) - numbers(source))
     if absent:
         return Written(text, "unsupported", None, f"{', '.join(absent)} is not in the extract")
+    moved = _moved_numbers(text, source)
+    if moved:
+        return Written(text, "unsupported", None, f'the extract does not say "{moved}"')
     best = max(quotes_, key=lambda q: coverage(text, q.text), default=None)
     if best is None or coverage(text, source) < SUPPORT:
         return Written(text, "unsupported", None, "the extract does not say this")
@@ -137,6 +140,16 @@ def _check(text: str, quotes_: Sequence[Quote]) -> Written:
         # It picked another name, date or number of the quotes than the one that answers.
         return Written(text, "unsupported", None, f'it does not say "{asked[0]}"')
     return Written(text, "supported", best)
+
+
+def _moved_numbers(text: str, source: str) -> str:
+    """A number the draft puts before another word than the extract does ("" when none)."""
+    held = measures(source)
+    for number, units in measures(text).items():
+        known = held.get(number)
+        if known and not units & known:
+            return f"{number} {sorted(units)[0]}"
+    return ""
 
 
 def _plain(text: str) -> str:

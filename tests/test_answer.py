@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from semfind.engine import refine
 from semfind.engine.aggregate import Hit, Match, Passage
 from semfind.engine.answer import (
     EXTRACTIVE,
@@ -24,6 +25,7 @@ from semfind.engine.answer import (
 from semfind.engine.config import Settings
 from semfind.engine.errors import ModelNotFoundError
 from semfind.engine.evidence import PER_FILE, edges_first, gather_evidence, pack
+from semfind.engine.extractive import Extract, Quote
 from semfind.engine.llm import ChatBackend
 from semfind.engine.query import Filters
 from semfind.engine.search import Searcher
@@ -245,3 +247,14 @@ def test_sentences_end_after_an_enumeration_and_not_at_a_wrapped_line(
         "The river flooded the whole town last year,\nbut the old stone bridge held up well."
         in found
     )
+
+
+def test_a_restatement_that_moves_a_number_to_another_measure_is_dropped() -> None:
+    text = "The chain is oiled every 300 kilometres and the tyres take 6.5 bar."
+    quote = Quote(1, _hit(1, text), text, 0, len(text), 3, 3, 2.0)
+    extract = Extract((quote,), 2.0, "number")
+    moved, kept = refine.check(
+        "The chain is oiled every 6.5 kilometres. The tyres take 6.5 bar.", extract
+    )
+    assert moved.status == "unsupported" and "6.5" in moved.problem
+    assert kept.status == "supported"

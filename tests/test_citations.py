@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from semfind.engine.citations import coverage, numbers, occurs, quotes, split
+from semfind.engine.citations import coverage, measures, numbers, occurs, quotes, split
+from semfind.engine.words import stem
 
 SOURCE = (
     "Tomatoes need at least six hours of direct sunlight each day.\n"
@@ -40,3 +41,8 @@ def test_quote_matching_ignores_case_spacing_typographic_quotes_and_separators()
     assert occurs("the rider\u2019s bike", "It is the rider's bike.")
     assert occurs("1,936", "finished in 1936")
     assert not occurs("eight hours", SOURCE)
+
+
+def test_measures_pair_each_number_with_the_word_after_it() -> None:
+    text = "Tyres take 6.5 bar; the chain is oiled every 300 kilometres [2], built in 1874 the"
+    assert measures(text) == {"6.5": {stem("bar")}, "300": {stem("kilometres")}}
