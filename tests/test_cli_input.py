@@ -1,0 +1,187 @@
+"""Absurd and mistaken input at the command line: a `semfind:` message or a usage error,
+never a traceback (issue 20)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from semfind.app import cli as cli_module
+from semfind.engine.config import Settings
+from semfind.engine.store import Store
+from semfind.indexer.indexing import Indexer
+
+from .fakes import FakeEmbedder
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "i.db"
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text("# Deposit\n\nThe deposit is two months of rent.\n")
+    (docs / "b.txt").write_text("The deposit goes back after the tenancy ends.\n")
+    (docs / "c.py").write_text("deposit = 2  # months\n")
+    with Store.open(path) as store:
+        Indexer(store, FakeEmbedder(), Settings(db=path)).index_paths([docs])
+    return path
+
+
+def _main(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, str, str]:
+    """Run the real entry point, as the `semfind` script does: (exit code, stdout, stderr)."""
+    monkeypatch.setattr(sys, "argv", ["semfind", *args])
+    code: int | str | None = 0
+    try:
+        cli_module.main()
+    except SystemExit as exc:
+        code = exc.code
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    return int(code or 0), captured.out, captured.err
+
+
+def _search(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], db: Path, *args: str
+) -> tuple[int, str, str]:
+    return _main(monkeypatch, capsys, "--db", str(db), "search", *args, "--mode", "keyword")
+
+
+@pytest.mark.parametrize("k", ["4611686018427387904", "1001", "0", "-3"])
+def test_k_out_of_range_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], db: Path, k: str
+) -> None:
+    code, _, err = _search(monkeypatch, capsys, db, "deposit", "-k", k)
+    assert code == 2 and "-k" in err and "1000" in err
+
+
+def test_the_engine_bounds_k_too(db: Path) -> None:
+    from semfind.engine.errors import UsageError
+    from semfind.engine.search import Searcher
+
+    with (
+        Store.open(db, readonly=True) as store,
+        Searcher(store, None, Settings(db=db)) as searcher,
+        pytest.raises(UsageError, match="-k must be from 1 to 1,000"),
+    ):
+        searcher.search("deposit", k=2**62, mode="keyword")
+
+
+def test_ask_sources_out_of_range_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], db: Path
+) -> None:
+    code, _, err = _main(
+        monkeypatch, capsys, "--db", str(db), "ask", "x", "-n", "4611686018427387904"
+    )
+    assert code == 2 and "--sources" in err
+
+
+@pytest.mark.parametrize("since", ["500y", "99999999d", "0001-01-01", "9999-12-31"])
+def test_extreme_since_values_search_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], db: Path, since: str
+) -> None:
+    code, out, _ = _search(monkeypatch, capsys, db, "deposit", "--since", since)
+    assert code == 0
+    if since == "9999-12-31":
+        assert "no results" in out
+    else:
+        assert "a.md" in out and "b.txt" in out
+
+
+def test_ask_with_an_extreme_since_runs(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], db: Path
+) -> None:
+    monkeypatch.setattr("semfind.app.query_embedder.query_embedder", lambda _s: FakeEmbedder())
+    code, _, _ = _main(
+        monkeypatch, capsys, "--db", str(db), "ask", "deposit?", "--no-llm",
+        "--since", "99999999y",
+    )  # fmt: skip
+    assert code == 0
+
+
+def test_since_m_alone_is_refused_with_both_readings(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], db: Path
+) -> None:
+    code, _, err = _search(monkeypatch, capsys, db, "deposit", "--since", "10m")
+    assert code == 2 and "10min" in err and "10mo" in err
+
+
+def test_verbose_says_how_since_was_read(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], db: Path
+) -> None:
+    code, _, err = _search(monkeypatch, capsys, db, "deposit", "--since", "10mo", "-v")
+    assert code == 0 and "10 months back" in err
+
+
+@pytest.mark.parametrize("kind", ["foo", "python", ",", ".nope"])
+def test_unknown_types_are_usage_errors_listing_the_kinds(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], db: Path, kind: str
+) -> None:
+    code, _, err = _search(monkeypatch, capsys, db, "deposit", "--type", kind)
+    assert code == 2
+    if kind == ",":
+        assert "--type needs a file kind" in err
+    else:
+        assert f"unknown file type {kind!r}" in err and "markdown" in err and "pdf" in err
+
+
+@pytest.mark.parametrize(
+    ("types", "expected"),
+    [
+        (["pdf,md"], {"a.md"}),
+        (["markdown,text"], {"a.md", "b.txt"}),
+        (["md", "--type", ".PY"], {"a.md", "c.py"}),
+        (["code"], {"c.py"}),
+    ],
+)
+def test_type_lists_and_extensions_filter(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    db: Path,
+    types: list[str],
+    expected: set[str],
+) -> None:
+    code, out, _ = _search(monkeypatch, capsys, db, "deposit", "--json", "--type", *types)
+    assert code == 0
+    import json
+
+    found = {Path(json.loads(line)["path"]).name for line in out.splitlines()}
+    assert found == expected
+
+
+def test_a_dashed_query_error_says_how_to_search_for_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], db: Path
+) -> None:
+    code, _, err = _main(monkeypatch, capsys, "--db", str(db), "search", "-foo")
+    assert code == 2 and "semfind search -- -foo" in err
+
+
+def test_an_unreadable_config_is_a_message_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def denied() -> Settings:
+        raise PermissionError(13, "Permission denied", "/etc/semfind/config.toml")
+
+    monkeypatch.setattr(cli_module, "load_settings", denied)
+    code, _, err = _main(monkeypatch, capsys, "status")
+    assert code == 1
+    assert "semfind:" in err and "Permission denied: /etc/semfind/config.toml" in err
+
+
+def test_tui_without_a_terminal_refuses_at_once(tmp_path: Path) -> None:
+    env = {**os.environ, "SEMFIND_DB": str(tmp_path / "i.db")}
+    result = subprocess.run(
+        [sys.executable, "-m", "semfind.app", "tui"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 2 and "needs a terminal" in result.stderr
+    assert "Traceback" not in result.stderr
