@@ -334,23 +334,21 @@ def status(obj: Context, failed: bool) -> None:
     """What the index holds."""
     from semfind.engine.store import Store
 
-    from .render import counts_table, shown_path
+    from .render import counts_table, failure_line, shown_path, vectors_line
 
     path = obj.settings.db_path()
     with Store.open(path, readonly=True) as store:
-        out.print(f"index: {path}")
-        out.print(counts_table(store.counts()))
+        out.print(f"index: {shown_path(str(path))}", soft_wrap=True)
+        counts, distinct = store.counts(), store.distinct_texts()
+        out.print(counts_table(counts, distinct))
         for model in store.models():
-            out.print(f"vectors for {model.name} ({model.dim}-d): {store.vector_count(model):,}")
+            missing = len(store.units_without_vectors(model))
+            line = vectors_line(model.name, model.dim, counts["units"], distinct, missing)
+            out.print(line, soft_wrap=True)
         _print_switch(obj.settings, store)
         if failed:
             for state in store.failures():
-                label = "indexed in part" if state.status == "indexed" else state.status
-                color = "red" if state.status == "failed" else "yellow"
-                out.print(
-                    f"[{color}]{label}[/] {shown_path(state.path)}: {escape(state.error or '')}",
-                    soft_wrap=True,
-                )
+                out.print(failure_line(state.status, state.path, state.error), soft_wrap=True)
 
 
 @cli.group()
@@ -361,12 +359,24 @@ def config() -> None:
 @config.command("show")
 @click.pass_obj
 def config_show(obj: Context) -> None:
-    """Print the settings in effect and the folders in use."""
-    out.print(f"config file: {paths.config_file()}")
-    out.print(f"data folder: {paths.data_dir()}")
-    out.print(f"index:       {obj.settings.db_path()}")
+    """Print the settings in effect and the folders in use (and what is wrong with the
+    config, if anything)."""
+    from .render import shown_path
+
+    out.print(f"config file: {shown_path(str(paths.config_file()))}", soft_wrap=True)
+    out.print(f"data folder: {shown_path(str(paths.data_dir()))}", soft_wrap=True)
+    out.print(f"index:       {shown_path(str(obj.settings.db_path()))}", soft_wrap=True)
     for field in dataclasses.fields(obj.settings):
-        out.print(f"  {field.name} = {getattr(obj.settings, field.name)!r}")
+        out.print(f"  {field.name} = {escape(repr(getattr(obj.settings, field.name)))}")
+    print_config_problems(obj.config_problems)
+
+
+def print_config_problems(problems: list[str]) -> None:
+    """What is wrong with the config; every other command refuses to run until it is fixed."""
+    for problem in problems:
+        err.print(f"[bold red]config problem:[/] {escape(problem)}", soft_wrap=True)
+    if problems:
+        err.print("other commands refuse to run until the config is fixed", soft_wrap=True)
 
 
 cli.add_command(models_cli.models)

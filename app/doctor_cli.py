@@ -34,7 +34,10 @@ def doctor(ctx: click.Context, rebuild: bool, yes: bool, full: bool) -> None:
     """Check the index and explain what is wrong, if anything, and what to do."""
     from semfind.engine import doctor as checkup
 
+    from .cli import print_config_problems
+
     obj: Context = ctx.obj
+    print_config_problems(obj.config_problems)
     path = obj.settings.db_path()
     found = checkup.diagnose(path, full=full)
     first, *rest = found.explain()
@@ -42,7 +45,7 @@ def doctor(ctx: click.Context, rebuild: bool, yes: bool, full: bool) -> None:
     for line in rest:
         out.print(f"  {escape(line)}", soft_wrap=True)
     if not rebuild:
-        if not found.ok:
+        if not found.ok or obj.config_problems:
             ctx.exit(1)
         return
     problem = checkup.refusal(found)

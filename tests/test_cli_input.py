@@ -185,3 +185,79 @@ def test_tui_without_a_terminal_refuses_at_once(tmp_path: Path) -> None:
     )
     assert result.returncode == 2 and "needs a terminal" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_config_show_and_doctor_run_on_a_bad_config_and_name_the_key(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    db: Path,
+    isolated_dirs: Path,
+) -> None:
+    isolated_dirs.mkdir(exist_ok=True)
+    (isolated_dirs / "config.toml").write_text("[semfind]\nthreads = 2\n")
+    code, out, err = _main(monkeypatch, capsys, "--db", str(db), "config", "show")
+    assert code == 0 and "passage_tokens = 256" in out and "'threads'" in err
+    code, out, err = _main(monkeypatch, capsys, "--db", str(db), "doctor")
+    assert code == 1 and "healthy" in out and "'threads'" in err
+    code, _, err = _main(monkeypatch, capsys, "--db", str(db), "status")
+    assert code == 2 and "threads" in err and "config show" in err
+
+
+def test_status_says_what_units_and_vectors_mean(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path, docs = tmp_path / "dup.db", tmp_path / "dup"
+    docs.mkdir()
+    for n in range(3):
+        (docs / f"f{n}.txt").write_text("The same words in every file.\n")
+    with Store.open(path) as store:
+        Indexer(store, FakeEmbedder(), Settings(db=path, segmenter="none")).index_paths([docs])
+    code, out, _ = _main(monkeypatch, capsys, "--db", str(path), "status")
+    assert code == 0
+    assert "3 (1 distinct text)" in out
+    assert "all 3 units have one (1 distinct text)" in out
+
+
+def test_a_file_indexed_in_part_is_named_once(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path, docs = tmp_path / "part.db", tmp_path / "part"
+    docs.mkdir()
+    (docs / "long.txt").write_text("A sentence of some length goes here.\n" * 100)
+    settings = Settings(db=path, max_text_mb=0.001)
+    with Store.open(path) as store:
+        Indexer(store, FakeEmbedder(), settings).index_paths([docs])
+    code, out, _ = _main(monkeypatch, capsys, "--db", str(path), "status", "--failed")
+    assert code == 0 and out.count("indexed in part") == 1 and "long.txt: the first" in out
+
+
+def test_a_newline_in_a_file_name_stays_on_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path, docs = tmp_path / "nl.db", tmp_path / "nl"
+    docs.mkdir()
+    (docs / "two\nlines [b].txt").write_text("Deposit returned in ten days.\n")
+    with Store.open(path) as store:
+        report = Indexer(store, FakeEmbedder(), Settings(db=path)).index_paths([docs])
+    code, out, _ = _search(monkeypatch, capsys, path, "deposit")
+    assert code == 0 and "two\\nlines [b].txt:1" in out
+    from rich.console import Console
+
+    from semfind.app.render import print_report
+
+    console = Console(record=True, width=200)
+    print_report(console, report, "fake")
+    shown = console.export_text()
+    assert "indexed 1 file into 2 units" in shown and "embedding: 1 text," in shown
+
+
+def test_watch_list_and_daemon_status_json_when_nothing_runs(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], db: Path
+) -> None:
+    code, out, err = _main(monkeypatch, capsys, "--db", str(db), "watch", "list")
+    assert code == 0 and out == "" and "no folders watched" in err
+    code, out, _ = _main(monkeypatch, capsys, "--db", str(db), "daemon", "status", "--json")
+    import json
+
+    status = json.loads(out)
+    assert code == 0 and status["running"] is False and status["db"] == str(db)
