@@ -136,8 +136,9 @@ def _run_tui(settings: Settings) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option(
     "--segmenter",
-    type=click.Choice(["rules", "sentences", "llm", "none"]),
-    help="How to cut text into propositions (default: the `segmenter` setting, normally rules).",
+    type=click.Choice(CHOICES["segmenter"]),
+    help="How to cut text into propositions (default: the `segmenter` setting, normally "
+    f"{Settings.segmenter}).",
 )
 @click.pass_obj
 def index(obj: Context, paths: tuple[Path, ...], quiet: bool, segmenter: str | None) -> None:

@@ -232,7 +232,9 @@ def info(obj: Context, name: str) -> None:
     """Everything semfind knows of one model: its header facts, file, role and use."""
     from semfind.engine.catalog import model_catalog
 
-    entries = [e for e in model_catalog(obj.settings) if name in (e.name, str(e.path))]
+    # "default" names the built-in embedder here as it does for `models use`.
+    wanted = DEFAULT_EMBEDDER if name == "default" else name
+    entries = [e for e in model_catalog(obj.settings) if wanted in (e.name, str(e.path))]
     if not entries:
         raise UsageError(f"unknown model {name!r}: see `semfind models list`")
     for entry in entries:

@@ -261,3 +261,42 @@ def test_watch_list_and_daemon_status_json_when_nothing_runs(
 
     status = json.loads(out)
     assert code == 0 and status["running"] is False and status["db"] == str(db)
+
+
+def test_doctor_rebuild_at_eof_is_a_no_not_an_interrupted_index(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    db = tmp_path / "junk.sqlite3"
+    db.write_bytes(b"not sqlite at all" * 100)
+    monkeypatch.setattr(sys, "argv", ["semfind", "--db", str(db), "doctor", "--rebuild"])
+    code: int | str | None = 0
+    with CliRunner().isolation(input="") as (_, err, _):
+        try:
+            cli_module.main()
+        except SystemExit as exc:
+            code = exc.code
+        sys.stderr.flush()
+        said = err.getvalue().decode()
+    assert code == 1 and "nothing was changed" in said and "--yes" in said
+    assert "interrupted" not in said and db.read_bytes() == b"not sqlite at all" * 100
+
+
+def test_help_defaults_come_from_the_settings(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = _main(monkeypatch, capsys, "search", "--help")
+    assert code == 0 and f"normally {Settings().units}" in " ".join(out.split())
+    code, out, _ = _main(monkeypatch, capsys, "index", "--help")
+    assert code == 0 and f"normally {Settings().segmenter}" in " ".join(out.split())
+
+
+def test_models_info_default_is_the_built_in_embedder(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from semfind.engine.default_model import DEFAULT_EMBEDDER
+
+    code, out, err = _main(monkeypatch, capsys, "models", "info", "default")
+    assert code == 0, err
+    assert out.split()[:2] == ["name", DEFAULT_EMBEDDER] and "built-in" in out
