@@ -300,3 +300,31 @@ def test_models_info_default_is_the_built_in_embedder(
     code, out, err = _main(monkeypatch, capsys, "models", "info", "default")
     assert code == 0, err
     assert out.split()[:2] == ["name", DEFAULT_EMBEDDER] and "built-in" in out
+
+
+def test_models_list_piped_keeps_every_column_uncut(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    row = ["*", "embedder", "a-rather-long-model-name-Q8_0", "bert", "Q8_0", "384", "512",
+           "25.3 MB", "cpu", "ollama", "/models/x.gguf"]  # fmt: skip
+    monkeypatch.setattr("semfind.app.model_rows.model_row", lambda _e: row)
+    monkeypatch.setattr("semfind.engine.catalog.model_catalog", lambda _s: [object()])
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, _ = _main(monkeypatch, capsys, "models", "list")
+    header, line, path = out.splitlines()
+    assert code == 0 and header.split() == ["role", "name", "arch", "quant", "dim", "ctx",
+                                            "size", "gpu", "source"]  # fmt: skip
+    assert line.split() == [*row[:7], "25.3", "MB", *row[8:10]]
+    assert path == "a-rather-long-model-name-Q8_0: /models/x.gguf"
+
+
+def test_models_list_in_a_narrow_terminal_gives_each_model_a_block() -> None:
+    from semfind.app.models_cli import model_block
+
+    row = ["*", "embedder", "m", "bert", "Q8_0", "384", "512", "25.3 MB", "", "built-in",
+           "/x/m\nq.gguf"]  # fmt: skip
+    assert model_block(row) == [
+        "* m",
+        "    embedder · bert Q8_0 · dim 384 · ctx 512 · 25.3 MB · built-in",
+        "    /x/m\\nq.gguf",
+    ]
