@@ -24,6 +24,7 @@ from . import ask_cli, daemon_cli, doctor_cli, models_cli
 from .daemon_cli import index_via_daemon
 from .daemon_client import DaemonClient
 from .filters import cli_filters, read_since_option
+from .params import PATH
 from .since import SPANS_HELP
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ def _print_version(ctx: click.Context) -> None:
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
-    type=click.Path(path_type=Path),
+    type=PATH,
     help="Index database file (default: in the data folder).",
 )
 @click.option(
@@ -132,7 +133,7 @@ def _run_tui(settings: Settings) -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=PATH)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option(
     "--segmenter",
@@ -258,6 +259,8 @@ def search(
     from .query_embedder import query_embedder
     from .render import hit_json, print_hits
 
+    if not query.strip():
+        raise UsageError("search needs a query")
     settings = obj.settings
     since_read = read_since_option(since)
     filters = cli_filters(settings, path_glob, types, since_read, units)

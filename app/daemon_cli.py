@@ -24,6 +24,7 @@ from semfind.indexer.runtime import DaemonFiles
 
 from .daemon_client import DaemonClient
 from .daemon_render import print_failed, print_status
+from .params import PATH
 from .render import plural, printable, shown_path
 from .service import run_quietly, service, write_service
 
@@ -221,7 +222,7 @@ def watch() -> None:
 
 
 @watch.command("add")
-@click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("folders", nargs=-1, required=True, type=PATH)
 @click.pass_context
 def watch_add(ctx: click.Context, folders: tuple[Path, ...]) -> None:
     """Watch folders; the daemon indexes them at once and follows their changes."""
@@ -238,7 +239,7 @@ def watch_add(ctx: click.Context, folders: tuple[Path, ...]) -> None:
 
 
 @watch.command("remove")
-@click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("folders", nargs=-1, required=True, type=PATH)
 @click.pass_context
 def watch_remove(ctx: click.Context, folders: tuple[Path, ...]) -> None:
     """Stop watching folders; what is indexed from them stays searchable."""

@@ -16,6 +16,7 @@ from semfind.engine.default_model import DEFAULT_EMBEDDER
 from semfind.engine.errors import UsageError
 
 from .daemon_client import DaemonClient
+from .params import PATH
 from .render import printable
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ ROLE = click.Choice(["embedder", "llm"])
 
 
 @models.command("add")
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("path", type=PATH)
 @click.option("--name", help="Name to refer to it by (default: the file name).")
 @click.option("--role", type=ROLE, help="embedder or llm (default: what its header suggests).")
 @click.option("--use", "use_it", is_flag=True, help="Also put it in use for its role.")

@@ -328,3 +328,32 @@ def test_models_list_in_a_narrow_terminal_gives_each_model_a_block() -> None:
         "    embedder · bert Q8_0 · dim 384 · ctx 512 · 25.3 MB · built-in",
         "    /x/m\\nq.gguf",
     ]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["index", ""], ["watch", "add", " "], ["watch", "remove", ""], ["--db", "", "status"]],
+)
+def test_an_empty_path_is_refused_not_read_as_the_current_folder(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
+    code, _, err = _main(monkeypatch, capsys, *args)
+    assert code == 2 and "the path is empty" in err
+
+
+def test_an_empty_query_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], db: Path
+) -> None:
+    code, _, err = _search(monkeypatch, capsys, db, "  ")
+    assert code == 2 and "search needs a query" in err
+
+
+def test_an_empty_file_or_a_device_as_the_index_is_a_message(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    code, _, err = _main(monkeypatch, capsys, "--db", str(empty), "status")
+    assert code == 1 and "no index at" in err
+    code, _, err = _main(monkeypatch, capsys, "--db", os.devnull, "status")
+    assert code == 1 and "not a regular file" in err
