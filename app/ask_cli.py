@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING
 import click
 from rich.console import Console
 
+from semfind.engine.config import Settings
 from semfind.engine.errors import UsageError
 
-from .since import parse_since
+from .filters import cli_filters, read_since_option
+from .since import SPANS_HELP
 
 if TYPE_CHECKING:
     from semfind.engine.answer import OpenLLM
-    from semfind.engine.config import Settings
     from semfind.engine.query import Filters
 
     from .cli import Context
@@ -34,13 +35,22 @@ err = Console(stderr=True, highlight=False)
     help="Print one JSON object: answer, citations with spans, checks, timings and tokens/s.",
 )
 @click.option("--path", "path_glob", help="Only files whose path matches this glob.")
-@click.option("--type", "types", multiple=True, help="Only these file kinds or extensions.")
-@click.option("--since", help="Only files modified since then: 36h, 7d, 2w, 3m, 1y or a date.")
+@click.option(
+    "--type",
+    "types",
+    multiple=True,
+    help="Only these file kinds or extensions (as for search); repeatable or a comma list.",
+)
+@click.option(
+    "--since",
+    help=f"Only files modified since then: {SPANS_HELP} (min = minutes, mo = months).",
+)
 @click.option(
     "--sources",
     "-n",
     type=click.IntRange(1, 20),
-    help="Evidence passages to read (default: the `ask_sources` setting, normally 8).",
+    help="Evidence passages to read (default: the `ask_sources` setting, normally "
+    f"{Settings.ask_sources}).",
 )
 @click.option(
     "--no-llm",
@@ -65,7 +75,6 @@ def ask(
     and one they do not back is left out. --no-llm (or ask_llm = false) skips the LLM.
     """
     from semfind.engine.llm import open_llm
-    from semfind.engine.query import Filters
 
     if not question.strip():
         raise UsageError("ask needs a question")
@@ -74,7 +83,7 @@ def ask(
         settings = dataclasses.replace(settings, ask_sources=sources)
     if no_llm:
         settings = dataclasses.replace(settings, ask_llm=False)
-    filters = Filters(path_glob, types, settings.units, parse_since(since) if since else None)
+    filters = cli_filters(settings, path_glob, types, read_since_option(since))
     _answer(settings, question, filters, as_json, partial(open_llm, settings))
 
 

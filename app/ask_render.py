@@ -14,6 +14,8 @@ from rich.text import Text
 
 from semfind.engine.answer import Answer, AskEvent, Extracted, Piece, Retrieved
 
+from .render import printable
+
 if TYPE_CHECKING:
     from semfind.engine.evidence import Source
     from semfind.engine.extractive import Extract, Quote
@@ -98,7 +100,7 @@ def quoted(found: Extract) -> Text:
     for quote in found.quotes:
         text.append_text(quote_text(quote))
         text.append(f" [{quote.source}]", style="bold")
-        text.append(f"\n   {Path(quote.location)}\n", style="cyan")
+        text.append(f"\n   {printable(str(Path(quote.location)))}\n", style="cyan")
     text.rstrip()
     return text
 
@@ -130,7 +132,12 @@ def restated(answer: Answer) -> Text | None:
         text.append(" ")
     dropped = sum(1 for w in answer.checked if w.status != "supported")
     if dropped:
-        text.append(f"\n({dropped} sentence(s) the quotes do not back were left out)", "dim")
+        these = (
+            "sentence the quotes do not back was"
+            if dropped == 1
+            else ("sentences the quotes do not back were")
+        )
+        text.append(f"\n({dropped} {these} left out)", "dim")
     return text
 
 
@@ -158,7 +165,7 @@ def _source_line(source: Source, cited: bool) -> Text:
     flat = " ".join(source.hit.text.split())
     return Text.assemble(
         (f"[{source.number}] ", "bold" if cited else "dim"),
-        (str(Path(source.location)), "bold cyan" if cited else "cyan"),
+        (printable(str(Path(source.location))), "bold cyan" if cited else "cyan"),
         ("  " + (flat[:110] + "…" if len(flat) > 110 else flat), "" if cited else "dim"),
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import shlex
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,13 +16,16 @@ from rich.console import Console
 from rich.markup import escape
 
 from semfind.engine import paths
-from semfind.engine.config import Settings, load_settings
+from semfind.engine.config import CHOICES, Settings, diagnose_settings, load_settings
 from semfind.engine.errors import SemfindError, UsageError
+from semfind.engine.query import FILE_KINDS, MAX_K
 
 from . import ask_cli, daemon_cli, doctor_cli, models_cli
 from .daemon_cli import index_via_daemon
 from .daemon_client import DaemonClient
-from .since import parse_since
+from .filters import cli_filters, read_since_option
+from .params import PATH
+from .since import SPANS_HELP
 
 if TYPE_CHECKING:
     from semfind.engine.embedder import Embedder
@@ -36,6 +40,12 @@ err = Console(stderr=True, highlight=False)
 @dataclasses.dataclass
 class Context:
     settings: Settings
+    config_problems: list[str] = dataclasses.field(default_factory=list)
+    """What is wrong with the config, for the commands that diagnose it and still run."""
+
+
+DIAGNOSTIC_COMMANDS = ("config", "doctor")
+"""Commands that run on a bad config, naming what is wrong, rather than refusing."""
 
 
 def _print_version(ctx: click.Context) -> None:
@@ -52,7 +62,7 @@ def _print_version(ctx: click.Context) -> None:
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
-    type=click.Path(path_type=Path),
+    type=PATH,
     help="Index database file (default: in the data folder).",
 )
 @click.option(
@@ -69,19 +79,27 @@ def cli(ctx: click.Context, db: Path | None) -> None:
 
     With no command, opens the terminal app (in a terminal; elsewhere prints this help).
     """
-    settings = load_settings()
+    problems: list[str] = []
+    if ctx.invoked_subcommand in DIAGNOSTIC_COMMANDS:
+        settings, problems = diagnose_settings()
+    else:
+        settings = load_settings()
     if db is not None:
         settings = dataclasses.replace(settings, db=db)
-    ctx.obj = Context(settings)
+    ctx.obj = Context(settings, problems)
     if ctx.invoked_subcommand not in (None, "tui"):  # the app owns the screen
         from semfind.engine import db as index_db
 
         index_db.on_upgrade(_say_upgrade)
     if ctx.invoked_subcommand is None:
-        if sys.stdin.isatty() and sys.stdout.isatty():
+        if _in_terminal():
             _run_tui(settings)
         else:
             click.echo(ctx.get_help())
+
+
+def _in_terminal() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
 
 
 def _say_upgrade(path: Path, old: int, new: int, seconds: float | None) -> None:
@@ -99,6 +117,11 @@ def _say_upgrade(path: Path, old: int, new: int, seconds: float | None) -> None:
 @click.pass_obj
 def tui(obj: Context) -> None:
     """Open the terminal app: search, ask, index and models."""
+    if not _in_terminal():
+        raise UsageError(
+            "the terminal app needs a terminal (stdin and stdout are not one here); "
+            "use `semfind search` or `semfind ask` in scripts"
+        )
     _run_tui(obj.settings)
 
 
@@ -110,12 +133,13 @@ def _run_tui(settings: Settings) -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=PATH)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option(
     "--segmenter",
-    type=click.Choice(["rules", "sentences", "llm", "none"]),
-    help="How to cut text into propositions (default: the `segmenter` setting, normally rules).",
+    type=click.Choice(CHOICES["segmenter"]),
+    help="How to cut text into propositions (default: the `segmenter` setting, normally "
+    f"{Settings.segmenter}).",
 )
 @click.pass_obj
 def index(obj: Context, paths: tuple[Path, ...], quiet: bool, segmenter: str | None) -> None:
@@ -161,15 +185,29 @@ def index(obj: Context, paths: tuple[Path, ...], quiet: bool, segmenter: str | N
 
 @cli.command()
 @click.argument("query")
-@click.option("-k", "k", default=10, show_default=True, help="Number of files to return.")
+@click.option(
+    "-k",
+    "k",
+    type=click.IntRange(1, MAX_K),
+    default=10,
+    show_default=True,
+    help="Number of files to return.",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per result, per line.")
 @click.option(
     "--path", "path_glob", help="Only files whose path matches this glob (e.g. '*.md', 'notes/*')."
 )
 @click.option(
-    "--type", "types", multiple=True, help="Only these file kinds or extensions (repeatable)."
+    "--type",
+    "types",
+    multiple=True,
+    help=f"Only these file kinds ({', '.join(FILE_KINDS)}) or extensions (md, py, ...); "
+    "repeatable or a comma list.",
 )
-@click.option("--since", help="Only files modified since then: 36h, 7d, 2w, 3m, 1y or 2026-01-31.")
+@click.option(
+    "--since",
+    help=f"Only files modified since then: {SPANS_HELP} (min = minutes, mo = months).",
+)
 @click.option(
     "--mode",
     type=click.Choice(["hybrid", "vector", "keyword"]),
@@ -178,8 +216,8 @@ def index(obj: Context, paths: tuple[Path, ...], quiet: bool, segmenter: str | N
 )
 @click.option(
     "--units",
-    type=click.Choice(["proposition", "passage", "both"]),
-    help="Units to match (default: the `units` setting, normally proposition).",
+    type=click.Choice(CHOICES["units"]),
+    help=f"Units to match (default: the `units` setting, normally {Settings.units}).",
 )
 @click.option(
     "--think",
@@ -197,7 +235,8 @@ def index(obj: Context, paths: tuple[Path, ...], quiet: bool, segmenter: str | N
     "--verbose",
     "-v",
     is_flag=True,
-    help="Show what --think or --rewrite wrote, and which model embedded the query.",
+    help="Show what --think or --rewrite wrote, which model embedded the query, and how "
+    "--since was read.",
 )
 @click.pass_obj
 def search(
@@ -214,15 +253,19 @@ def search(
     verbose: bool,
 ) -> None:
     """Search the index by meaning and keywords; results are grouped per file."""
-    from semfind.engine.query import Filters
     from semfind.engine.search import Searcher
     from semfind.engine.store import Store
 
     from .query_embedder import query_embedder
     from .render import hit_json, print_hits
 
+    if not query.strip():
+        raise UsageError("search needs a query")
     settings = obj.settings
-    modified_since = parse_since(since) if since else None
+    since_read = read_since_option(since)
+    filters = cli_filters(settings, path_glob, types, since_read, units)
+    if verbose and since_read is not None:
+        err.print(f"[dim]modified since: {escape(since_read.meaning)}[/]")
     with Store.open(settings.db_path(), readonly=True) as store:
         embedder = query_embedder(settings) if mode != "keyword" else None
         try:
@@ -232,7 +275,6 @@ def search(
                     f"[yellow]warning:[/] nothing is embedded with {embedder.name} yet; run "
                     "`semfind index` to build its vectors (until then only keywords match)"
                 )
-            filters = Filters(path_glob, types, units or settings.units, modified_since)
             expansion = _expand(settings, reason, query, verbose) if reason else None
             hits = searcher.search(query, k=k, mode=mode, filters=filters, expansion=expansion)
             if verbose and embedder is not None:
@@ -296,23 +338,21 @@ def status(obj: Context, failed: bool) -> None:
     """What the index holds."""
     from semfind.engine.store import Store
 
-    from .render import counts_table, shown_path
+    from .render import counts_table, failure_line, shown_path, vectors_line
 
     path = obj.settings.db_path()
     with Store.open(path, readonly=True) as store:
-        out.print(f"index: {path}")
-        out.print(counts_table(store.counts()))
+        out.print(f"index: {shown_path(str(path))}", soft_wrap=True)
+        counts, distinct = store.counts(), store.distinct_texts()
+        out.print(counts_table(counts, distinct))
         for model in store.models():
-            out.print(f"vectors for {model.name} ({model.dim}-d): {store.vector_count(model):,}")
+            missing = len(store.units_without_vectors(model))
+            line = vectors_line(model.name, model.dim, counts["units"], distinct, missing)
+            out.print(line, soft_wrap=True)
         _print_switch(obj.settings, store)
         if failed:
             for state in store.failures():
-                label = "indexed in part" if state.status == "indexed" else state.status
-                color = "red" if state.status == "failed" else "yellow"
-                out.print(
-                    f"[{color}]{label}[/] {shown_path(state.path)}: {escape(state.error or '')}",
-                    soft_wrap=True,
-                )
+                out.print(failure_line(state.status, state.path, state.error), soft_wrap=True)
 
 
 @cli.group()
@@ -323,12 +363,24 @@ def config() -> None:
 @config.command("show")
 @click.pass_obj
 def config_show(obj: Context) -> None:
-    """Print the settings in effect and the folders in use."""
-    out.print(f"config file: {paths.config_file()}")
-    out.print(f"data folder: {paths.data_dir()}")
-    out.print(f"index:       {obj.settings.db_path()}")
+    """Print the settings in effect and the folders in use (and what is wrong with the
+    config, if anything)."""
+    from .render import shown_path
+
+    out.print(f"config file: {shown_path(str(paths.config_file()))}", soft_wrap=True)
+    out.print(f"data folder: {shown_path(str(paths.data_dir()))}", soft_wrap=True)
+    out.print(f"index:       {shown_path(str(obj.settings.db_path()))}", soft_wrap=True)
     for field in dataclasses.fields(obj.settings):
-        out.print(f"  {field.name} = {getattr(obj.settings, field.name)!r}")
+        out.print(f"  {field.name} = {escape(repr(getattr(obj.settings, field.name)))}")
+    print_config_problems(obj.config_problems)
+
+
+def print_config_problems(problems: list[str]) -> None:
+    """What is wrong with the config; every other command refuses to run until it is fixed."""
+    for problem in problems:
+        err.print(f"[bold red]config problem:[/] {escape(problem)}", soft_wrap=True)
+    if problems:
+        err.print("other commands refuse to run until the config is fixed", soft_wrap=True)
 
 
 cli.add_command(models_cli.models)
@@ -357,6 +409,7 @@ def main() -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
+        exc = _hint_dashed_query(exc)
         exc.show()
         sys.exit(exc.exit_code)
     except (click.exceptions.Abort, KeyboardInterrupt):
@@ -364,6 +417,10 @@ def main() -> None:
         sys.exit(130)
     except SemfindError as exc:
         _fail(exc)
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        err.print(f"[bold red]semfind:[/] {exc.strerror or exc}{where}", soft_wrap=True)
+        sys.exit(1)
     except Exception as exc:
         # SQLite meets damage or a lock in the middle of a read, past the checks made when
         # the index is opened; engine.db says what it means (imported only then).
@@ -373,12 +430,21 @@ def main() -> None:
         if known is None:
             raise
         _fail(known)
-    except OSError as exc:
-        where = f": {exc.filename}" if exc.filename else ""
-        err.print(f"[bold red]semfind:[/] {exc.strerror or exc}{where}", soft_wrap=True)
-        sys.exit(1)
     if isinstance(code, int) and code:
         sys.exit(code)
+
+
+def _hint_dashed_query(exc: click.ClickException) -> click.ClickException:
+    """A query or question starting with a dash reads as an option: say how to pass it."""
+    if not isinstance(exc, click.NoSuchOption) or exc.ctx is None:
+        return exc
+    command = exc.ctx.command.name
+    if command not in ("search", "ask"):
+        return exc
+    typed = next((a for a in sys.argv[1:] if a.startswith(exc.option_name)), exc.option_name)
+    noun = "search for" if command == "search" else "ask"
+    hint = f" To {noun} {typed!r}, write: semfind {command} -- {shlex.quote(typed)}"
+    return click.UsageError(exc.format_message() + hint, exc.ctx)
 
 
 def _fail(exc: SemfindError) -> NoReturn:

@@ -8,6 +8,7 @@ import shlex
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -22,7 +23,9 @@ from semfind.engine.errors import (
 from semfind.indexer.runtime import DaemonFiles
 
 from .daemon_client import DaemonClient
-from .daemon_render import print_status
+from .daemon_render import print_failed, print_status
+from .params import PATH
+from .render import plural, printable, shown_path
 from .service import run_quietly, service, write_service
 
 out = Console(highlight=False)
@@ -57,7 +60,9 @@ def start(ctx: click.Context, foreground: bool) -> None:
         return
     _upgrade_first(client.settings)
     pid = client.start()
-    err.print(f"daemon started (pid {pid}); log: {client.files.log}")
+    # One line however long the path: a wrap would break the path, not the sentence.
+    log = shown_path(str(client.files.log))
+    err.print(f"daemon started (pid {pid}); log: {log}", soft_wrap=True)
 
 
 def _upgrade_first(settings: Settings) -> None:
@@ -103,16 +108,42 @@ def stop(ctx: click.Context) -> None:
 @click.option("--json", "as_json", is_flag=True, help="The status as one JSON object.")
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:
-    """State, watched folders, queue, throughput, backend and memory of the daemon."""
-    status = _client(ctx).status()
+    """State, watched folders, queue, throughput, backend and memory of the daemon.
+
+    With --json and the daemon stopped: {"running": false, ...} and exit status 0."""
+    client = _client(ctx)
+    if as_json and client.running_pid() is None:
+        click.echo(json.dumps(stopped_status(client)))
+        return
+    status = client.status()
     if as_json:
-        click.echo(json.dumps(status))
+        click.echo(json.dumps({"running": True, **status}))
     else:
         print_status(out, status)
 
 
+def stopped_status(client: DaemonClient) -> dict[str, Any]:
+    """What --json says of a stopped daemon: its index and log, and the watched folders."""
+    from semfind.engine.store import Store
+
+    watches: list[str] = []
+    if client.db.exists():
+        with Store.open(client.db, readonly=True) as store:
+            watches = store.watches()
+    return {
+        "running": False,
+        "state": "stopped",
+        "pid": None,
+        "db": str(client.db),
+        "log": str(client.files.log),
+        "watches": [{"path": path} for path in watches],
+    }
+
+
 @daemon.command()
-@click.option("-n", "lines", default=40, show_default=True, help="Lines to show.")
+@click.option(
+    "-n", "lines", type=click.IntRange(0), default=40, show_default=True, help="Lines to show."
+)
 @click.option("--follow", "-f", is_flag=True, help="Keep printing new lines.")
 @click.pass_context
 def logs(ctx: click.Context, lines: int, follow: bool) -> None:
@@ -121,7 +152,7 @@ def logs(ctx: click.Context, lines: int, follow: bool) -> None:
     if not path.exists():
         raise DaemonError(f"no daemon log yet ({path})")
     with path.open("r", encoding="utf-8", errors="replace") as fh:
-        for line in fh.readlines()[-lines:]:
+        for line in fh.readlines()[-lines:] if lines else []:
             click.echo(line, nl=False)
         while follow:
             line = fh.readline()
@@ -191,30 +222,32 @@ def watch() -> None:
 
 
 @watch.command("add")
-@click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("folders", nargs=-1, required=True, type=PATH)
 @click.pass_context
 def watch_add(ctx: click.Context, folders: tuple[Path, ...]) -> None:
     """Watch folders; the daemon indexes them at once and follows their changes."""
     resolved = [str(f.expanduser().resolve()) for f in folders]
     not_dirs = [p for p in resolved if not Path(p).is_dir()]
     if not_dirs:
-        raise click.UsageError(f"not a folder: {', '.join(not_dirs)}")
+        raise click.UsageError(f"not a folder: {', '.join(map(printable, not_dirs))}")
     added, running = _client(ctx).change_watches(True, resolved)
     for path in resolved:
-        err.print(f"watching {path}" if path in added else f"already watched: {path}")
+        shown = shown_path(path)
+        err.print(f"watching {shown}" if path in added else f"already watched: {shown}")
     if not running:
         err.print("the daemon is not running: `semfind daemon start` indexes and follows them")
 
 
 @watch.command("remove")
-@click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("folders", nargs=-1, required=True, type=PATH)
 @click.pass_context
 def watch_remove(ctx: click.Context, folders: tuple[Path, ...]) -> None:
     """Stop watching folders; what is indexed from them stays searchable."""
     resolved = [str(f.expanduser().resolve()) for f in folders]
     removed, _ = _client(ctx).change_watches(False, resolved)
     for path in resolved:
-        err.print(f"no longer watching {path}" if path in removed else f"was not watched: {path}")
+        shown = shown_path(path)
+        err.print(f"no longer watching {shown}" if path in removed else f"was not watched: {shown}")
 
 
 @watch.command("list")
@@ -224,8 +257,11 @@ def watch_list(ctx: click.Context) -> None:
     from semfind.engine.store import Store
 
     with Store.open(_settings(ctx).db_path(), readonly=True) as store:
-        for path in store.watches():
-            click.echo(path)
+        watches = store.watches()
+    if not watches:
+        err.print("no folders watched: `semfind watch add FOLDER` adds one")
+    for path in watches:
+        click.echo(printable(path))
 
 
 # -- index through the daemon ----------------------------------------------------
@@ -255,9 +291,8 @@ def index_via_daemon(client: DaemonClient, paths: list[Path], quiet: bool) -> No
             break
     done = status["indexed"] - before["indexed"]
     failed = [f for f in status["failed"] if any(_below(f["path"], p) for p in resolved)]
-    err.print(f"indexed {done} file(s) through the daemon; {len(failed)} failed")
-    for item in failed:
-        err.print(f"  [red]failed[/] {item['path']}: {item['reason']}", soft_wrap=True)
+    err.print(f"indexed {plural(done, 'file')} through the daemon; {len(failed):,} failed")
+    print_failed(err, failed)
 
 
 def _below(path: str, root: str) -> bool:

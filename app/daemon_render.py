@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
+
+from .render import plural, shown_path
 
 
 def print_status(console: Console, status: dict[str, Any]) -> None:
@@ -12,17 +15,20 @@ def print_status(console: Console, status: dict[str, Any]) -> None:
     state = status["state"]
     if status.get("paused_reason"):
         state = f"paused ({status['paused_reason']})"
-    console.print(f"[bold]{state}[/] (pid {status['pid']}, index {status['db']})")
+    console.print(
+        f"[bold]{escape(state)}[/] (pid {status['pid']}, index {shown_path(status['db'])})",
+        soft_wrap=True,
+    )
     console.print(f"watched folders: {len(status['watches']) or 'none'}")
     for watch in status["watches"]:
-        console.print(f"  {watch['path']}  [dim]{watch['mode']}[/]", soft_wrap=True)
+        console.print(f"  {shown_path(watch['path'])}  [dim]{watch['mode']}[/]", soft_wrap=True)
     console.print(
-        f"queue: {status['queue']} path(s) waiting; run: {status['run']['done']} of "
-        f"{status['run']['total']} files"
+        f"queue: {plural(status['queue'], 'path')} waiting; run: {status['run']['done']:,} of "
+        f"{plural(status['run']['total'], 'file')}"
         + (f", ETA {_duration(status['eta_s'])}" if status.get("eta_s") else "")
     )
     if status.get("current"):
-        console.print(f"current: {status['current']}", soft_wrap=True)
+        console.print(f"current: {shown_path(status['current'])}", soft_wrap=True)
     console.print(
         f"since start: {status['indexed']} indexed, {status['unchanged']} unchanged, "
         f"{status['moved']} moved, {status['removed']} removed, "
@@ -46,8 +52,13 @@ def print_status(console: Console, status: dict[str, Any]) -> None:
         )
     if switching.get("error"):
         console.print(f"[red]embedding model switch failed:[/] {switching['error']}")
-    for item in status["failed"]:
-        console.print(f"  [red]failed[/] {item['path']}: {item['reason']}", soft_wrap=True)
+    print_failed(console, status["failed"])
+
+
+def print_failed(console: Console, failed: list[dict[str, str]]) -> None:
+    for item in failed:
+        line = f"  [red]failed[/] {shown_path(item['path'])}: {escape(item['reason'])}"
+        console.print(line, soft_wrap=True)
 
 
 def _duration(seconds: float) -> str:

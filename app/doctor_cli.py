@@ -34,7 +34,10 @@ def doctor(ctx: click.Context, rebuild: bool, yes: bool, full: bool) -> None:
     """Check the index and explain what is wrong, if anything, and what to do."""
     from semfind.engine import doctor as checkup
 
+    from .cli import print_config_problems
+
     obj: Context = ctx.obj
+    print_config_problems(obj.config_problems)
     path = obj.settings.db_path()
     found = checkup.diagnose(path, full=full)
     first, *rest = found.explain()
@@ -42,7 +45,7 @@ def doctor(ctx: click.Context, rebuild: bool, yes: bool, full: bool) -> None:
     for line in rest:
         out.print(f"  {escape(line)}", soft_wrap=True)
     if not rebuild:
-        if not found.ok:
+        if not found.ok or obj.config_problems:
             ctx.exit(1)
         return
     problem = checkup.refusal(found)
@@ -50,10 +53,19 @@ def doctor(ctx: click.Context, rebuild: bool, yes: bool, full: bool) -> None:
         raise problem
     aside = checkup.aside_path(path)
     question = f"Move {path} aside to {aside.name} and start a new, empty index?"
-    if not yes and not click.confirm(question, default=False, err=True):
+    if not yes and not _confirmed(question):
         err.print("nothing was changed")
         ctx.exit(1)
     _print_rebuilt(checkup.rebuild(path, aside, full=full), obj)
+
+
+def _confirmed(question: str) -> bool:
+    """The answer to a yes/no prompt; no answer (stdin closed, Ctrl-C) is a no."""
+    try:
+        return click.confirm(question, default=False, err=True)
+    except click.Abort:
+        err.print("\nno answer (to rebuild without asking: --yes)")
+        return False
 
 
 def _print_rebuilt(done: Rebuilt, obj: Context) -> None:

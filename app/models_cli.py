@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress
-from rich.table import Table
 
 from semfind.engine.default_model import DEFAULT_EMBEDDER
 from semfind.engine.errors import UsageError
 
 from .daemon_client import DaemonClient
+from .params import PATH
+from .render import printable
 
 if TYPE_CHECKING:
     from semfind.engine.config import Settings
@@ -43,22 +43,47 @@ def list_models(obj: Context) -> None:
 
     from .model_rows import COLUMNS, model_row
 
-    # Paths are long: they go under the table, so the facts stay on one line each.
-    table = Table(*COLUMNS[:-1], box=box.SIMPLE_HEAD, pad_edge=False)
     rows = [model_row(entry) for entry in model_catalog(obj.settings)]
-    table.columns[2].min_width = max((len(row[2]) for row in rows), default=4)
-    for row in rows:
-        table.add_row(*row[:-1])
-    out.print(table)
-    for row in rows:
-        out.print(f"{row[2]}: {row[-1]}", soft_wrap=True, highlight=False)
+    lines = aligned([list(COLUMNS[:-1]), *(row[:-1] for row in rows)])
+    if out.is_terminal and max(map(len, lines)) > out.width:
+        for row in rows:
+            _print_plain(model_block(row))
+        return
+    # Paths are long: they go under the table, so the facts stay on one line each. Lines
+    # are never cut: piped, they keep every column for grep and cut.
+    _print_plain(lines)
+    _print_plain(f"{row[2]}: {printable(row[-1])}" for row in rows)
+
+
+def aligned(rows: list[list[str]]) -> list[str]:
+    """Rows as text lines, each column padded to its widest cell."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+
+
+def model_block(row: list[str]) -> list[str]:
+    """One model on three lines, for a terminal too narrow for the table: its name, its
+    facts, its file (or why there is none)."""
+    mark, role, name, arch, quant, dim, ctx, size, gpu, source, file = row
+    facts = [role, f"{arch} {quant}".strip(), f"dim {dim}" if dim else "",
+             f"ctx {ctx}" if ctx else "", size, f"gpu {gpu}" if gpu else "", source]  # fmt: skip
+    return [f"{mark or ' '} {name}", "    " + " · ".join(f for f in facts if f),
+            f"    {printable(file)}"]  # fmt: skip
+
+
+def _print_plain(lines: Iterable[str]) -> None:
+    for line in lines:
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 ROLE = click.Choice(["embedder", "llm"])
 
 
 @models.command("add")
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("path", type=PATH)
 @click.option("--name", help="Name to refer to it by (default: the file name).")
 @click.option("--role", type=ROLE, help="embedder or llm (default: what its header suggests).")
 @click.option("--use", "use_it", is_flag=True, help="Also put it in use for its role.")
@@ -232,7 +257,9 @@ def info(obj: Context, name: str) -> None:
     """Everything semfind knows of one model: its header facts, file, role and use."""
     from semfind.engine.catalog import model_catalog
 
-    entries = [e for e in model_catalog(obj.settings) if name in (e.name, str(e.path))]
+    # "default" names the built-in embedder here as it does for `models use`.
+    wanted = DEFAULT_EMBEDDER if name == "default" else name
+    entries = [e for e in model_catalog(obj.settings) if wanted in (e.name, str(e.path))]
     if not entries:
         raise UsageError(f"unknown model {name!r}: see `semfind models list`")
     for entry in entries:

@@ -26,9 +26,14 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def shown_path(path: str) -> str:
-    """`path` safe to print: control characters (a newline in a file name) written as
-    escapes, rich markup escaped."""
-    return escape(_CONTROL.sub(lambda m: repr(m.group())[1:-1], path))
+    """`path` safe to print as rich markup: control characters (a newline in a file name)
+    written as escapes, markup escaped."""
+    return escape(printable(path))
+
+
+def printable(path: str) -> str:
+    """`path` on one line: control characters written as escapes ("\\n"), for plain text."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], path)
 
 
 def snippet(text: str, query: str, width: int = SNIPPET_CHARS) -> str:
@@ -62,8 +67,9 @@ def print_hits(console: Console, hits: Sequence[Hit], query: str) -> None:
         return
     for rank, hit in enumerate(hits, start=1):
         more = f"  [dim]+{len(hit.matches) - 1} more[/]" if len(hit.matches) > 1 else ""
+        where = shown_path(hit.location)
         console.print(
-            f"[bold]{rank:>2}.[/] [cyan]{escape(hit.location)}[/]  [dim]{hit.score:.4f}[/]{more}",
+            f"[bold]{rank:>2}.[/] [cyan]{where}[/]  [dim]{hit.score:.4f}[/]{more}",
             soft_wrap=True,
         )
         console.print("    " + evidence(hit, query), soft_wrap=True)
@@ -98,22 +104,23 @@ def print_report(console: Console, report: IndexReport, model_name: str) -> None
     console.soft_wrap = True
     moved = f"{report.moved} moved, " if report.moved else ""
     console.print(
-        f"[bold green]indexed[/] {report.indexed} files into {report.units} units "
-        f"({report.unchanged} unchanged, {moved}{report.removed} removed) "
+        f"[bold green]indexed[/] {plural(report.indexed, 'file')} into "
+        f"{plural(report.units, 'unit')} ({report.unchanged:,} unchanged, {moved}"
+        f"{report.removed:,} removed) "
         f"in {report.elapsed:.1f} s"
     )
     if report.embedded or report.reused:
         console.print(
-            f"embedding: {report.embedded} texts, {report.tokens:,} tokens in "
+            f"embedding: {plural(report.embedded, 'text')}, {plural(report.tokens, 'token')} in "
             f"{report.embed_seconds:.1f} s = [bold]{report.tokens_per_s:,.0f} tokens/s[/] "
             f"({_rate(report.embedded, report.embed_seconds):.0f} texts/s); "
-            f"{report.reused} reused from the content-hash cache"
+            f"{report.reused:,} reused from the content-hash cache"
         )
     if report.llm_upgraded:
         console.print(
-            f"LLM propositions: {report.llm_upgraded} files upgraded, "
-            f"{report.llm_accepted} propositions kept, {report.llm_rejected} rejected as "
-            "unsupported by their sentence"
+            f"LLM propositions: {plural(report.llm_upgraded, 'file')} upgraded, "
+            f"{plural(report.llm_accepted, 'proposition')} kept, "
+            f"{report.llm_rejected:,} rejected as unsupported by their sentence"
         )
     if report.backend is not None:
         console.print(f"backend: {report.backend.describe()} · model {model_name}")
@@ -131,13 +138,44 @@ def _print_problems(console: Console, label: str, items: list[tuple[str, str]], 
         return
     console.print(f"[{color}]{label} ({len(items)}):[/]")
     for path, reason in items[:50]:
-        console.print(f"  {shown_path(path)}: {escape(reason)}", soft_wrap=True)
+        console.print(f"  {shown_path(path)}: {escape(_reason(label, reason))}", soft_wrap=True)
     if len(items) > 50:
         console.print(f"  … and {len(items) - 50} more (see `semfind status --failed`)")
 
 
-def counts_table(counts: dict[str, int]) -> Table:
+def counts_table(counts: dict[str, int], distinct_texts: int) -> Table:
+    """Files and units; the vectors are per model, on lines of their own (`vectors_line`)."""
     table = Table(show_header=False, box=None)
-    for key, value in counts.items():
-        table.add_row(key, f"{value:,}")
+    for key in ("files", "failed", "skipped"):
+        table.add_row(key, f"{counts[key]:,}")
+    units = counts["units"]
+    shared = f" ({plural(distinct_texts, 'distinct text')})" if distinct_texts != units else ""
+    table.add_row("units", f"{units:,}{shared}")
     return table
+
+
+def vectors_line(model: str, dim: int, units: int, distinct_texts: int, missing: int) -> str:
+    """How far `model`'s vectors cover the units: identical texts share one vector."""
+    head = f"vectors for {escape(model)} ({dim}-d): "
+    if missing == 0:
+        shared = f" ({plural(distinct_texts, 'distinct text')})" if distinct_texts != units else ""
+        return head + f"all {plural(units, 'unit')} have one{shared}"
+    have = distinct_texts - missing
+    return head + f"{have:,} of {plural(distinct_texts, 'distinct text')} ({missing:,} to build)"
+
+
+def plural(count: int, noun: str) -> str:
+    """ "1 file", "2 files", "1,000 units"."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def failure_line(status: str, path: str, error: str | None) -> str:
+    """One line of `status --failed`: what happened to the file, and why."""
+    label = "indexed in part" if status == "indexed" else status
+    color = "red" if status == "failed" else "yellow"
+    return f"[{color}]{label}[/] {shown_path(path)}: {escape(_reason(label, error or ''))}"
+
+
+def _reason(label: str, text: str) -> str:
+    """The reason without a repeat of its label ("indexed in part: indexed in part: ...")."""
+    return text.removeprefix(f"{label}: ")

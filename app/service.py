@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import plistlib
 import shlex
@@ -29,7 +30,7 @@ class Service:
 def service() -> Service:
     system = platform.system()
     if system == "Linux":
-        path = Path.home() / ".config" / "systemd" / "user" / UNIT_NAME
+        path = _config_home() / "systemd" / "user" / UNIT_NAME
         return Service(
             path,
             ["systemctl", "--user", "enable", "--now", UNIT_NAME],
@@ -39,6 +40,15 @@ def service() -> Service:
         path = Path.home() / "Library" / "LaunchAgents" / f"{AGENT_LABEL}.plist"
         return Service(path, ["launchctl", "load", str(path)], ["launchctl", "unload", str(path)])
     raise UsageError(f"starting the daemon at login is not supported on {system}")
+
+
+def _config_home() -> Path:
+    """Where systemd looks for user units: $XDG_CONFIG_HOME, when set to an absolute path
+    (the XDG spec ignores a relative one), else ~/.config."""
+    configured = os.environ.get("XDG_CONFIG_HOME", "")
+    if configured and Path(configured).is_absolute():
+        return Path(configured)
+    return Path.home() / ".config"
 
 
 def daemon_command(db: Path) -> list[str]:

@@ -197,6 +197,38 @@ def load_settings(config_path: Path | None = None, env: dict[str, str] | None = 
     return _build(values, source=str(path))
 
 
+def diagnose_settings(
+    config_path: Path | None = None, env: dict[str, str] | None = None
+) -> tuple[Settings, list[str]]:
+    """The settings as far as they can be read, and what is wrong with the rest, for the
+    tools that diagnose a bad config (`config show`, `doctor`): each unknown key or bad
+    value is named and left at its default instead of refusing everything."""
+    path = config_path or paths.config_file()
+    problems: list[str] = []
+    values: dict[str, Any] = {}
+    if path.exists():
+        try:
+            values = _read_file(path)
+        except ConfigError as exc:
+            problems.append(str(exc))
+    values.update(_read_env(os.environ if env is None else env))
+    known = {f.name for f in dataclasses.fields(Settings)}
+    for name in sorted(set(values) - known):
+        problems.append(f"{path}: unknown setting {name!r} (ignored here)")
+    good: dict[str, Any] = {}
+    for name in sorted(set(values) & known):
+        try:
+            _build({name: values[name]}, source=str(path))
+        except ConfigError as exc:
+            problems.append(f"{exc} (the default is used here)")
+        else:
+            good[name] = values[name]
+    try:
+        return _build(good, source=str(path)), problems
+    except ConfigError as exc:  # settings valid alone but not together
+        return Settings(), [*problems, f"{exc} (the defaults are used here)"]
+
+
 def _read_file(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:
@@ -223,7 +255,10 @@ def _build(values: dict[str, Any], source: str) -> Settings:
     known = {f.name for f in dataclasses.fields(Settings)}
     unknown = sorted(set(values) - known)
     if unknown:
-        raise ConfigError(f"{source}: unknown setting(s): {', '.join(unknown)}")
+        raise ConfigError(
+            f"{source}: unknown setting(s): {', '.join(unknown)} "
+            "(`semfind config show` lists the known ones)"
+        )
     converted = {name: _convert(name, value, hints[name]) for name, value in values.items()}
     return Settings(**converted)
 

@@ -42,8 +42,11 @@ def open_db(path: Path, *, readonly: bool = False) -> apsw.Connection:
 
 
 def _open(path: Path, readonly: bool) -> apsw.Connection:
+    if path.exists() and not path.is_file() and not path.is_dir():  # /dev/null, a fifo
+        raise StoreError(f"cannot open index {path}: not a regular file")
     _check_header(path)
-    if readonly and not path.exists():
+    # An empty file is where a writer died before the schema; reading it finds no tables.
+    if readonly and (not path.exists() or (path.is_file() and path.stat().st_size == 0)):
         raise StoreError(f"no index at {path} yet: run `semfind index PATH` first")
     if readonly and _needs_migration(path):
         open_db(path).close()

@@ -30,7 +30,8 @@ class BackendInfo:
 
     def describe(self) -> str:
         return (
-            f"{self.backend} on {self.device}, {self.threads} threads, "
+            f"{self.backend} on {self.device}, {self.threads} "
+            f"thread{'' if self.threads == 1 else 's'}, "
             f"n_gpu_layers={self.n_gpu_layers}"
         )
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+from .errors import UsageError
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Lucene's English stop set: such words match almost every unit and add next to nothing to
@@ -13,6 +17,12 @@ _STOP_LIST = (
     "then there these they this to was will with"
 )
 STOPWORDS = frozenset(_STOP_LIST.split())
+MAX_K = 1000
+"""Most files one search returns: each asks for twice as many candidates per leg."""
+FILE_KINDS = ("text", "markdown", "rst", "code", "html", "pdf", "plugin")
+"""The kinds of file the indexer tells apart (`--type`, the TUI's type filter)."""
+# File modification times are stored in nanoseconds, as SQLite's signed 64-bit integers.
+_LATEST = 9.2e9  # just under 2**63 ns, in seconds (the year 2261)
 
 
 @dataclass(frozen=True)
@@ -27,7 +37,35 @@ class Filters:
     units: str = "both"
     """Which units to match: "proposition" (and passages without any), "passage" or "both"."""
     modified_since: float | None = None
-    """Only files modified at or after this Unix time."""
+    """Only files modified at or after this Unix time; one before (after) any time a file
+    can have is clamped to that range, so it matches every (no) file."""
+
+    def __post_init__(self) -> None:
+        since = self.modified_since
+        if since is None:
+            return
+        if math.isnan(since):
+            raise UsageError("a modified-since time must be a number")
+        object.__setattr__(self, "modified_since", min(max(since, -_LATEST), _LATEST))
+
+
+def parse_types(values: Iterable[str], is_extension: Callable[[str], bool]) -> tuple[str, ...]:
+    """File kinds and extensions from `--type` values (repeated, or comma lists such as
+    "pdf,md"): kinds as they are, extensions without their dot. `is_extension` says whether
+    the indexer reads files with that suffix ("md", "py"); anything else is a UsageError."""
+    wanted = [part.strip().lower() for value in values for part in value.split(",")]
+    found: list[str] = []
+    for item in filter(None, wanted):
+        name = item if item in FILE_KINDS else item.removeprefix(".")
+        if name not in FILE_KINDS and not (name and is_extension(name)):
+            raise UsageError(
+                f"unknown file type {item!r}: use a kind ({', '.join(FILE_KINDS)}) or an "
+                "extension semfind indexes (md, py, txt, pdf, ...)"
+            )
+        found.append(name)
+    if wanted and not found:
+        raise UsageError("--type needs a file kind or extension")
+    return tuple(dict.fromkeys(found))
 
 
 def query_terms(query: str) -> list[str]:

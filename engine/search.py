@@ -17,8 +17,8 @@ from .fusion import Scored, convex, rrf
 from .keyword_plan import KeywordPlanner
 from .migrations import PART_SQL
 from .quantize import BitPlanes
+from .query import FILE_KINDS, MAX_K, query_terms
 from .query import Filters as Filters  # re-exported: callers predating engine.query
-from .query import query_terms
 from .records import EmbedModelRow
 from .store import Store, in_batches
 from .vector_index import VectorMatrix, nearest
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 MODES = ("hybrid", "vector", "keyword")
 UNITS = CHOICES["units"]
-KINDS = ("text", "markdown", "rst", "code", "html", "pdf")
+KINDS = FILE_KINDS
 VEC_MAX_K = 4096
 KEYWORD_TABLES = ("units_fts", "parts_fts")
 CANDIDATES = 200
@@ -106,8 +106,8 @@ class Searcher:
         plain query's before fusion."""
         if mode not in MODES:
             raise UsageError(f"unknown mode {mode!r}: choose one of {', '.join(MODES)}")
-        if k < 1:
-            raise UsageError("-k must be at least 1")
+        if not 1 <= k <= MAX_K:
+            raise UsageError(f"-k must be from 1 to {MAX_K:,}")
         filters = filters or Filters(units=self.settings.units)
         if filters.units not in UNITS:
             raise UsageError(f"unknown units {filters.units!r}: choose one of {', '.join(UNITS)}")

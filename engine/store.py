@@ -287,6 +287,11 @@ class Store:
         ).fetchone()
         return bool(_need(row)[0])
 
+    def distinct_texts(self) -> int:
+        """Distinct unit texts: identical texts share one vector per model."""
+        row = self.conn.execute("SELECT count(DISTINCT embed_hash) FROM units").fetchone()
+        return int(_need(row)[0])
+
     def vector_count(self, model: EmbedModelRow) -> int:
         row = self.conn.execute(
             "SELECT count(*) FROM vectors WHERE model_id = ?", (model.id,)

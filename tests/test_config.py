@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from semfind.engine.config import Settings, load_settings
+from semfind.engine.config import Settings, diagnose_settings, load_settings
 from semfind.engine.errors import ConfigError
 
 
@@ -60,3 +60,20 @@ def test_every_setting_is_documented() -> None:
 def test_out_of_range_settings_are_refused(tmp_path: Path, env: dict[str, str]) -> None:
     with pytest.raises(ConfigError, match="setting"):
         load_settings(tmp_path / "none.toml", env=env)
+
+
+def test_diagnosis_names_each_bad_key_and_keeps_the_good_ones(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[semfind]\nthreads = 2\nn_threads = "lots"\nunits = "passage"\n')
+    settings, problems = diagnose_settings(config, env={"SEMFIND_FUSION": "bogus"})
+    assert settings == Settings(units="passage")
+    assert len(problems) == 3
+    assert "unknown setting 'threads'" in problems[0]
+    assert any("fusion" in p for p in problems) and any("n_threads" in p for p in problems)
+
+
+def test_diagnosis_of_an_unreadable_file_falls_back_to_defaults(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("not toml [")
+    settings, problems = diagnose_settings(config, env={})
+    assert settings == Settings() and "cannot read config file" in problems[0]

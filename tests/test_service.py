@@ -20,7 +20,23 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder.mkdir()
     monkeypatch.setenv("HOME", str(folder))
     monkeypatch.setenv("PATH", str(tmp_path / "no-tools"))  # no systemctl or launchctl
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
     return folder
+
+
+@pytest.mark.parametrize("relative", [False, True])
+def test_linux_install_honours_xdg_config_home(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, relative: bool
+) -> None:
+    monkeypatch.setattr(service_module.platform, "system", lambda: "Linux")
+    config = tmp_path / "xdg-config"
+    # The XDG spec ignores a relative XDG_CONFIG_HOME, and so does systemd.
+    monkeypatch.setenv("XDG_CONFIG_HOME", "xdg-config" if relative else str(config))
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "i.db"), "daemon", "install"])
+    assert result.exit_code == 0, result.output
+    root = home / ".config" if relative else config
+    assert (root / "systemd" / "user" / "semfind-daemon.service").is_file()
+    assert not (config if relative else home / ".config").exists()
 
 
 def test_linux_install_writes_a_user_unit_and_uninstall_removes_it(

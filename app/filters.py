@@ -1,0 +1,38 @@
+"""The file filters `search` and `ask` share: --path, --type and --since."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from semfind.engine.config import Settings
+from semfind.engine.query import Filters, parse_types
+
+from .since import Since, read_since
+
+
+def cli_filters(
+    settings: Settings,
+    path_glob: str | None,
+    types: tuple[str, ...],
+    since: Since | None,
+    units: str | None = None,
+) -> Filters:
+    """Filters from the options as typed; a bad --type is a UsageError naming the kinds."""
+    return Filters(
+        path_glob or None,
+        parse_types(types, lambda ext: _indexable(settings, ext)),
+        units or settings.units,
+        since.time if since is not None else None,
+    )
+
+
+def read_since_option(text: str | None) -> Since | None:
+    return read_since(text) if text is not None else None
+
+
+def _indexable(settings: Settings, ext: str) -> bool:
+    """Whether the indexer reads files ending in `.ext`, built in or a plugin of yours."""
+    from semfind.indexer.extractors import detect_kind
+
+    plugins = {spec.partition("=")[0].lower().lstrip(".") for spec in settings.extractors}
+    return ext in plugins or detect_kind(Path(f"file.{ext}")) is not None
