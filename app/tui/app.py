@@ -26,10 +26,13 @@ from .messages import DaemonEvent, IndexFacts, ResultsPainted, describe
 from .models_pane import ModelsPane
 from .opener import opener_for
 from .search_pane import OpenRequest, SearchPane
-from .status_bar import StatusBar
+from .services import IndexSummary
+from .status_bar import StatusBar, index_problem
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+
+    from textual.notifications import SeverityLevel
 
     from .services import Services
 
@@ -119,12 +122,26 @@ class SemfindApp(App[None]):
 
     # -- background work --------------------------------------------------------
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Like App.notify, but a message already on screen is not stacked again."""
+        if any(shown.message == message for shown in self._notifications):
+            return
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
     @work(thread=True, group="warm")
     def _warm(self) -> None:
         try:
             self.services.index.warm()
         except Exception as exc:
-            self.call_from_thread(self.notify, describe(exc), severity="warning", timeout=8)
+            self.call_from_thread(self._index_failed, exc)
         answerer = self.services.answerer
         if answerer is not None:
             self.call_from_thread(self.ask_pane.model_known, answerer.available())
@@ -136,9 +153,19 @@ class SemfindApp(App[None]):
         try:
             facts = IndexFacts(index.summary(), index.folders(), index.failures())
         except Exception as exc:
-            self.call_from_thread(self.notify, describe(exc), severity="error")
+            self.call_from_thread(self._index_failed, exc)
             return
         self.post_message(facts)
+
+    def _index_failed(self, exc: BaseException) -> None:
+        """Said once in a toast, and for as long as it lasts in the status bar."""
+        if not self.services.settings.db_path().exists():  # nothing indexed yet: no fault
+            self.notify(describe(exc), severity="warning", timeout=8)
+            return
+        problem = index_problem(exc, self.services.settings.db_path())
+        if problem != self.status_bar.summary.problem:
+            self.notify(describe(exc), severity="error", timeout=10)
+        self.status_bar.show(self.daemon_status, IndexSummary(exists=False, problem=problem))
 
     @work(thread=True, exclusive=True, group="daemon")
     def _follow_daemon(self) -> None:
@@ -278,6 +305,7 @@ class SemfindApp(App[None]):
     # -- index pane buttons ---------------------------------------------------------
 
     @on(Button.Pressed, "#add-folder")
+    @on(Input.Submitted, "#new-folder")
     def _add_folder(self) -> None:
         folder = self.index_pane.new_folder()
         if not folder:

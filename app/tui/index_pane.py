@@ -81,10 +81,6 @@ class IndexPane(Vertical):
     def selected_failure(self) -> str | None:
         return _selected(self.query_one("#failures", DataTable), [f.path for f in self.failures])
 
-    @on(Input.Submitted, "#new-folder")
-    def _submit(self) -> None:
-        self.query_one("#add-folder", Button).press()
-
     def new_folder(self) -> str:
         raw = self.query_one("#new-folder", Input).value.strip()
         return str(Path(raw).expanduser().resolve()) if raw else ""

@@ -29,13 +29,15 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class IndexSummary:
-    """Counts for the status bar; `exists` is False before anything was indexed."""
+    """Counts for the status bar; `exists` is False before anything was indexed, or when
+    the index cannot be read (`problem` then says why, in a few words)."""
 
     exists: bool
     files: int = 0
     units: int = 0
     propositions: int = 0
     failed: int = 0
+    problem: str | None = None
 
 
 @dataclass(frozen=True)
