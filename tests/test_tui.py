@@ -18,6 +18,7 @@ from textual.widgets import Button, DataTable, Input, OptionList, Select, Static
 
 from semfind.app.tui.app import SemfindApp, create_app
 from semfind.app.tui.llm_link import LLMLink
+from semfind.app.tui.messages import DaemonEvent
 from semfind.app.tui.search_pane import SearchPane
 from semfind.app.tui.services import EngineIndex, IndexReader, Services
 from semfind.app.tui.status_bar import StatusBar
@@ -454,3 +455,93 @@ async def test_the_real_model_finds_by_meaning(tmp_path: Path, real_data_dir: Pa
         app.query_one("#mode", Select).value = "vector"
         await _search(app, pilot, "how do I bake bread")
         assert _result_names(app)[0] == "kitchen.md"
+
+
+def _long_note(root: Path) -> Path:
+    """A 14-line passage whose only mention of the query is on its last line."""
+    lines = [f"Line {n}: rain." for n in range(1, 14)]
+    note = root / "long.md"
+    note.write_text("\n".join([*lines, "The key is under the flowerpot."]) + "\n")
+    return note
+
+
+@pytest.mark.parametrize("size", [(100, 30), (80, 24)])
+@pilot_test
+async def test_the_preview_scrolls_to_the_match(
+    tmp_path: Path, fake: FakeEmbedder, size: tuple[int, int]
+) -> None:
+    settings = Settings(db=tmp_path / "index.sqlite3", units="both")
+    (tmp_path / "docs").mkdir()
+    _long_note(tmp_path / "docs")
+    with Store.open(settings.db_path()) as store:
+        Indexer(store, fake, settings).index_paths([tmp_path / "docs"])
+    app = create_app(_services(settings))
+    async with app.run_test(size=size) as pilot:
+        app.query_one("#mode", Select).value = "keyword"
+        await _search(app, pilot, "flowerpot")
+        await pilot.pause(0.2)
+        hit = app.query_one(SearchPane).hits[0]
+        assert hit.passage.line_end - hit.passage.line_start >= 13
+        preview = app.query_one("#preview")
+        body = app.query_one("#preview-body", Static)
+        rows = body.render_lines(body.content_region.reset_offset)  # type: ignore[arg-type]
+        match_row = next(n for n, strip in enumerate(rows) if "flowerpot" in strip.text)
+        screen_y = body.content_region.y + match_row
+        assert preview.scroll_offset.y > 0
+        assert preview.scrollable_content_region.y <= screen_y
+        assert screen_y < preview.scrollable_content_region.bottom
+
+
+@pilot_test
+async def test_enter_in_the_folder_field_adds_the_folder(indexed: Settings, tmp_path: Path) -> None:
+    daemon = FakeDaemon(running=True)
+    app = create_app(_services(indexed, daemon=daemon))
+    new = tmp_path / "more"
+    new.mkdir()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4")
+        app.query_one("#new-folder", Input).focus()
+        await pilot.press(*str(new), "enter")
+        await pilot.pause(0.2)
+        await settle(pilot)
+        assert daemon.watch_changes == [(True, [str(new)])]
+        assert app.query_one("#new-folder", Input).value == ""
+
+
+@pilot_test
+async def test_tokens_per_second_are_cleared_when_the_daemon_goes_idle(
+    indexed: Settings,
+) -> None:
+    busy = daemon_status(state="indexing", tokens_per_s=2675.0)
+    app = create_app(_services(indexed, daemon=FakeDaemon(running=True, status=busy)))
+    async with app.run_test(size=(100, 30)) as pilot:
+        bar = app.query_one(StatusBar)
+        await pilot.pause(0.5)
+        assert "2,675 tok/s" in str(bar.render())
+        idle = daemon_status(state="idle", tokens_per_s=2675.0)  # the last minute's rate
+        app.post_message(DaemonEvent(True, idle))
+        await pilot.pause()
+        line = str(bar.render())
+        assert "● idle" in line and "tok/s" not in line
+
+
+@pilot_test
+async def test_a_file_that_is_not_an_index_is_said_once_and_named_in_the_status_bar(
+    tmp_path: Path,
+) -> None:
+    bad = tmp_path / "notes.txt"
+    bad.write_text("not an index at all\n" * 50)
+    app = create_app(_services(Settings(db=bad)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        for word in ("wat", "er", " fe", "rns"):  # typing on while facts are read again
+            await pilot.press(*word)
+            await pilot.pause(0.2)
+        app._read_facts()
+        app._read_facts()
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert len(messages) == 1 and "not a SQLite database" in messages[0]
+        line = str(app.query_one(StatusBar).render())
+        assert "notes.txt is not an index: run semfind doctor" in line
+        assert bad.read_text() == "not an index at all\n" * 50

@@ -20,7 +20,7 @@ from semfind.engine.errors import SemfindError
 from semfind.engine.query import Filters
 
 from ..since import parse_since
-from .highlight import one_line, preview_text, with_terms
+from .highlight import PassageView, one_line, preview_text, with_terms
 from .messages import ResultsPainted, SearchDone, ThoughtDone, describe
 
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ class SearchPane(Vertical):
             yield ResultList(id="results")
             with VerticalScroll(id="preview"):
                 yield Static("", id="preview-title")
-                yield Static(_HINT, id="preview-body")
+                yield PassageView(_HINT, id="preview-body")
 
     # -- searching ------------------------------------------------------------
 
@@ -219,7 +219,7 @@ class SearchPane(Vertical):
         self.call_after_refresh(self._painted)
         with self.app.batch_update():  # one frame for the list and the preview
             if message.error:
-                self.query_one("#preview-body", Static).update(message.error)
+                self.query_one("#preview-body", PassageView).show(message.error)
                 self._show([], message.query, keep_preview=True)
             else:
                 self._show(message.hits, message.query)
@@ -240,7 +240,7 @@ class SearchPane(Vertical):
         elif not keep_preview:
             self.query_one("#preview-title", Static).update("")
             body = "No files match." if query else _HINT
-            self.query_one("#preview-body", Static).update(body)
+            self.query_one("#preview-body", PassageView).show(body)
 
     # -- the selected result ----------------------------------------------------
 
@@ -255,7 +255,8 @@ class SearchPane(Vertical):
         name = hit.title or Path(hit.path).name
         title = Text.assemble((name, "bold"), (f"  {where}{lines}", "dim"), "\n", (hit.path, "dim"))
         self.query_one("#preview-title", Static).update(title)
-        self.query_one("#preview-body", Static).update(preview_text(hit, self.query_text))
+        body = self.query_one("#preview-body", PassageView)
+        body.show(preview_text(hit, self.query_text), hit, self.query_text)
 
     @on(OptionList.OptionSelected, "#results")
     def _selected(self, message: OptionList.OptionSelected) -> None:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 _PROBLEMS: tuple[tuple[type[Exception], str], ...] = (
-    (NotAnIndexError, "is not a semfind index"),
+    (NotAnIndexError, "is not an index"),
     (SchemaTooNewError, "is from a newer semfind"),
     (IndexLockedError, "is locked"),
     (DiskFullError, "is on a full disk"),
