@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input, OptionList, Select, Static, TabbedContent
 
@@ -545,3 +546,29 @@ async def test_a_file_that_is_not_an_index_is_said_once_and_named_in_the_status_
         line = str(app.query_one(StatusBar).render())
         assert "notes.txt is not an index: run semfind doctor" in line
         assert bad.read_text() == "not an index at all\n" * 50
+
+
+@pilot_test
+async def test_the_help_fits_80x24_and_scrolls_with_keys_and_the_wheel(indexed: Settings) -> None:
+    app = create_app(_services(indexed))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f1")
+        await pilot.pause(0.2)
+        scroll = app.screen.query_one("#help")
+        assert scroll.region.right <= 80 and scroll.region.bottom <= 24
+        assert scroll.max_scroll_y > 0  # more than a screenful: it must scroll
+        await pilot.press("end")
+        await pilot.pause(0.2)
+        assert scroll.scroll_offset.y == scroll.max_scroll_y
+        await pilot.press("home", "pagedown")
+        await pilot.pause(0.2)
+        assert scroll.scroll_offset.y > 0
+        await pilot.press("home", "down")
+        await pilot.pause(0.2)
+        assert scroll.scroll_offset.y == 1
+        x, y = scroll.region.center
+        scroll.post_message(events.MouseScrollDown(scroll, x, y, 0, 0, 0, False, False, False))
+        await pilot.pause(0.2)
+        assert scroll.scroll_offset.y > 1
+        await pilot.press("escape")
+        assert app.screen.__class__.__name__ != "HelpScreen"

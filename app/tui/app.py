@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import events, on, work
 from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Input, Markdown, Select, TabbedContent, TabPane
 from textual.worker import get_current_worker
@@ -56,7 +57,12 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "dismiss", "Close")]
 
     def compose(self) -> ComposeResult:
-        yield Markdown(_asset("help.md"), id="help")
+        with VerticalScroll(id="help") as scroll:
+            scroll.border_subtitle = "↑↓ PgUp PgDn scroll · Esc closes"
+            yield Markdown(_asset("help.md"))
+
+    def on_mount(self) -> None:
+        self.query_one("#help").focus()  # its keys scroll it
 
 
 class SemfindApp(App[None]):

@@ -42,7 +42,7 @@ class PassageView(Static):
     """A passage in a scrolling preview that keeps its match in view, also when it is laid
     out again (a scrollbar appearing narrows it and moves every wrapped line)."""
 
-    def __init__(self, text: str = "", *, id: str | None = None) -> None:  # noqa: A002
+    def __init__(self, text: str = "", *, id: str | None = None) -> None:
         super().__init__(text, id=id)
         self.target: tuple[Hit, str] | None = None
 
