@@ -305,20 +305,26 @@ class HeldLLM(RoleLLM):
 
 
 @pilot_test
-async def test_the_quotes_are_on_screen_before_the_llm_writes_a_word(indexed: Settings) -> None:
+async def test_the_quotes_are_on_screen_before_the_llm_writes_a_word_and_the_stage_is_said(
+    indexed: Settings,
+) -> None:
     answerer = FakeAnswerer()
     answerer.llm = held = HeldLLM()
     app = create_app(_services(indexed, answerer=answerer))
     async with app.run_test(size=(120, 40)) as pilot:
+        box = app.query_one("#answer-box")
         await pilot.press("f3", *"how often do ferns need water", "enter")
         await pilot.pause(0.5)
         answer = str(app.query_one("#answer", Static).render())
         assert held.yielded == [] and held.prompts == []
-        assert "“Water ferns twice a week in summer.” [1]" in answer and "Restating" in answer
+        assert "“Water ferns twice a week in summer.” [1]" in answer
+        assert "Searching" not in answer and "Searching" not in box.border_title
+        assert box.border_title == f"Restating with {answerer.name}…"  # evidence is up
         held.release.set()
         await pilot.pause(0.3)
         await settle(pilot)
         assert "In short:" in str(app.query_one("#answer", Static).render())
+        assert box.border_title == ""  # done: nothing is pending
 
 
 @pilot_test

@@ -88,8 +88,13 @@ class AskPane(Vertical):
         self.answer = ""
         self.extract = None
         self.final = None
-        self.query_one("#answer", Static).update(Text("Searching…", style="dim"))
+        self.query_one("#answer", Static).update("")
+        self.stage("Searching your files…")
         self._work(self._serial, question, self.units)
+
+    def stage(self, text: str) -> None:
+        """What the answer is waiting for, on the answer box's border; "" once it is done."""
+        self.query_one("#answer-box").border_title = text
 
     @work(thread=True, exclusive=True, group="ask")
     def _work(self, serial: int, question: str, units: str) -> None:
@@ -131,6 +136,7 @@ class AskPane(Vertical):
         box.add_options(_evidence_option(n, hit) for n, hit in enumerate(hits, 1))
         if hits:
             box.highlighted = 0
+            self.stage("Choosing the sentences that answer it…")
         else:
             self.query_one("#evidence-text", Static).update("Nothing in the index matches.")
 
@@ -140,15 +146,16 @@ class AskPane(Vertical):
             return
         self.extract = message.extract
         shown = link_citations(quoted(message.extract), len(self.evidence))
-        if message.llm_follows:
-            shown.append("\n\nRestating…", style="dim italic")
         self.query_one("#answer", Static).update(shown)
+        if message.llm_follows and self.answerer is not None:
+            self.stage(f"Restating with {self.answerer.name}…")
 
     @on(AnswerPiece)
     def _piece(self, message: AnswerPiece) -> None:
         if message.serial != self._serial:
             return
         if message.error:
+            self.stage("")
             self.query_one("#answer", Static).update(Text(message.error, style="bold red"))
             return
         self.answer += message.text
@@ -162,6 +169,7 @@ class AskPane(Vertical):
         if message.serial != self._serial:
             return
         self.final = message.answer
+        self.stage("")
         shown = final_text(message.answer)
         if not message.answer.written and not self._llm_available():
             shown.append("\n\n" + NO_LLM, style="dim italic")
