@@ -578,3 +578,28 @@ async def test_the_help_fits_80x24_and_scrolls_with_keys_and_the_wheel(indexed: 
         assert scroll.scroll_offset.y > 1
         await pilot.press("escape")
         assert app.screen.__class__.__name__ != "HelpScreen"
+
+
+@pilot_test
+async def test_the_index_tab_lists_every_indexed_folder_watched_or_not(
+    indexed: Settings, tmp_path: Path, fake: FakeEmbedder
+) -> None:
+    other = tmp_path / "papers"
+    (other / "2024").mkdir(parents=True)
+    (other / "2024" / "solar.md").write_text("Solar panels pay back in eight years.\n")
+    (other / "wind.txt").write_text("Wind turbines need a steady breeze.\n")
+    with Store.open(indexed.db_path()) as store:  # `semfind index papers`, never watched
+        Indexer(store, fake, indexed).index_paths([other])
+    app = create_app(_services(indexed, daemon=FakeDaemon(running=False)))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f4")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        table = app.query_one("#folders", DataTable)
+        rows = {str(r[0]): r[1:] for r in (table.get_row_at(i) for i in range(table.row_count))}
+        docs = str(tmp_path / "docs")
+        assert set(rows) == {docs, str(other)}
+        assert rows[docs][0] == "4" and rows[docs][2] == "1"  # broken.pdf failed
+        assert rows[docs][3] == "yes (daemon stopped)"
+        files, units, failed, watched = rows[str(other)]
+        assert (files, failed, watched) == ("2", "0", "no") and int(units) >= 2

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 _TABS = (
     ("Search", "Search your files (F2)", "search"),
     ("Ask", "Ask a question of your files (F3)", "ask"),
-    ("Index", "Watched folders and failed files (F4)", "index"),
+    ("Index", "Indexed and watched folders, failed files (F4)", "index"),
     ("Models", "Embedding model and LLM (F5)", "models"),
 )
 _FOCUS = {"search": "#query", "ask": "#question", "index": "#folders", "models": "#model-table"}
