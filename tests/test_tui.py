@@ -14,6 +14,7 @@ from typing import Any, cast
 
 import pytest
 from textual import events
+from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input, OptionList, Select, Static, TabbedContent
 
@@ -603,3 +604,26 @@ async def test_the_index_tab_lists_every_indexed_folder_watched_or_not(
         assert rows[docs][3] == "yes (daemon stopped)"
         files, units, failed, watched = rows[str(other)]
         assert (files, failed, watched) == ("2", "0", "no") and int(units) >= 2
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@pilot_test
+async def test_the_models_table_fits_and_the_file_is_shown_whole(
+    indexed: Settings, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    file = tmp_path / "a-rather-long-folder-name" / "all-MiniLM-L6-v2-Q8_0.gguf"
+    entries = [CatalogEntry("embedder", "fake", "built-in", file, None, True, gpu_layers=0)]
+    services = dataclasses.replace(_services(indexed), models=lambda: entries)
+    app = create_app(services)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.pause(0.2)
+        table = app.query_one("#model-table", DataTable)
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        detail = app.query_one("#model-detail", Static)
+        shown = str(detail.render())
+        assert f"file {file}" in shown
+        wrapped = Content(shown).wrap(detail.content_region.width)
+        assert len(wrapped) <= detail.content_region.height  # nothing cut off
+        assert detail.region.bottom <= app.query_one(StatusBar).region.y
