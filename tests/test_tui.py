@@ -627,3 +627,39 @@ async def test_the_models_table_fits_and_the_file_is_shown_whole(
         wrapped = Content(shown).wrap(detail.content_region.width)
         assert len(wrapped) <= detail.content_region.height  # nothing cut off
         assert detail.region.bottom <= app.query_one(StatusBar).region.y
+
+
+def _rows_fit(options: OptionList) -> None:
+    """Every row is cut to the list's width, so none wraps back to the left edge."""
+    width = options.scrollable_content_region.width
+    for index in range(options.option_count):
+        prompt = options.get_option_at_index(index).prompt
+        lines = str(prompt).split("\n")
+        assert len(lines) >= 2, lines
+        assert all(line.startswith("    ") for line in lines[1:]), lines
+        assert all(Content(line).cell_length <= width for line in lines), (width, lines)
+
+
+@pilot_test
+async def test_80x24_keeps_hanging_indents_the_footer_and_the_folder_filter(
+    indexed: Settings, tmp_path: Path, fake: FakeEmbedder
+) -> None:
+    long = tmp_path / "docs" / "garden" / "watering-schedule-for-the-whole-summer.md"
+    long.write_text("Water " + "the ferns and the tomatoes and the roses " * 6 + "daily.\n")
+    with Store.open(indexed.db_path()) as store:
+        Indexer(store, fake, indexed).index_paths([tmp_path / "docs"])
+    app = create_app(_services(indexed, answerer=FakeAnswerer()))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _search(app, pilot, "water the ferns")
+        results = app.query_one("#results", OptionList)
+        _rows_fit(results)
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause(0.3)
+        _rows_fit(results)  # built again for the new width
+        await pilot.press("down")  # the results' own keys join the footer
+        await pilot.pause(0.2)
+        keys = [k for k in app.query("FooterKey") if k.display]
+        assert keys and all(k.region.right <= 80 for k in keys)
+        assert app.query_one("#folder", Input).region.width >= 60
+        await _ask(app, pilot, "how often do ferns need water")
+        _rows_fit(app.query_one("#evidence", OptionList))

@@ -106,7 +106,7 @@ class SemfindApp(App[None]):
             with TabPane("Models", id="models"):
                 yield self.models_pane
         yield self.status_bar
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#query", Input).focus()

@@ -103,6 +103,22 @@ def _line_offset(text: str, line: int) -> int:
     return offset
 
 
+INDENT = 4
+SCROLLBAR = 2
+"""Kept free in list rows: the bar appears once the rows overflow, after they are built."""
+
+
+def hanging(head: Content, body: Content, width: int, lines: int = 1) -> Content:
+    """A list row: `head` on one line, then `body` in at most `lines` lines indented under
+    it, each cut to fit, so a narrow list never wraps a line back to the left edge."""
+    room = max(10, width - SCROLLBAR)
+    rows = body.wrap(room - INDENT)
+    if len(rows) > lines:
+        rows = [*rows[: lines - 1], rows[lines - 1].truncate(room - INDENT - 1) + "…"]
+    indent = " " * INDENT
+    return Content("\n").join([head.truncate(room, ellipsis=True), *(indent + r for r in rows)])
+
+
 def one_line(text: str, limit: int = 400) -> str:
     """Whitespace folded, so a proposition fits the results list."""
     folded = " ".join(text.split())

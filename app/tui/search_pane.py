@@ -20,8 +20,9 @@ from semfind.engine.errors import SemfindError
 from semfind.engine.query import Filters
 
 from ..since import parse_since
-from .highlight import PassageView, one_line, preview_text, with_terms
+from .highlight import SCROLLBAR, PassageView, hanging, one_line, preview_text, with_terms
 from .messages import ResultsPainted, SearchDone, ThoughtDone, describe
+from .rows import FittedList
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -44,7 +45,7 @@ THINK_SETTLE_S = 0.4
 NO_REASONING = "think and rewrite need a chat model: see the Ask tab"
 
 
-class ResultList(OptionList):
+class ResultList(FittedList):
     """Results, two lines each; Enter opens, y copies the location, c the text."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -231,11 +232,8 @@ class SearchPane(Vertical):
     def _show(self, hits: list[Hit], query: str, keep_preview: bool = False) -> None:
         self.hits, self.query_text = hits, query
         results = self.query_one(ResultList)
-        results.clear_options()
-        width = results.scrollable_content_region.width or 80
-        results.add_options(_option(n, hit, query, width) for n, hit in enumerate(hits, 1))
+        results.fill(lambda width: [_option(n, h, query, width) for n, h in enumerate(hits, 1)])
         if hits:
-            results.highlighted = 0
             self._preview(hits[0])
         elif not keep_preview:
             self.query_one("#preview-title", Static).update("")
@@ -305,25 +303,24 @@ def _option(rank: int, hit: Hit, query: str, width: int) -> Option:
     """Two lines: file, place, folder and score; then the matching text, cut to fit."""
     path = Path(hit.path)
     where = f" p{hit.page}:{hit.best.line_start}" if hit.page else f":{hit.best.line_start}"
-    body = with_terms(one_line(hit.text, max(20, width - 5)), query)
-    return Option(
-        Content.assemble(
-            (f"{rank:>2}. ", "dim"),
-            (path.name, "bold"),
-            (where, "dim"),
-            "  ",
-            (_short_folder(path.parent), "italic dim"),
-            "  ",
-            (f"{hit.score:.2f}", "dim"),
-            "\n    ",
-            body,
-        )
+    score = f"{hit.score:.2f}"
+    fixed = 4 + len(path.name) + len(where) + 4 + len(score) + SCROLLBAR
+    head = Content.assemble(
+        (f"{rank:>2}. ", "dim"),
+        (path.name, "bold"),
+        (where, "dim"),
+        "  ",
+        (_short_folder(path.parent, max(8, width - fixed)), "italic dim"),
+        "  ",
+        (score, "dim"),
     )
+    return Option(hanging(head, with_terms(one_line(hit.text), query), width))
 
 
-def _short_folder(folder: Path) -> str:
+def _short_folder(folder: Path, limit: int = 40) -> str:
     home = Path.home()
     text = str(folder)
     if folder == home or home in folder.parents:
         text = "~/" + str(folder.relative_to(home))
-    return text if len(text) <= 40 else "…" + text[-39:]
+    limit = min(limit, 40)
+    return text if len(text) <= limit else "…" + text[-(limit - 1) :]
