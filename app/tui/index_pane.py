@@ -77,7 +77,7 @@ class IndexPane(Vertical):
         if not folder.watched:
             return "no"
         mode = self.modes.get(folder.path)
-        return f"yes ({mode})" if mode else "yes (daemon stopped)"
+        return f"yes, {mode}" if mode else "yes (daemon stopped)"
 
     @property
     def selected_folder(self) -> str | None:

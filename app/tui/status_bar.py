@@ -75,7 +75,9 @@ def status_line(daemon: dict[str, Any] | None, summary: IndexSummary, wide: bool
     if summary.problem:
         parts.append((f"✗ {summary.problem}", "bold $error"))
     elif summary.exists:
-        parts.append(f"{summary.files:,} files · {summary.propositions:,} props")
+        parts.append(f"{summary.files:,} files")
+        if wide:  # narrow: the failures matter more
+            parts.append(f" · {summary.propositions:,} props")
         if summary.failed:
             parts.append((f" · {summary.failed} failed", "$error"))
     else:
