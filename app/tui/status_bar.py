@@ -40,7 +40,9 @@ class StatusBar(Static):
         self.daemon = daemon
         if summary is not None:
             self.summary = summary
-        line = status_line(self.daemon, self.summary, wide=self.size.width >= 100)
+        line = status_line(self.daemon, self.summary)
+        if line.cell_length > self.size.width:  # the device and proposition count give way
+            line = status_line(self.daemon, self.summary, wide=False)
         shown = line.markup
         if shown != self._shown:  # an unchanged line must not cost a frame
             self._shown = shown
