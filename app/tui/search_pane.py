@@ -11,6 +11,7 @@ from textual import on, work
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.markup import escape
 from textual.message import Message
 from textual.widgets import Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
@@ -114,7 +115,6 @@ class SearchPane(Vertical):
         with Horizontal(id="results-area"):
             yield ResultList(id="results")
             with VerticalScroll(id="preview"):
-                yield Static("", id="preview-title")
                 yield PassageView(_HINT, id="preview-body")
 
     # -- searching ------------------------------------------------------------
@@ -236,7 +236,7 @@ class SearchPane(Vertical):
         if hits:
             self._preview(hits[0])
         elif not keep_preview:
-            self.query_one("#preview-title", Static).update("")
+            self._title("", "")
             body = "No files match." if query else _HINT
             self.query_one("#preview-body", PassageView).show(body)
 
@@ -251,10 +251,15 @@ class SearchPane(Vertical):
         where = f"page {hit.page}, " if hit.page is not None else ""
         lines = f"lines {hit.passage.line_start}-{hit.passage.line_end}"
         name = hit.title or Path(hit.path).name
-        title = Text.assemble((name, "bold"), (f"  {where}{lines}", "dim"), "\n", (hit.path, "dim"))
-        self.query_one("#preview-title", Static).update(title)
+        self._title(f"[b]{escape(name)}[/b]  {where}{lines}", escape(hit.path))
         body = self.query_one("#preview-body", PassageView)
         body.show(preview_text(hit, self.query_text), hit, self.query_text)
+
+    def _title(self, title: str, path: str) -> None:
+        """On the preview's border, so the passage has every row and scrolls under them."""
+        preview = self.query_one("#preview")
+        preview.border_title = title
+        preview.border_subtitle = path
 
     @on(OptionList.OptionSelected, "#results")
     def _selected(self, message: OptionList.OptionSelected) -> None:
