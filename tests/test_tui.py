@@ -13,11 +13,14 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from textual import events
+from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input, OptionList, Select, Static, TabbedContent
 
 from semfind.app.tui.app import SemfindApp, create_app
 from semfind.app.tui.llm_link import LLMLink
+from semfind.app.tui.messages import DaemonEvent
 from semfind.app.tui.search_pane import SearchPane
 from semfind.app.tui.services import EngineIndex, IndexReader, Services
 from semfind.app.tui.status_bar import StatusBar
@@ -103,8 +106,7 @@ async def test_typing_a_query_shows_the_right_file_first(indexed: Settings) -> N
         await pilot.pause(0.3)
         await settle(pilot)
         assert _result_names(app)[0] == "kitchen.md"
-        title = str(app.query_one("#preview-title", Static).render())
-        assert "kitchen.md" in title
+        assert "kitchen.md" in str(app.query_one("#preview").border_subtitle)
 
 
 @pilot_test
@@ -132,8 +134,8 @@ async def test_the_preview_follows_the_selection(indexed: Settings) -> None:
         await pilot.press("down")  # the second one
         await pilot.pause()
         assert app.query_one(OptionList).highlighted == 1
-        title = str(app.query_one("#preview-title", Static).render())
-        assert hits[1].path in title and hits[0].path not in title
+        title = str(app.query_one("#preview").border_subtitle)
+        assert title == hits[1].path != hits[0].path
 
 
 @pilot_test
@@ -303,20 +305,26 @@ class HeldLLM(RoleLLM):
 
 
 @pilot_test
-async def test_the_quotes_are_on_screen_before_the_llm_writes_a_word(indexed: Settings) -> None:
+async def test_the_quotes_are_on_screen_before_the_llm_writes_a_word_and_the_stage_is_said(
+    indexed: Settings,
+) -> None:
     answerer = FakeAnswerer()
     answerer.llm = held = HeldLLM()
     app = create_app(_services(indexed, answerer=answerer))
     async with app.run_test(size=(120, 40)) as pilot:
+        box = app.query_one("#answer-box")
         await pilot.press("f3", *"how often do ferns need water", "enter")
         await pilot.pause(0.5)
         answer = str(app.query_one("#answer", Static).render())
         assert held.yielded == [] and held.prompts == []
-        assert "“Water ferns twice a week in summer.” [1]" in answer and "Restating" in answer
+        assert "“Water ferns twice a week in summer.” [1]" in answer
+        assert "Searching" not in answer and "Searching" not in box.border_title
+        assert box.border_title == f"Restating with {answerer.name}…"  # evidence is up
         held.release.set()
         await pilot.pause(0.3)
         await settle(pilot)
         assert "In short:" in str(app.query_one("#answer", Static).render())
+        assert box.border_title == ""  # done: nothing is pending
 
 
 @pilot_test
@@ -454,3 +462,203 @@ async def test_the_real_model_finds_by_meaning(tmp_path: Path, real_data_dir: Pa
         app.query_one("#mode", Select).value = "vector"
         await _search(app, pilot, "how do I bake bread")
         assert _result_names(app)[0] == "kitchen.md"
+
+
+def _long_note(root: Path) -> Path:
+    """A 14-line passage whose only mention of the query is on its last line."""
+    lines = [f"Line {n}: rain." for n in range(1, 14)]
+    note = root / "long.md"
+    note.write_text("\n".join([*lines, "The key is under the flowerpot."]) + "\n")
+    return note
+
+
+@pytest.mark.parametrize("size", [(100, 30), (80, 24)])
+@pilot_test
+async def test_the_preview_scrolls_to_the_match(
+    tmp_path: Path, fake: FakeEmbedder, size: tuple[int, int]
+) -> None:
+    settings = Settings(db=tmp_path / "index.sqlite3", units="both")
+    (tmp_path / "docs").mkdir()
+    _long_note(tmp_path / "docs")
+    with Store.open(settings.db_path()) as store:
+        Indexer(store, fake, settings).index_paths([tmp_path / "docs"])
+    app = create_app(_services(settings))
+    async with app.run_test(size=size) as pilot:
+        app.query_one("#mode", Select).value = "keyword"
+        await _search(app, pilot, "flowerpot")
+        await pilot.pause(0.2)
+        hit = app.query_one(SearchPane).hits[0]
+        assert hit.passage.line_end - hit.passage.line_start >= 13
+        preview = app.query_one("#preview")
+        body = app.query_one("#preview-body", Static)
+        rows = body.render_lines(body.content_region.reset_offset)  # type: ignore[arg-type]
+        match_row = next(n for n, strip in enumerate(rows) if "flowerpot" in strip.text)
+        screen_y = body.content_region.y + match_row
+        assert preview.scroll_offset.y > 0
+        assert preview.scrollable_content_region.y <= screen_y
+        assert screen_y < preview.scrollable_content_region.bottom
+
+
+@pilot_test
+async def test_enter_in_the_folder_field_adds_the_folder(indexed: Settings, tmp_path: Path) -> None:
+    daemon = FakeDaemon(running=True)
+    app = create_app(_services(indexed, daemon=daemon))
+    new = tmp_path / "more"
+    new.mkdir()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4")
+        app.query_one("#new-folder", Input).focus()
+        await pilot.press(*str(new), "enter")
+        await pilot.pause(0.2)
+        await settle(pilot)
+        assert daemon.watch_changes == [(True, [str(new)])]
+        assert app.query_one("#new-folder", Input).value == ""
+
+
+@pilot_test
+async def test_tokens_per_second_are_cleared_when_the_daemon_goes_idle(
+    indexed: Settings,
+) -> None:
+    busy = daemon_status(state="indexing", tokens_per_s=2675.0)
+    app = create_app(_services(indexed, daemon=FakeDaemon(running=True, status=busy)))
+    async with app.run_test(size=(100, 30)) as pilot:
+        bar = app.query_one(StatusBar)
+        await pilot.pause(0.5)
+        assert "2,675 tok/s" in str(bar.render())
+        idle = daemon_status(state="idle", tokens_per_s=2675.0)  # the last minute's rate
+        app.post_message(DaemonEvent(True, idle))
+        await pilot.pause()
+        line = str(bar.render())
+        assert "● idle" in line and "tok/s" not in line
+
+
+@pilot_test
+async def test_a_file_that_is_not_an_index_is_said_once_and_named_in_the_status_bar(
+    tmp_path: Path,
+) -> None:
+    bad = tmp_path / "notes.txt"
+    bad.write_text("not an index at all\n" * 50)
+    app = create_app(_services(Settings(db=bad)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        for word in ("wat", "er", " fe", "rns"):  # typing on while facts are read again
+            await pilot.press(*word)
+            await pilot.pause(0.2)
+        app._read_facts()
+        app._read_facts()
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert len(messages) == 1 and "not a SQLite database" in messages[0]
+        line = str(app.query_one(StatusBar).render())
+        assert "notes.txt is not an index: run semfind doctor" in line
+        assert bad.read_text() == "not an index at all\n" * 50
+
+
+@pilot_test
+async def test_the_help_fits_80x24_and_scrolls_with_keys_and_the_wheel(indexed: Settings) -> None:
+    app = create_app(_services(indexed))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f1")
+        await pilot.pause(0.2)
+        scroll = app.screen.query_one("#help")
+        assert scroll.region.right <= 80 and scroll.region.bottom <= 24
+        assert scroll.max_scroll_y > 0  # more than a screenful: it must scroll
+        await pilot.press("end")
+        await pilot.pause(0.2)
+        assert scroll.scroll_offset.y == scroll.max_scroll_y
+        await pilot.press("home", "pagedown")
+        await pilot.pause(0.2)
+        assert scroll.scroll_offset.y > 0
+        await pilot.press("home", "down")
+        await pilot.pause(0.2)
+        assert scroll.scroll_offset.y == 1
+        x, y = scroll.region.center
+        scroll.post_message(events.MouseScrollDown(scroll, x, y, 0, 0, 0, False, False, False))
+        await pilot.pause(0.2)
+        assert scroll.scroll_offset.y > 1
+        await pilot.press("escape")
+        assert app.screen.__class__.__name__ != "HelpScreen"
+
+
+@pilot_test
+async def test_the_index_tab_lists_every_indexed_folder_watched_or_not(
+    indexed: Settings, tmp_path: Path, fake: FakeEmbedder
+) -> None:
+    other = tmp_path / "papers"
+    (other / "2024").mkdir(parents=True)
+    (other / "2024" / "solar.md").write_text("Solar panels pay back in eight years.\n")
+    (other / "wind.txt").write_text("Wind turbines need a steady breeze.\n")
+    with Store.open(indexed.db_path()) as store:  # `semfind index papers`, never watched
+        Indexer(store, fake, indexed).index_paths([other])
+    app = create_app(_services(indexed, daemon=FakeDaemon(running=False)))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f4")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        table = app.query_one("#folders", DataTable)
+        rows = {str(r[0]): r[1:] for r in (table.get_row_at(i) for i in range(table.row_count))}
+        docs = str(tmp_path / "docs")
+        assert set(rows) == {docs, str(other)}
+        assert rows[docs][0] == "4" and rows[docs][2] == "1"  # broken.pdf failed
+        assert rows[docs][3] == "yes (daemon stopped)"
+        files, units, failed, watched = rows[str(other)]
+        assert (files, failed, watched) == ("2", "0", "no") and int(units) >= 2
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@pilot_test
+async def test_the_models_table_fits_and_the_file_is_shown_whole(
+    indexed: Settings, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    file = tmp_path / "a-rather-long-folder-name" / "all-MiniLM-L6-v2-Q8_0.gguf"
+    entries = [CatalogEntry("embedder", "fake", "built-in", file, None, True, gpu_layers=0)]
+    services = dataclasses.replace(_services(indexed), models=lambda: entries)
+    app = create_app(services)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.pause(0.2)
+        table = app.query_one("#model-table", DataTable)
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        detail = app.query_one("#model-detail", Static)
+        shown = str(detail.render())
+        assert f"file {file}" in shown
+        wrapped = Content(shown).wrap(detail.content_region.width)
+        assert len(wrapped) <= detail.content_region.height  # nothing cut off
+        assert detail.region.bottom <= app.query_one(StatusBar).region.y
+
+
+def _rows_fit(options: OptionList) -> None:
+    """Every row is cut to the list's width, so none wraps back to the left edge."""
+    width = options.scrollable_content_region.width
+    for index in range(options.option_count):
+        prompt = options.get_option_at_index(index).prompt
+        lines = str(prompt).split("\n")
+        assert len(lines) >= 2, lines
+        assert all(line.startswith("    ") for line in lines[1:]), lines
+        assert all(Content(line).cell_length <= width for line in lines), (width, lines)
+
+
+@pilot_test
+async def test_80x24_keeps_hanging_indents_the_footer_and_the_folder_filter(
+    indexed: Settings, tmp_path: Path, fake: FakeEmbedder
+) -> None:
+    long = tmp_path / "docs" / "garden" / "watering-schedule-for-the-whole-summer.md"
+    long.write_text("Water " + "the ferns and the tomatoes and the roses " * 6 + "daily.\n")
+    with Store.open(indexed.db_path()) as store:
+        Indexer(store, fake, indexed).index_paths([tmp_path / "docs"])
+    app = create_app(_services(indexed, answerer=FakeAnswerer()))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _search(app, pilot, "water the ferns")
+        results = app.query_one("#results", OptionList)
+        _rows_fit(results)
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause(0.3)
+        _rows_fit(results)  # built again for the new width
+        await pilot.press("down")  # the results' own keys join the footer
+        await pilot.pause(0.2)
+        keys = [k for k in app.query("FooterKey") if k.display]
+        assert keys and all(k.region.right <= 80 for k in keys)
+        assert app.query_one("#folder", Input).region.width >= 60
+        await _ask(app, pilot, "how often do ferns need water")
+        _rows_fit(app.query_one("#evidence", OptionList))

@@ -88,7 +88,8 @@ class FixedIndex:
     def folders(self) -> list[FolderCount]:
         return [
             FolderCount("/home/ada/notes", 1201, 58230),
-            FolderCount("/home/ada/papers", 83, 3234),
+            FolderCount("/home/ada/papers", 83, 3234, 1),
+            FolderCount("/home/ada/old-projects", 412, 20118, 3, watched=False),
         ]
 
     def failures(self) -> list[Failure]:

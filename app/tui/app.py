@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import events, on, work
 from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Input, Markdown, Select, TabbedContent, TabPane
 from textual.worker import get_current_worker
@@ -26,17 +27,20 @@ from .messages import DaemonEvent, IndexFacts, ResultsPainted, describe
 from .models_pane import ModelsPane
 from .opener import opener_for
 from .search_pane import OpenRequest, SearchPane
-from .status_bar import StatusBar
+from .services import IndexSummary
+from .status_bar import StatusBar, index_problem
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+
+    from textual.notifications import SeverityLevel
 
     from .services import Services
 
 _TABS = (
     ("Search", "Search your files (F2)", "search"),
     ("Ask", "Ask a question of your files (F3)", "ask"),
-    ("Index", "Watched folders and failed files (F4)", "index"),
+    ("Index", "Indexed and watched folders, failed files (F4)", "index"),
     ("Models", "Embedding model and LLM (F5)", "models"),
 )
 _FOCUS = {"search": "#query", "ask": "#question", "index": "#folders", "models": "#model-table"}
@@ -53,7 +57,12 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "dismiss", "Close")]
 
     def compose(self) -> ComposeResult:
-        yield Markdown(_asset("help.md"), id="help")
+        with VerticalScroll(id="help") as scroll:
+            scroll.border_subtitle = "↑↓ PgUp PgDn scroll · Esc closes"
+            yield Markdown(_asset("help.md"))
+
+    def on_mount(self) -> None:
+        self.query_one("#help").focus()  # its keys scroll it
 
 
 class SemfindApp(App[None]):
@@ -97,7 +106,7 @@ class SemfindApp(App[None]):
             with TabPane("Models", id="models"):
                 yield self.models_pane
         yield self.status_bar
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#query", Input).focus()
@@ -119,12 +128,26 @@ class SemfindApp(App[None]):
 
     # -- background work --------------------------------------------------------
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Like App.notify, but a message already on screen is not stacked again."""
+        if any(shown.message == message for shown in self._notifications):
+            return
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
     @work(thread=True, group="warm")
     def _warm(self) -> None:
         try:
             self.services.index.warm()
         except Exception as exc:
-            self.call_from_thread(self.notify, describe(exc), severity="warning", timeout=8)
+            self.call_from_thread(self._index_failed, exc)
         answerer = self.services.answerer
         if answerer is not None:
             self.call_from_thread(self.ask_pane.model_known, answerer.available())
@@ -136,9 +159,19 @@ class SemfindApp(App[None]):
         try:
             facts = IndexFacts(index.summary(), index.folders(), index.failures())
         except Exception as exc:
-            self.call_from_thread(self.notify, describe(exc), severity="error")
+            self.call_from_thread(self._index_failed, exc)
             return
         self.post_message(facts)
+
+    def _index_failed(self, exc: BaseException) -> None:
+        """Said once in a toast, and for as long as it lasts in the status bar."""
+        if not self.services.settings.db_path().exists():  # nothing indexed yet: no fault
+            self.notify(describe(exc), severity="warning", timeout=8)
+            return
+        problem = index_problem(exc, self.services.settings.db_path())
+        if problem != self.status_bar.summary.problem:
+            self.notify(describe(exc), severity="error", timeout=10)
+        self.status_bar.show(self.daemon_status, IndexSummary(exists=False, problem=problem))
 
     @work(thread=True, exclusive=True, group="daemon")
     def _follow_daemon(self) -> None:
@@ -278,6 +311,7 @@ class SemfindApp(App[None]):
     # -- index pane buttons ---------------------------------------------------------
 
     @on(Button.Pressed, "#add-folder")
+    @on(Input.Submitted, "#new-folder")
     def _add_folder(self) -> None:
         folder = self.index_pane.new_folder()
         if not folder:

@@ -21,8 +21,9 @@ from textual.worker import get_current_worker
 from semfind.engine.query import Filters
 
 from ..ask_render import footer, quoted, restated
-from .highlight import one_line, preview_text
+from .highlight import hanging, one_line, preview_text
 from .messages import AnswerDone, AnswerExtracted, AnswerPiece, describe
+from .rows import FittedList
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -62,7 +63,7 @@ class AskPane(Vertical):
             with VerticalScroll(id="answer-box"):
                 yield Static(self._idle_text(), id="answer")
             with Vertical(id="evidence-box"):
-                yield OptionList(id="evidence")
+                yield FittedList(id="evidence")
                 with VerticalScroll(id="evidence-preview"):
                     yield Static("", id="evidence-text")
 
@@ -88,8 +89,13 @@ class AskPane(Vertical):
         self.answer = ""
         self.extract = None
         self.final = None
-        self.query_one("#answer", Static).update(Text("Searching…", style="dim"))
+        self.query_one("#answer", Static).update("")
+        self.stage("Searching your files…")
         self._work(self._serial, question, self.units)
+
+    def stage(self, text: str) -> None:
+        """What the answer is waiting for, on the answer box's border; "" once it is done."""
+        self.query_one("#answer-box").border_title = text
 
     @work(thread=True, exclusive=True, group="ask")
     def _work(self, serial: int, question: str, units: str) -> None:
@@ -126,11 +132,10 @@ class AskPane(Vertical):
         if serial != self._serial:
             return
         self.evidence = hits
-        box = self.query_one("#evidence", OptionList)
-        box.clear_options()
-        box.add_options(_evidence_option(n, hit) for n, hit in enumerate(hits, 1))
+        box = self.query_one("#evidence", FittedList)
+        box.fill(lambda width: [_evidence_option(n, h, width) for n, h in enumerate(hits, 1)])
         if hits:
-            box.highlighted = 0
+            self.stage("Choosing the sentences that answer it…")
         else:
             self.query_one("#evidence-text", Static).update("Nothing in the index matches.")
 
@@ -140,15 +145,16 @@ class AskPane(Vertical):
             return
         self.extract = message.extract
         shown = link_citations(quoted(message.extract), len(self.evidence))
-        if message.llm_follows:
-            shown.append("\n\nRestating…", style="dim italic")
         self.query_one("#answer", Static).update(shown)
+        if message.llm_follows and self.answerer is not None:
+            self.stage(f"Restating with {self.answerer.name}…")
 
     @on(AnswerPiece)
     def _piece(self, message: AnswerPiece) -> None:
         if message.serial != self._serial:
             return
         if message.error:
+            self.stage("")
             self.query_one("#answer", Static).update(Text(message.error, style="bold red"))
             return
         self.answer += message.text
@@ -162,6 +168,7 @@ class AskPane(Vertical):
         if message.serial != self._serial:
             return
         self.final = message.answer
+        self.stage("")
         shown = final_text(message.answer)
         if not message.answer.written and not self._llm_available():
             shown.append("\n\n" + NO_LLM, style="dim italic")
@@ -216,15 +223,11 @@ def link_citations(rich: Text, sources: int) -> Text:
     return rich
 
 
-def _evidence_option(number: int, hit: Hit) -> Option:
-    return Option(
-        Text.assemble(
-            (f"[{number}] ", "bold"),
-            (Path(hit.path).name, "bold"),
-            (_where(hit) + "\n    ", "dim"),
-            one_line(hit.text, 120),
-        )
+def _evidence_option(number: int, hit: Hit, width: int) -> Option:
+    head = Content.assemble(
+        (f"[{number}] ", "bold"), (Path(hit.path).name, "bold"), (_where(hit), "dim")
     )
+    return Option(hanging(head, Content(one_line(hit.text)), width, lines=2))
 
 
 def _where(hit: Hit) -> str:

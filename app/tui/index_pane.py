@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import on
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Input, Label
 
@@ -25,7 +24,7 @@ class IndexPane(Vertical):
         self.modes: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
-        yield Label("Watched folders", classes="section")
+        yield Label("Indexed folders", classes="section")
         yield DataTable(id="folders", cursor_type="row", zebra_stripes=True)
         with Horizontal(id="folder-actions"):
             yield Input(placeholder="folder to watch (~/notes)", id="new-folder", compact=True)
@@ -39,7 +38,9 @@ class IndexPane(Vertical):
             yield Button("Retry all", id="retry-all", compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#folders", DataTable).add_columns("folder", "files", "units", "watched by")
+        self.query_one("#folders", DataTable).add_columns(
+            "folder", "files", "units", "failed", "watched"
+        )
         self.query_one("#failures", DataTable).add_columns("file", "status", "reason")
 
     def show_facts(self, folders: list[FolderCount], failures: list[Failure]) -> None:
@@ -69,9 +70,14 @@ class IndexPane(Vertical):
         table = self.query_one("#folders", DataTable)
         table.clear()
         for folder in self.folders:
-            how = self.modes.get(folder.path, "daemon stopped")
-            table.add_row(folder.path, f"{folder.files:,}", f"{folder.units:,}", how,
-                          key=folder.path)  # fmt: skip
+            table.add_row(folder.path, f"{folder.files:,}", f"{folder.units:,}",
+                          f"{folder.failed:,}", self._watched(folder), key=folder.path)  # fmt: skip
+
+    def _watched(self, folder: FolderCount) -> str:
+        if not folder.watched:
+            return "no"
+        mode = self.modes.get(folder.path)
+        return f"yes, {mode}" if mode else "yes (daemon stopped)"
 
     @property
     def selected_folder(self) -> str | None:
@@ -80,10 +86,6 @@ class IndexPane(Vertical):
     @property
     def selected_failure(self) -> str | None:
         return _selected(self.query_one("#failures", DataTable), [f.path for f in self.failures])
-
-    @on(Input.Submitted, "#new-folder")
-    def _submit(self) -> None:
-        self.query_one("#add-folder", Button).press()
 
     def new_folder(self) -> str:
         raw = self.query_one("#new-folder", Input).value.strip()

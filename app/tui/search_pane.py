@@ -11,6 +11,7 @@ from textual import on, work
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.markup import escape
 from textual.message import Message
 from textual.widgets import Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
@@ -20,8 +21,9 @@ from semfind.engine.errors import SemfindError
 from semfind.engine.query import Filters
 
 from ..since import parse_since
-from .highlight import one_line, preview_text, with_terms
+from .highlight import SCROLLBAR, PassageView, hanging, one_line, preview_text, with_terms
 from .messages import ResultsPainted, SearchDone, ThoughtDone, describe
+from .rows import FittedList
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -44,7 +46,7 @@ THINK_SETTLE_S = 0.4
 NO_REASONING = "think and rewrite need a chat model: see the Ask tab"
 
 
-class ResultList(OptionList):
+class ResultList(FittedList):
     """Results, two lines each; Enter opens, y copies the location, c the text."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -113,8 +115,7 @@ class SearchPane(Vertical):
         with Horizontal(id="results-area"):
             yield ResultList(id="results")
             with VerticalScroll(id="preview"):
-                yield Static("", id="preview-title")
-                yield Static(_HINT, id="preview-body")
+                yield PassageView(_HINT, id="preview-body")
 
     # -- searching ------------------------------------------------------------
 
@@ -219,7 +220,7 @@ class SearchPane(Vertical):
         self.call_after_refresh(self._painted)
         with self.app.batch_update():  # one frame for the list and the preview
             if message.error:
-                self.query_one("#preview-body", Static).update(message.error)
+                self.query_one("#preview-body", PassageView).show(message.error)
                 self._show([], message.query, keep_preview=True)
             else:
                 self._show(message.hits, message.query)
@@ -231,16 +232,13 @@ class SearchPane(Vertical):
     def _show(self, hits: list[Hit], query: str, keep_preview: bool = False) -> None:
         self.hits, self.query_text = hits, query
         results = self.query_one(ResultList)
-        results.clear_options()
-        width = results.scrollable_content_region.width or 80
-        results.add_options(_option(n, hit, query, width) for n, hit in enumerate(hits, 1))
+        results.fill(lambda width: [_option(n, h, query, width) for n, h in enumerate(hits, 1)])
         if hits:
-            results.highlighted = 0
             self._preview(hits[0])
         elif not keep_preview:
-            self.query_one("#preview-title", Static).update("")
+            self._title("", "")
             body = "No files match." if query else _HINT
-            self.query_one("#preview-body", Static).update(body)
+            self.query_one("#preview-body", PassageView).show(body)
 
     # -- the selected result ----------------------------------------------------
 
@@ -253,9 +251,15 @@ class SearchPane(Vertical):
         where = f"page {hit.page}, " if hit.page is not None else ""
         lines = f"lines {hit.passage.line_start}-{hit.passage.line_end}"
         name = hit.title or Path(hit.path).name
-        title = Text.assemble((name, "bold"), (f"  {where}{lines}", "dim"), "\n", (hit.path, "dim"))
-        self.query_one("#preview-title", Static).update(title)
-        self.query_one("#preview-body", Static).update(preview_text(hit, self.query_text))
+        self._title(f"[b]{escape(name)}[/b]  {where}{lines}", escape(hit.path))
+        body = self.query_one("#preview-body", PassageView)
+        body.show(preview_text(hit, self.query_text), hit, self.query_text)
+
+    def _title(self, title: str, path: str) -> None:
+        """On the preview's border, so the passage has every row and scrolls under them."""
+        preview = self.query_one("#preview")
+        preview.border_title = title
+        preview.border_subtitle = path
 
     @on(OptionList.OptionSelected, "#results")
     def _selected(self, message: OptionList.OptionSelected) -> None:
@@ -304,25 +308,24 @@ def _option(rank: int, hit: Hit, query: str, width: int) -> Option:
     """Two lines: file, place, folder and score; then the matching text, cut to fit."""
     path = Path(hit.path)
     where = f" p{hit.page}:{hit.best.line_start}" if hit.page else f":{hit.best.line_start}"
-    body = with_terms(one_line(hit.text, max(20, width - 5)), query)
-    return Option(
-        Content.assemble(
-            (f"{rank:>2}. ", "dim"),
-            (path.name, "bold"),
-            (where, "dim"),
-            "  ",
-            (_short_folder(path.parent), "italic dim"),
-            "  ",
-            (f"{hit.score:.2f}", "dim"),
-            "\n    ",
-            body,
-        )
+    score = f"{hit.score:.2f}"
+    fixed = 4 + len(path.name) + len(where) + 4 + len(score) + SCROLLBAR
+    head = Content.assemble(
+        (f"{rank:>2}. ", "dim"),
+        (path.name, "bold"),
+        (where, "dim"),
+        "  ",
+        (_short_folder(path.parent, max(8, width - fixed)), "italic dim"),
+        "  ",
+        (score, "dim"),
     )
+    return Option(hanging(head, with_terms(one_line(hit.text), query), width))
 
 
-def _short_folder(folder: Path) -> str:
+def _short_folder(folder: Path, limit: int = 40) -> str:
     home = Path.home()
     text = str(folder)
     if folder == home or home in folder.parents:
         text = "~/" + str(folder.relative_to(home))
-    return text if len(text) <= 40 else "…" + text[-39:]
+    limit = min(limit, 40)
+    return text if len(text) <= limit else "…" + text[-(limit - 1) :]

@@ -29,20 +29,26 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class IndexSummary:
-    """Counts for the status bar; `exists` is False before anything was indexed."""
+    """Counts for the status bar; `exists` is False before anything was indexed, or when
+    the index cannot be read (`problem` then says why, in a few words)."""
 
     exists: bool
     files: int = 0
     units: int = 0
     propositions: int = 0
     failed: int = 0
+    problem: str | None = None
 
 
 @dataclass(frozen=True)
 class FolderCount:
+    """An indexed folder (watched or not) and what is stored below it."""
+
     path: str
     files: int
     units: int
+    failed: int = 0
+    watched: bool = True
 
 
 @dataclass(frozen=True)
@@ -142,7 +148,7 @@ class EngineIndex:
         return self._fact("summary", _summary, IndexSummary(exists=False))
 
     def folders(self) -> list[FolderCount]:
-        return self._fact("folders", lambda s: [_folder_count(s, f) for f in s.watches()], [])
+        return self._fact("folders", _folders, [])
 
     def failures(self) -> list[Failure]:
         return self._fact(
@@ -209,18 +215,15 @@ class EngineIndex:
 
 
 def _summary(store: Store) -> IndexSummary:
+    from semfind.engine.index_facts import part_count
+
     counts = store.counts()
-    row = store.conn.execute("SELECT count(*) FROM units WHERE kind != 'passage'").fetchone()
-    props = int(row[0]) if row else 0
-    return IndexSummary(True, counts["files"], counts["units"], props, counts["failed"])
+    return IndexSummary(True, counts["files"], counts["units"], part_count(store), counts["failed"])
 
 
-def _folder_count(store: Store, folder: str) -> FolderCount:
-    prefix = folder.rstrip("/") + "/"
-    row = store.conn.execute(
-        "SELECT count(DISTINCT f.id), count(u.id) FROM files f LEFT JOIN units u"
-        " ON u.file_id = f.id WHERE f.status = 'indexed' AND substr(f.path, 1, ?) = ?",
-        (len(prefix), prefix),
-    ).fetchone()
-    files, units = (int(row[0]), int(row[1])) if row else (0, 0)
-    return FolderCount(folder, files, units)
+def _folders(store: Store) -> list[FolderCount]:
+    from semfind.engine.index_facts import indexed_roots
+
+    return [
+        FolderCount(r.path, r.files, r.units, r.failed, r.watched) for r in indexed_roots(store)
+    ]

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.content import Content
 from textual.widgets import Static
 
+from semfind.engine.errors import (
+    DiskFullError,
+    IndexLockedError,
+    NotAnIndexError,
+    SchemaTooNewError,
+)
+
 from .services import IndexSummary
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+_PROBLEMS: tuple[tuple[type[Exception], str], ...] = (
+    (NotAnIndexError, "is not an index"),
+    (SchemaTooNewError, "is from a newer semfind"),
+    (IndexLockedError, "is locked"),
+    (DiskFullError, "is on a full disk"),
+)
 
 
 class StatusBar(Static):
@@ -23,7 +40,9 @@ class StatusBar(Static):
         self.daemon = daemon
         if summary is not None:
             self.summary = summary
-        line = status_line(self.daemon, self.summary, wide=self.size.width >= 100)
+        line = status_line(self.daemon, self.summary)
+        if line.cell_length > self.size.width:  # the device and proposition count give way
+            line = status_line(self.daemon, self.summary, wide=False)
         shown = line.markup
         if shown != self._shown:  # an unchanged line must not cost a frame
             self._shown = shown
@@ -36,7 +55,9 @@ class StatusBar(Static):
 def status_line(daemon: dict[str, Any] | None, summary: IndexSummary, wide: bool = True) -> Content:
     parts: list[tuple[str, str] | str] = []
     if daemon is None:
-        parts += [("○ daemon stopped", "bold $warning"), (" (ctrl+d starts it)", "dim")]
+        parts.append(("○ daemon stopped", "bold $warning"))
+        if wide or not summary.problem:  # the problem needs the room more than the hint
+            parts.append((" (ctrl+d starts it)", "dim"))
     else:
         state = str(daemon.get("state", "?"))
         if daemon.get("paused_reason"):
@@ -47,14 +68,18 @@ def status_line(daemon: dict[str, Any] | None, summary: IndexSummary, wide: bool
             parts.append(f" {run.get('done', 0)}/{run['total']}")
         parts.append(f" · queue {daemon.get('queue', 0)}")
         tokens = float(daemon.get("tokens_per_s") or 0)
-        if tokens:
+        if tokens and state == "indexing":  # the rate covers the last minute: stale when idle
             parts.append(f" · {tokens:,.0f} tok/s")
         backend = daemon.get("backend") or {}
         if backend.get("device") and wide:
             parts.append((f" · {_device(backend)}", "dim"))
     parts.append(("  │  ", "dim"))
-    if summary.exists:
-        parts.append(f"{summary.files:,} files · {summary.propositions:,} props")
+    if summary.problem:
+        parts.append((f"✗ {summary.problem}", "bold $error"))
+    elif summary.exists:
+        parts.append(f"{summary.files:,} files")
+        if wide:  # narrow: the failures matter more
+            parts.append(f" · {summary.propositions:,} props")
         if summary.failed:
             parts.append((f" · {summary.failed} failed", "$error"))
     else:
@@ -66,3 +91,9 @@ def _device(backend: dict[str, Any]) -> str:
     if backend.get("device") == "CPU":
         return f"CPU {backend.get('threads', '?')} thr"
     return f"{backend['device']} ngl={backend.get('n_gpu_layers', '?')}"
+
+
+def index_problem(exc: BaseException, db: Path) -> str:
+    """What is wrong with the index, short enough for the status bar, and what to run."""
+    what = next((text for kind, text in _PROBLEMS if isinstance(exc, kind)), "cannot be read")
+    return f"{db.name} {what}: run semfind doctor"
