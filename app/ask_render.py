@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console, Group
 from rich.live import Live
+from rich.style import Style
 from rich.text import Text
 
 from semfind.engine.answer import Answer, AskEvent, Extracted, Piece, Retrieved
@@ -90,6 +91,10 @@ def _print_rest(out: Console, answer: Answer) -> None:
     print_sources(out, answer)
 
 
+QUOTED = Style(meta={"quoted": True})
+"""Marks text quoted from a file."""
+
+
 def quoted(found: Extract) -> Text:
     """The extractive answer: each sentence as it is in the file, with where it is."""
     from semfind.engine.answer import NOT_FOUND
@@ -110,6 +115,8 @@ def quote_text(quote: Quote) -> Text:
     raw = quote.text
     offset = len(raw) - len(raw.lstrip())
     line = Text(raw.strip(), style="dim" if quote.context else "")
+    # The file's own "[3]" is text, not a citation: link_citations leaves QUOTED spans alone.
+    line.stylize(QUOTED, 0, len(line))
     focus = quote.focus_in_text()
     if focus is not None and not quote.context:
         line.stylize(FOCUS, max(0, focus[0] - offset), focus[1] - offset)

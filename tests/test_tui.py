@@ -662,3 +662,23 @@ async def test_80x24_keeps_hanging_indents_the_footer_and_the_folder_filter(
         assert app.query_one("#folder", Input).region.width >= 60
         await _ask(app, pilot, "how often do ferns need water")
         _rows_fit(app.query_one("#evidence", OptionList))
+
+
+def test_a_citation_mark_inside_a_quoted_sentence_is_not_a_link() -> None:
+    from semfind.app.ask_render import quoted
+    from semfind.app.tui.ask_pane import link_citations
+    from semfind.engine.aggregate import Hit, Match, Passage
+    from semfind.engine.extractive import Extract, Quote
+
+    text = "The deposit is returned within 14 days, as the contract says [2]."
+    passage = Passage(1, text, 0, len(text), 4, 4)
+    match = Match(1, "passage", text, 1.0, 0, len(text), 4, 4, ((0, len(text)),))
+    hit = Hit("/notes/lease.md", None, "markdown", 1.0, None, passage, (match,))
+    extract = Extract((Quote(1, hit, text, 0, len(text), 4, 4, 2.0),), 2.0, "number")
+    rich = link_citations(quoted(extract), sources=3)
+    links = {
+        rich.plain[s.start : s.end]
+        for s in rich.spans
+        if not isinstance(s.style, str) and "@click" in s.style.meta
+    }
+    assert links == {"[1]"}

@@ -20,7 +20,7 @@ from textual.worker import get_current_worker
 
 from semfind.engine.query import Filters
 
-from ..ask_render import footer, quoted, restated
+from ..ask_render import QUOTED, footer, quoted, restated
 from .highlight import hanging, one_line, preview_text
 from .messages import AnswerDone, AnswerExtracted, AnswerPiece, describe
 from .rows import FittedList
@@ -214,10 +214,13 @@ def _extractive(
 
 
 def link_citations(rich: Text, sources: int) -> Text:
+    """Citation marks become links to their evidence; a "[n]" inside a quote stays text."""
     answer = rich.plain
+    quotes = [(s.start, s.end) for s in rich.spans if s.style == QUOTED]
     for match in _CITATION.finditer(answer):
         number = int(match.group(1))
-        if 1 <= number <= sources:
+        inside = any(start <= match.start() < end for start, end in quotes)
+        if 1 <= number <= sources and not inside:
             style = Style(bold=True, underline=True, meta={"@click": f"app.cite({number})"})
             rich.stylize(style, match.start(), match.end())
     return rich
