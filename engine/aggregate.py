@@ -166,8 +166,9 @@ def _groups(
     for unit_id, score in scores.items():
         if unit_id in keys:
             groups[keys[unit_id][0]].append((score, unit_id))
-    for members in groups.values():
-        members.sort(key=lambda m: (-m[0], m[1]))
+    for passage_id, members in groups.items():
+        # On a tie the passage's parts go first: they point at the exact lines.
+        members.sort(key=lambda m: (-m[0], m[1] == passage_id, m[1]))
     return groups
 
 
