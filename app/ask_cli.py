@@ -65,7 +65,7 @@ def ask(
     and one they do not back is left out. --no-llm (or ask_llm = false) skips the LLM.
     """
     from semfind.engine.llm import open_llm
-    from semfind.engine.query import Filters
+    from semfind.engine.query import Filters, path_scope
 
     if not question.strip():
         raise UsageError("ask needs a question")
@@ -74,7 +74,8 @@ def ask(
         settings = dataclasses.replace(settings, ask_sources=sources)
     if no_llm:
         settings = dataclasses.replace(settings, ask_llm=False)
-    filters = Filters(path_glob, types, settings.units, parse_since(since) if since else None)
+    scope = path_scope(path_glob) if path_glob is not None else None
+    filters = Filters(scope, types, settings.units, parse_since(since) if since else None)
     _answer(settings, question, filters, as_json, partial(open_llm, settings))
 
 

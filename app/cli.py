@@ -164,7 +164,9 @@ def index(obj: Context, paths: tuple[Path, ...], quiet: bool, segmenter: str | N
 @click.option("-k", "k", default=10, show_default=True, help="Number of files to return.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per result, per line.")
 @click.option(
-    "--path", "path_glob", help="Only files whose path matches this glob (e.g. '*.md', 'notes/*')."
+    "--path",
+    "path_glob",
+    help="Only files under this folder, or matching this glob (e.g. '*.md', 'notes/*').",
 )
 @click.option(
     "--type", "types", multiple=True, help="Only these file kinds or extensions (repeatable)."
@@ -214,7 +216,7 @@ def search(
     verbose: bool,
 ) -> None:
     """Search the index by meaning and keywords; results are grouped per file."""
-    from semfind.engine.query import Filters
+    from semfind.engine.query import Filters, path_scope
     from semfind.engine.search import Searcher
     from semfind.engine.store import Store
 
@@ -232,7 +234,8 @@ def search(
                     f"[yellow]warning:[/] nothing is embedded with {embedder.name} yet; run "
                     "`semfind index` to build its vectors (until then only keywords match)"
                 )
-            filters = Filters(path_glob, types, units or settings.units, modified_since)
+            scope = path_scope(path_glob) if path_glob is not None else None
+            filters = Filters(scope, types, units or settings.units, modified_since)
             expansion = _expand(settings, reason, query, verbose) if reason else None
             hits = searcher.search(query, k=k, mode=mode, filters=filters, expansion=expansion)
             if verbose and embedder is not None:

@@ -51,6 +51,15 @@ class Hit:
     passage: Passage
     matches: tuple[Match, ...]
     """Best first; matches[0] is the evidence to highlight."""
+    cosine: float | None = None
+    """The highest cosine similarity of a match to the query (the vector leg's own score:
+    comparable across queries, unlike the fused `score`); None without a vector leg or
+    where no match was among the query's nearest units."""
+    bm25: float | None = None
+    """The highest BM25 of a match (FTS5's bm25() negated, higher is better); None where
+    no match holds a query word."""
+    close: bool | None = None
+    """Whether `cosine` reaches the close-match floor; None where there is no vector leg."""
 
     @property
     def best(self) -> Match:
@@ -85,6 +94,9 @@ class Hit:
             "title": self.title,
             "file_kind": self.file_kind,
             "score": self.score,
+            "cosine": self.cosine,
+            "bm25": self.bm25,
+            "close": self.close,
             "page": self.page,
             "unit_id": best.unit_id,
             "unit_kind": best.kind,

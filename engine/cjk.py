@@ -15,7 +15,7 @@ import re
 CJK_CHARS = (
     "\u1100-\u11ff"  # Hangul Jamo
     "\u2e80-\u2fdf"  # CJK radicals
-    "\u3005-\u3007"  # 々 〆 〇
+    "\u3005-\u3007"  # iteration mark, closing mark, ideographic zero
     "\u3040-\u30ff"  # Hiragana, Katakana
     "\u3130-\u318f"  # Hangul compatibility Jamo
     "\u31f0-\u31ff"  # Katakana extensions

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .cjk import CJK_CHARS, CJK_RUN
 from .errors import UsageError
+
+if TYPE_CHECKING:
+    from .aggregate import Hit
 
 _WORD = re.compile(f"[{CJK_CHARS}]+|(?:(?![{CJK_CHARS}])\\w)+")
 """A run of CJK characters, or a word of other letters and digits."""
@@ -50,6 +55,25 @@ def query_terms(query: str) -> list[str]:
     quoted = {w.lower() for part in _QUOTED.findall(query) for w in _WORD.findall(part)}
     words = list(dict.fromkeys(word.lower() for word in _WORD.findall(query)))
     return [w for w in words if w in quoted or not _weak(w)] or words
+
+
+def content_terms(query: str) -> list[str]:
+    """The query terms that say what it is about: empty when it holds only stopwords and
+    lone letters (which query_terms falls back to)."""
+    terms = query_terms(query)
+    quoted = {w.lower() for part in _QUOTED.findall(query) for w in _WORD.findall(part)}
+    return [t for t in terms if t in quoted or not _weak(t)]
+
+
+def holds_all(text: str, terms: list[str]) -> bool:
+    """Whether `text` holds every term, as term_pattern finds them."""
+    return all(_term_regex(term).search(text) for term in terms)
+
+
+def _term_regex(term: str) -> re.Pattern[str]:
+    if CJK_RUN.match(term) is not None:
+        return re.compile(re.escape(term))
+    return re.compile(r"\b" + re.escape(term) + r"\w*", re.IGNORECASE)
 
 
 def _weak(word: str) -> bool:
@@ -120,3 +144,13 @@ def _absolute(text: str, cwd: Path | None) -> Path:
 def _glob_escape(text: str) -> str:
     """`text` matched literally by SQLite GLOB."""
     return re.sub(r"([*?\[])", r"[\1]", text)
+
+
+def any_close(hits: Iterable[Hit]) -> bool | None:
+    """Whether some result is a close match; None when none was measured (keyword mode)."""
+    known = [hit.close for hit in hits if hit.close is not None]
+    return any(known) if known else None
+
+
+NO_CLOSE_MATCH = "no close match: none of these is near the query in meaning or holds all its words"
+"""What front ends say above results none of which is a close match."""

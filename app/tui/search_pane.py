@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from semfind.engine.errors import SemfindError
-from semfind.engine.query import Filters
+from semfind.engine.query import NO_CLOSE_MATCH, Filters, any_close, path_scope
 
 from ..since import parse_since
 from .highlight import one_line, preview_text, with_terms
@@ -110,6 +110,9 @@ class SearchPane(Vertical):
             yield Select([(r, r) for r in REASONING], prompt="plain query", id="reason",
                          compact=True)  # fmt: skip
         yield Static("", id="thought")
+        weak = Static(Text(NO_CLOSE_MATCH, style="yellow"), id="weak")
+        weak.display = False
+        yield weak
         with Horizontal(id="results-area"):
             yield ResultList(id="results")
             with VerticalScroll(id="preview"):
@@ -168,7 +171,7 @@ class SearchPane(Vertical):
         kind = self.query_one("#kind", Select).value
         since = self.query_one("#since", Select).value
         return Filters(
-            path_glob=_folder_glob(folder) if folder else None,
+            path_glob=path_scope(folder) if folder else None,
             types=(str(kind),) if isinstance(kind, str) else (),
             units=self.units,
             modified_since=parse_since(since) if isinstance(since, str) else None,
@@ -234,6 +237,7 @@ class SearchPane(Vertical):
         results.clear_options()
         width = results.scrollable_content_region.width or 80
         results.add_options(_option(n, hit, query, width) for n, hit in enumerate(hits, 1))
+        self.query_one("#weak", Static).display = any_close(hits) is False
         if hits:
             results.highlighted = 0
             self._preview(hits[0])
@@ -291,13 +295,6 @@ _HINT = (
     "Type to search. ↓ moves to the results, Enter opens one in your editor, "
     "y copies its location, c its text."
 )
-
-
-def _folder_glob(folder: str) -> str:
-    if any(ch in folder for ch in "*?["):
-        return folder
-    folder = str(Path(folder).expanduser()) if folder.startswith("~") else folder
-    return folder.rstrip("/") + "/*"
 
 
 def _option(rank: int, hit: Hit, query: str, width: int) -> Option:
