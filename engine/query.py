@@ -109,13 +109,13 @@ def path_scope(text: str, cwd: Path | None = None) -> str:
     text = text.strip()
     if not text:
         raise UsageError("--path is empty: give a folder or a glob such as '*.md'")
-    if any(ch in text for ch in _GLOB_CHARS):
-        return _checked_glob(text, cwd)
     path = _absolute(text, cwd)
     if path.is_dir():
         return _glob_escape(str(path).rstrip("/")) + "/*"
     if path.is_file():
         return _glob_escape(str(path))
+    if any(ch in text for ch in _GLOB_CHARS):
+        return _checked_glob(text, cwd)
     raise UsageError(
         f"--path {text}: no such folder or file ({path}); a glob such as "
         f"'*/{text.strip('/')}/*' matches a folder of that name anywhere"

@@ -147,7 +147,7 @@ async def test_filters_narrow_the_results(indexed: Settings) -> None:
         await settle(pilot)
         assert _result_names(app) == ["cactus.txt"]
         app.query_one("#kind", Select).clear()
-        app.query_one("#folder", Input).value = "garden"
+        app.query_one("#folder", Input).value = str(indexed.db_path().parent / "docs" / "garden")
         await pilot.pause(0.2)
         await settle(pilot)
         assert set(_result_names(app)) == {"ferns.md", "cactus.txt"}
