@@ -33,7 +33,7 @@ err = Console(stderr=True, highlight=False)
     is_flag=True,
     help="Print one JSON object: answer, citations with spans, checks, timings and tokens/s.",
 )
-@click.option("--path", "path_glob", help="Only files whose path matches this glob.")
+@click.option("--path", "path_glob", help="Only files under this folder or matching this glob.")
 @click.option("--type", "types", multiple=True, help="Only these file kinds or extensions.")
 @click.option("--since", help="Only files modified since then: 36h, 7d, 2w, 3m, 1y or a date.")
 @click.option(

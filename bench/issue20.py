@@ -25,7 +25,7 @@ from semfind.engine import search as search_module
 from semfind.engine.config import load_settings
 from semfind.engine.models import open_embedder
 from semfind.engine.query import STOPWORDS, any_close, query_terms
-from semfind.engine.search import Searcher
+from semfind.engine.search import Legs, Searcher
 from semfind.engine.store import Store
 
 _OLD_WORD = re.compile(r"\w+", re.UNICODE)
@@ -92,17 +92,17 @@ def _ranking(
     print("|---|---:|---:|---:|---:|")
     per_mode: dict[str, dict[str, list[float]]] = {}
     for label, terms in (("before", old_terms), ("after", query_terms)):
-        search_module.query_terms = terms  # the keyword leg's terms, nothing else
+        search_module.__dict__["query_terms"] = terms  # the keyword leg's terms, nothing else
         beir._VECTORS.clear()
         legs = beir.collect_legs(searcher, queries, ids)
         fusers = {
-            "keyword": lambda leg: searcher.fuse(beir.Legs(leg.keyword, [])),
+            "keyword": lambda leg: searcher.fuse(Legs(leg.keyword, [])),
             "hybrid": searcher.fuse,
         }
         for mode, fuse in fusers.items():
             runs = beir.run_mode(searcher, legs, fuse)
             per_mode.setdefault(mode, {})[label] = [beir.ndcg_at(runs[q], qrels[q]) for q in ids]
-    search_module.query_terms = query_terms
+    search_module.__dict__["query_terms"] = query_terms
     for mode, scores in per_mode.items():
         before, after = scores["before"], scores["after"]
         diffs = [a - b for a, b in zip(after, before, strict=True)]
