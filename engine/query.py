@@ -152,5 +152,5 @@ def any_close(hits: Iterable[Hit]) -> bool | None:
     return any(known) if known else None
 
 
-NO_CLOSE_MATCH = "no close match: none of these is near the query in meaning or holds all its words"
+NO_CLOSE_MATCH = "no close match: none of these is near the query or holds all its words"
 """What front ends say above results none of which is a close match."""
