@@ -59,7 +59,8 @@ class Hit:
     """The highest BM25 of a match (FTS5's bm25() negated, higher is better); None where
     no match holds a query word."""
     close: bool | None = None
-    """Whether `cosine` reaches the close-match floor; None where there is no vector leg."""
+    """Whether this is a close match: `cosine` reaches the close-match floor or the passage
+    holds every content word of the query; None where there is no vector leg."""
 
     @property
     def best(self) -> Match:
