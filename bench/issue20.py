@@ -78,7 +78,7 @@ def run_issue20(args: argparse.Namespace) -> None:
         queries = beir.load_queries(folder)
         qrels = beir.load_qrels(folder, args.split)
         ids = sorted(qrels)
-        print(f"\n## {name}: {len(ids)} queries, {report.indexed + report.unchanged} docs\n")
+        print(f"\n## {name}: {len(ids)} queries, {store.counts()['files']} docs indexed\n")
         _ranking(searcher, queries, qrels, ids)
         _floor(searcher, [queries[q] for q in ids], settings.close_match_cosine)
         searcher.close()
@@ -93,7 +93,6 @@ def _ranking(
     per_mode: dict[str, dict[str, list[float]]] = {}
     for label, terms in (("before", old_terms), ("after", query_terms)):
         search_module.__dict__["query_terms"] = terms  # the keyword leg's terms, nothing else
-        beir._VECTORS.clear()
         legs = beir.collect_legs(searcher, queries, ids)
         fusers = {
             "keyword": lambda leg: searcher.fuse(Legs(leg.keyword, [])),
@@ -121,6 +120,7 @@ def _floor(searcher: Searcher, real: list[str], floor: float) -> None:
         "stopword-only queries": STOP_QUERIES,
     }
     print(f"\nclose-match floor: cosine ≥ {floor:.2f} (or every content word in the passage)\n")
+    tables: dict[str, list[float]] = {}
     print("| queries | n | close | top cosine p2 | p5 | p50 | p95 | max |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for label, queries in sets.items():
@@ -130,9 +130,17 @@ def _floor(searcher: Searcher, real: list[str], floor: float) -> None:
             close += bool(any_close(hits))
             tops.append(max((h.cosine for h in hits if h.cosine is not None), default=-1.0))
         tops.sort()
+        tables[label] = tops
         pct = [tops[min(len(tops) - 1, int(p * len(tops)))] for p in (0.02, 0.05, 0.5, 0.95)]
         print(
             f"| {label} | {len(queries)} | {100 * close / len(queries):.1f} % | "
             + " | ".join(f"{v:.3f}" for v in pct)
             + f" | {tops[-1]:.3f} |"
         )
+    floors = (0.30, 0.32, 0.34, 0.35, 0.36, 0.37, 0.38, 0.40)
+    print("\nshare of queries whose top cosine reaches the floor (cosine alone):\n")
+    print("| queries | " + " | ".join(f"{f:.2f}" for f in floors) + " |")
+    print("|---|" + "---:|" * len(floors))
+    for label, tops in tables.items():
+        shares = [100 * sum(t >= f for t in tops) / len(tops) for f in floors]
+        print(f"| {label} | " + " | ".join(f"{v:.1f} %" for v in shares) + " |")
