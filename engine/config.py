@@ -125,7 +125,7 @@ class Settings:
     """Bonus per further matching proposition in the same passage, as a share of its
     score; the total bonus is capped at this value too."""
 
-    close_match_cosine: float = 0.36
+    close_match_cosine: float = 0.38
     """A search result is a close match when its cosine similarity to the query is at least
     this; when none is, search says so ("no close match"). Calibrated for the built-in
     embedder on SciFact (docs/benchmarks.md); another model may need its own value."""
