@@ -34,7 +34,7 @@ err = Console(stderr=True, highlight=False)
     is_flag=True,
     help="Print one JSON object: answer, citations with spans, checks, timings and tokens/s.",
 )
-@click.option("--path", "path_glob", help="Only files whose path matches this glob.")
+@click.option("--path", "path_glob", help="Only files under this folder or matching this glob.")
 @click.option(
     "--type",
     "types",

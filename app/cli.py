@@ -195,7 +195,9 @@ def index(obj: Context, paths: tuple[Path, ...], quiet: bool, segmenter: str | N
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per result, per line.")
 @click.option(
-    "--path", "path_glob", help="Only files whose path matches this glob (e.g. '*.md', 'notes/*')."
+    "--path",
+    "path_glob",
+    help="Only files under this folder, or matching this glob (e.g. '*.md', 'notes/*').",
 )
 @click.option(
     "--type",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from semfind.engine.config import Settings
-from semfind.engine.query import Filters, parse_types
+from semfind.engine.query import Filters, parse_types, path_scope
 
 from .since import Since, read_since
 
@@ -17,9 +17,10 @@ def cli_filters(
     since: Since | None,
     units: str | None = None,
 ) -> Filters:
-    """Filters from the options as typed; a bad --type is a UsageError naming the kinds."""
+    """Filters from the options as typed; a bad --type is a UsageError naming the kinds,
+    a --path that is neither a folder, a file nor a glob one naming the problem."""
     return Filters(
-        path_glob or None,
+        path_scope(path_glob) if path_glob is not None else None,
         parse_types(types, lambda ext: _indexable(settings, ext)),
         units or settings.units,
         since.time if since is not None else None,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from rich.markup import escape
 from rich.table import Table
 
-from semfind.engine.query import query_terms, term_pattern
+from semfind.engine.query import NO_CLOSE_MATCH, any_close, query_terms, term_pattern
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -65,6 +65,8 @@ def print_hits(console: Console, hits: Sequence[Hit], query: str) -> None:
     if not hits:
         console.print("[dim]no results[/]")
         return
+    if any_close(hits) is False:
+        console.print(f"[yellow]{NO_CLOSE_MATCH}[/]", soft_wrap=True)
     for rank, hit in enumerate(hits, start=1):
         more = f"  [dim]+{len(hit.matches) - 1} more[/]" if len(hit.matches) > 1 else ""
         where = shown_path(hit.location)

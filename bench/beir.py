@@ -44,19 +44,61 @@ from semfind.indexer.propositions import SEGMENTERS, make_segmenter
 Qrels = dict[str, dict[str, int]]
 
 
+SUBSET: set[str] | None = None
+"""Doc ids kept by --subset (None: the whole corpus)."""
+
+
 def load_corpus(folder: Path) -> Iterator[tuple[str, str, str]]:
+    if folder.suffix == ".json":
+        yield from _squad(folder)[0]
+        return
     with (folder / "corpus.jsonl").open(encoding="utf-8") as fh:
         for line in fh:
             row = json.loads(line)
-            yield str(row["_id"]), row.get("title") or "", row.get("text") or ""
+            if SUBSET is None or str(row["_id"]) in SUBSET:
+                yield str(row["_id"]), row.get("title") or "", row.get("text") or ""
+
+
+def _squad(
+    path: Path,
+) -> tuple[list[tuple[str, str, str]], dict[str, str], Qrels]:
+    """A SQuAD file as retrieval: each paragraph a document, each question a query whose
+    one relevant document is its paragraph."""
+    docs, queries, qrels = [], {}, {}
+    for article in json.loads(path.read_text(encoding="utf-8"))["data"]:
+        title = article["title"].replace("_", " ")
+        for n, paragraph in enumerate(article["paragraphs"]):
+            doc = f"{article['title']}-{n}"
+            docs.append((doc, title, paragraph["context"]))
+            for qa in paragraph["qas"]:
+                queries[qa["id"]] = qa["question"]
+                qrels[qa["id"]] = {doc: 1}
+    return docs, queries, qrels
+
+
+def choose_subset(folder: Path, size: int) -> set[str]:
+    """Every document judged in the test qrels, plus the first others in corpus
+    order up to `size` documents: the same subset on every run."""
+    judged = {d for docs in load_qrels(folder, "test").values() for d in docs}
+    keep = set(judged)
+    with (folder / "corpus.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            if len(keep) >= size:
+                break
+            keep.add(str(json.loads(line)["_id"]))
+    return keep
 
 
 def load_queries(folder: Path) -> dict[str, str]:
+    if folder.suffix == ".json":
+        return _squad(folder)[1]
     with (folder / "queries.jsonl").open(encoding="utf-8") as fh:
         return {str(r["_id"]): r["text"] for r in map(json.loads, fh)}
 
 
 def load_qrels(folder: Path, split: str) -> Qrels:
+    if folder.suffix == ".json":
+        return _squad(folder)[2] if split == "test" else {}
     qrels: Qrels = {}
     path = folder / "qrels" / f"{split}.tsv"
     if not path.exists():
@@ -220,7 +262,25 @@ def main() -> None:
     parser.add_argument(
         "--segmenter", default="rules", choices=SEGMENTERS, help="how passages are cut into units"
     )
+    parser.add_argument(
+        "--subset",
+        type=int,
+        metavar="N",
+        help="index only the documents judged in the test qrels plus the first others, N in "
+        "all (the same ones every run)",
+    )
+    parser.add_argument(
+        "--issue20",
+        action="store_true",
+        help="only the issue 20 checks: nDCG@10 with the old and new query terms, and the "
+        "close-match floor on real and nonsense queries",
+    )
     args = parser.parse_args()
+    if args.issue20:
+        from issue20 import run_issue20
+
+        run_issue20(args)
+        return
     run(args)
 
 

@@ -51,6 +51,16 @@ class Hit:
     passage: Passage
     matches: tuple[Match, ...]
     """Best first; matches[0] is the evidence to highlight."""
+    cosine: float | None = None
+    """The highest cosine similarity of a match to the query (the vector leg's own score:
+    comparable across queries, unlike the fused `score`); None without a vector leg or
+    where no match was among the query's nearest units."""
+    bm25: float | None = None
+    """The highest BM25 of a match (FTS5's bm25() negated, higher is better); None where
+    no match holds a query word."""
+    close: bool | None = None
+    """Whether this is a close match: `cosine` reaches the close-match floor or the passage
+    holds every content word of the query; None where there is no vector leg."""
 
     @property
     def best(self) -> Match:
@@ -85,6 +95,9 @@ class Hit:
             "title": self.title,
             "file_kind": self.file_kind,
             "score": self.score,
+            "cosine": self.cosine,
+            "bm25": self.bm25,
+            "close": self.close,
             "page": self.page,
             "unit_id": best.unit_id,
             "unit_kind": best.kind,
@@ -166,8 +179,9 @@ def _groups(
     for unit_id, score in scores.items():
         if unit_id in keys:
             groups[keys[unit_id][0]].append((score, unit_id))
-    for members in groups.values():
-        members.sort(key=lambda m: (-m[0], m[1]))
+    for passage_id, members in groups.items():
+        # On a tie the passage's parts go first: they point at the exact lines.
+        members.sort(key=lambda m: (-m[0], m[1] == passage_id, m[1]))
     return groups
 
 

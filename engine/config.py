@@ -27,6 +27,7 @@ MINIMUMS: dict[str, float] = {
     "fusion_vector_weight": 0.0,
     "keyword_budget": 0,
     "multi_match_bonus": 0.0,
+    "close_match_cosine": -1.0,
     "extract_timeout_s": 0.1,
     "extract_memory_mb": 64,
     "remote_timeout_s": 0.1,
@@ -123,6 +124,11 @@ class Settings:
     multi_match_bonus: float = 0.1
     """Bonus per further matching proposition in the same passage, as a share of its
     score; the total bonus is capped at this value too."""
+
+    close_match_cosine: float = 0.38
+    """A search result is a close match when its cosine similarity to the query is at least
+    this; when none is, search says so ("no close match"). Calibrated for the built-in
+    embedder on SciFact (docs/benchmarks.md); another model may need its own value."""
 
     max_file_mb: float = 50.0
     """Files larger than this many MiB are skipped and listed as such."""

@@ -15,6 +15,7 @@ from typing import Any
 
 import apsw
 
+from .cjk import fts_term, fts_text
 from .migrations import FTS_TOKENIZER
 
 DF_TTL_S = 60.0
@@ -34,7 +35,7 @@ class KeywordPlanner:
 
     def expression(self, table: str, words: list[str]) -> str:
         """The MATCH expression for `words` (query terms, already lower-cased) in `table`."""
-        quoted = [_quote(word) for word in words]
+        quoted = [fts_term(word) for word in words]
         if self.budget <= 0 or len(words) < 2:
             return " OR ".join(quoted)
         counts = sorted(
@@ -59,7 +60,7 @@ class KeywordPlanner:
             return cached[1]
         vocab = self._vocab_table(table)
         count = 0
-        for stem in self._stems(word):
+        for stem in self._stems(fts_text(word)):
             row = self.conn.execute(f"SELECT doc FROM {vocab} WHERE term = ?", (stem,)).fetchone()
             count = max(count, int(row[0]) if row else 0)
         if len(self._df) > DF_CACHE_MAX:
@@ -81,7 +82,3 @@ class KeywordPlanner:
             )
             self._vocab.add(vocab)
         return vocab
-
-
-def _quote(word: str) -> str:
-    return '"' + word.replace('"', '""') + '"'

@@ -157,6 +157,27 @@ def _m0006_titled_passages(conn: apsw.Connection) -> None:
     )
 
 
+def _m0007_cjk_keywords(conn: apsw.Connection) -> None:
+    # Chinese, Japanese and Korean runs are keyword-indexed as bigrams (engine/cjk.py): the
+    # rows of units holding such text, in their text or their file's title, are rewritten.
+    from .cjk import CJK_GLOB, fts_text
+
+    rows = conn.execute(
+        "SELECT u.id, u.kind, f.title, f.path, u.text FROM units u"
+        " JOIN files f ON f.id = u.file_id WHERE u.text GLOB ? OR f.title GLOB ?"
+        " OR (f.title IS NULL AND f.path GLOB ?)",
+        (CJK_GLOB, CJK_GLOB, CJK_GLOB),
+    ).fetchall()
+    for unit_id, kind, title, path, text in rows:
+        table = "units_fts" if kind == "passage" else "parts_fts"
+        name = str(title or str(path).rsplit("/", 1)[-1])  # as Store._insert_units names it
+        conn.execute(f"DELETE FROM {table} WHERE rowid = ?", (unit_id,))
+        conn.execute(
+            f"INSERT INTO {table}(rowid, title, text) VALUES (?, ?, ?)",
+            (unit_id, fts_text(name), fts_text(str(text))),
+        )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _m0001_initial,
     _m0002_propositions,
@@ -164,6 +185,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _m0004_watches,
     _m0005_compact_vectors,
     _m0006_titled_passages,
+    _m0007_cjk_keywords,
 )
 """Migration N (1-based) brings the schema from user_version N-1 to N."""
 

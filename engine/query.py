@@ -6,10 +6,18 @@ import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
+from .cjk import CJK_CHARS, CJK_RUN
 from .errors import UsageError
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+if TYPE_CHECKING:
+    from .aggregate import Hit
+
+_WORD = re.compile(f"[{CJK_CHARS}]+|(?:(?![{CJK_CHARS}])\\w)+")
+"""A run of CJK characters, or a word of other letters and digits."""
+_QUOTED = re.compile(r'"([^"]*)"')
 # Lucene's English stop set: such words match almost every unit and add next to nothing to
 # BM25, yet make the OR query score every row.
 _STOP_LIST = (
@@ -23,6 +31,14 @@ FILE_KINDS = ("text", "markdown", "rst", "code", "html", "pdf", "plugin")
 """The kinds of file the indexer tells apart (`--type`, the TUI's type filter)."""
 # File modification times are stored in nanoseconds, as SQLite's signed 64-bit integers.
 _LATEST = 9.2e9  # just under 2**63 ns, in seconds (the year 2261)
+_QUERY_STOP_LIST = (
+    "about am been being can could did do does had has have he her him his how i its "
+    "me my our ours she should so than too very was we were what when where which who "
+    "whom whose why would you your"
+)
+QUERY_STOPWORDS = STOPWORDS | frozenset(_QUERY_STOP_LIST.split())
+"""Words kept out of the keyword query: the stop set plus the pronouns and question words
+a question is phrased with ("how do I keep my plants alive" searched `i`, `do`, `my`)."""
 
 
 @dataclass(frozen=True)
@@ -69,10 +85,37 @@ def parse_types(values: Iterable[str], is_extension: Callable[[str], bool]) -> t
 
 
 def query_terms(query: str) -> list[str]:
-    """The query's words that are searched for: lower-cased, stopwords dropped unless that
-    leaves nothing."""
+    """The query's words that are searched for, lower-cased. Stopwords and one-letter words
+    are dropped unless quoted or unless that leaves nothing; a CJK run is one term."""
+    quoted = {w.lower() for part in _QUOTED.findall(query) for w in _WORD.findall(part)}
     words = list(dict.fromkeys(word.lower() for word in _WORD.findall(query)))
-    return [word for word in words if word not in STOPWORDS] or words
+    return [w for w in words if w in quoted or not _weak(w)] or words
+
+
+def content_terms(query: str) -> list[str]:
+    """The query terms that say what it is about: empty when it holds only stopwords and
+    lone letters (which query_terms falls back to)."""
+    terms = query_terms(query)
+    quoted = {w.lower() for part in _QUOTED.findall(query) for w in _WORD.findall(part)}
+    return [t for t in terms if t in quoted or not _weak(t)]
+
+
+def holds_all(text: str, terms: list[str]) -> bool:
+    """Whether `text` holds every term, as term_pattern finds them."""
+    return all(_term_regex(term).search(text) for term in terms)
+
+
+def _term_regex(term: str) -> re.Pattern[str]:
+    if CJK_RUN.match(term) is not None:
+        return re.compile(re.escape(term))
+    return re.compile(r"\b" + re.escape(term) + r"\w*", re.IGNORECASE)
+
+
+def _weak(word: str) -> bool:
+    """A word that matches almost everything: a stopword or a lone Latin letter."""
+    if word in QUERY_STOPWORDS:
+        return True
+    return len(word) == 1 and word.isalpha() and CJK_RUN.match(word) is None
 
 
 def term_pattern(query: str) -> re.Pattern[str] | None:
@@ -81,4 +124,68 @@ def term_pattern(query: str) -> re.Pattern[str] | None:
     terms = sorted(query_terms(query), key=len, reverse=True)
     if not terms:
         return None
-    return re.compile(r"\b(?:" + "|".join(re.escape(t) for t in terms) + r")\w*", re.IGNORECASE)
+    words = "|".join(re.escape(t) for t in terms if CJK_RUN.match(t) is None)
+    runs = "|".join(re.escape(t) for t in terms if CJK_RUN.match(t) is not None)
+    pattern = "|".join(([r"\b(?:" + words + r")\w*"] if words else []) + ([runs] if runs else []))
+    return re.compile(pattern, re.IGNORECASE)
+
+
+_GLOB_CHARS = "*?["
+
+
+def path_scope(text: str, cwd: Path | None = None) -> str:
+    """The glob for `Filters.path_glob` from what a user typed as a path filter.
+
+    A folder (absolute, relative to `cwd`, with "~", with or without a trailing slash)
+    means every file under it; an existing file means that file; a glob is kept ("*.md",
+    "notes/*" match at any depth). Anything else is a UsageError rather than a silent
+    "no results".
+    """
+    text = text.strip()
+    if not text:
+        raise UsageError("--path is empty: give a folder or a glob such as '*.md'")
+    path = _absolute(text, cwd)
+    if path.is_dir():
+        return _glob_escape(str(path).rstrip("/")) + "/*"
+    if path.is_file():
+        return _glob_escape(str(path))
+    if any(ch in text for ch in _GLOB_CHARS):
+        return _checked_glob(text, cwd)
+    raise UsageError(
+        f"--path {text}: no such folder or file ({path}); a glob such as "
+        f"'*/{text.strip('/')}/*' matches a folder of that name anywhere"
+    )
+
+
+def _checked_glob(text: str, cwd: Path | None) -> str:
+    """A glob; one that names its own folder ("/x/*", "~/x/*", "./x/*") needs that folder."""
+    if not text.startswith(("/", "~", "./", "../")):
+        return text
+    head = text[: min(text.find(ch) for ch in _GLOB_CHARS if ch in text)]
+    folder = _absolute(head.rsplit("/", 1)[0] or "/", cwd)
+    if not folder.is_dir():
+        raise UsageError(f"--path {text}: no folder {folder}, so the glob matches nothing")
+    tail = text[len(head.rsplit("/", 1)[0]) :]
+    return _glob_escape(str(folder).rstrip("/")) + tail
+
+
+def _absolute(text: str, cwd: Path | None) -> Path:
+    path = Path(text).expanduser()
+    if not path.is_absolute():
+        path = (cwd or Path.cwd()) / path
+    return path.resolve()  # the indexer stores resolved paths
+
+
+def _glob_escape(text: str) -> str:
+    """`text` matched literally by SQLite GLOB."""
+    return re.sub(r"([*?\[])", r"[\1]", text)
+
+
+def any_close(hits: Iterable[Hit]) -> bool | None:
+    """Whether some result is a close match; None when none was measured (keyword mode)."""
+    known = [hit.close for hit in hits if hit.close is not None]
+    return any(known) if known else None
+
+
+NO_CLOSE_MATCH = "no close match: none of these is near the query or holds all its words"
+"""What front ends say above results none of which is a close match."""

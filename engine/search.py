@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from .fusion import Scored, convex, rrf
 from .keyword_plan import KeywordPlanner
 from .migrations import PART_SQL
 from .quantize import BitPlanes
-from .query import FILE_KINDS, MAX_K, query_terms
+from .query import FILE_KINDS, MAX_K, content_terms, holds_all, query_terms
 from .query import Filters as Filters  # re-exported: callers predating engine.query
 from .records import EmbedModelRow
 from .store import Store, in_batches
@@ -111,7 +112,11 @@ class Searcher:
         filters = filters or Filters(units=self.settings.units)
         if filters.units not in UNITS:
             raise UsageError(f"unknown units {filters.units!r}: choose one of {', '.join(UNITS)}")
-        return self.rank_files(self.scores(query, mode, depth_for(k), filters, expansion), k)
+        depth = depth_for(k)
+        legs = self.legs(query, mode, depth, filters)
+        fused = self._fused(legs, mode, depth, filters, expansion)
+        floor, terms = self.settings.close_match_cosine, content_terms(query)
+        return [signed(hit, legs, floor, terms) for hit in self.rank_files(fused, k)]
 
     def scores(
         self,
@@ -123,6 +128,16 @@ class Searcher:
     ) -> dict[int, float]:
         """Fused unit scores: the plain query's legs, plus an expansion's own searches."""
         legs = self.legs(query, mode, depth, filters)
+        return self._fused(legs, mode, depth, filters, expansion)
+
+    def _fused(
+        self,
+        legs: Legs,
+        mode: str,
+        depth: int,
+        filters: Filters,
+        expansion: Expansion | None,
+    ) -> dict[int, float]:
         if expansion is None or not expansion.used:
             return self.fuse(legs)
         lists, weights = self._weighted(legs)
@@ -293,6 +308,29 @@ class Searcher:
     ) -> list[Hit]:
         """The `k` best files, each with its best passage and the matches inside it."""
         return rank_files(self.store, scores, k, self.settings.multi_match_bonus, cache)
+
+
+def signed(hit: Hit, legs: Legs, floor: float, terms: list[str]) -> Hit:
+    """`hit` with its absolute relevance: the raw cosine and BM25 of its matches (the
+    plain query's legs), and whether it is a close match: its cosine reaches `floor`, or
+    its passage holds every content term of the query (an exact name or word can sit far
+    from the query in embedding space)."""
+    ids = {match.unit_id for match in hit.matches}
+    cosines = [score for unit, score in legs.vector if unit in ids]
+    bm25s = [score for leg in legs.keyword for unit, score in leg if unit in ids]
+    cosine = max(cosines) if cosines else None
+    ran_vector = legs.query_vector is not None
+    return dataclasses.replace(
+        hit,
+        cosine=cosine,
+        bm25=max(bm25s) if bm25s else None,
+        close=(
+            (cosine is not None and cosine >= floor)
+            or bool(terms and holds_all(hit.passage.text, terms))
+            if ran_vector
+            else None
+        ),
+    )
 
 
 def _overfetch(filters: Filters) -> int:

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import apsw
 import numpy as np
 
+from .cjk import fts_text
 from .db import open_db
 from .errors import DiskFullError, StoreError
 from .records import EmbedModelRow, FileMeta, FileState, UnitDraft, titled
@@ -357,7 +358,8 @@ class Store:
     def _insert_fts(self, unit_id: int, kind: str, title: str, text: str) -> None:
         table = "units_fts" if kind == "passage" else "parts_fts"
         self.conn.execute(
-            f"INSERT INTO {table}(rowid, title, text) VALUES (?, ?, ?)", (unit_id, title, text)
+            f"INSERT INTO {table}(rowid, title, text) VALUES (?, ?, ?)",
+            (unit_id, fts_text(title), fts_text(text)),
         )
 
     def _delete_units(self, file_id: int) -> None:

@@ -149,10 +149,20 @@ async def test_filters_narrow_the_results(indexed: Settings) -> None:
         await settle(pilot)
         assert _result_names(app) == ["cactus.txt"]
         app.query_one("#kind", Select).clear()
-        app.query_one("#folder", Input).value = "garden"
+        app.query_one("#folder", Input).value = str(indexed.db_path().parent / "docs" / "garden")
         await pilot.pause(0.2)
         await settle(pilot)
         assert set(_result_names(app)) == {"ferns.md", "cactus.txt"}
+        folder = app.query_one("#folder", Input)
+        for typed in ("/no/such/fo", "/no/such/fol", "/no/such/fold"):
+            folder.value = typed
+            await pilot.pause(0.2)
+        assert not app._notifications  # typing a path is no error per keystroke
+        assert "/no/such/fold" in str(app.query_one("#weak", Static).render())
+        folder.value = str(indexed.db_path().parent / "docs" / "garden")
+        await pilot.pause(0.2)
+        await settle(pilot)
+        assert not app.query_one("#weak", Static).display
         old = os.stat(indexed.db_path()).st_mtime - 400 * 86400
         with Store.open(indexed.db_path()) as store:
             store.conn.execute("UPDATE files SET mtime_ns = ?", (int(old * 1e9),))

@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from semfind.engine.errors import SemfindError
-from semfind.engine.query import Filters
+from semfind.engine.query import NO_CLOSE_MATCH, Filters, any_close, path_scope
 
 from ..since import parse_since
 from .highlight import SCROLLBAR, PassageView, hanging, one_line, preview_text, with_terms
@@ -112,6 +112,9 @@ class SearchPane(Vertical):
             yield Select([(r, r) for r in REASONING], prompt="plain query", id="reason",
                          compact=True)  # fmt: skip
         yield Static("", id="thought")
+        weak = Static(Text(NO_CLOSE_MATCH, style="yellow"), id="weak")
+        weak.display = False
+        yield weak
         with Horizontal(id="results-area"):
             yield ResultList(id="results")
             with VerticalScroll(id="preview"):
@@ -144,8 +147,8 @@ class SearchPane(Vertical):
             return
         try:
             filters = self.filters()
-        except SemfindError as exc:
-            self.notify(str(exc), severity="error")
+        except SemfindError as exc:  # said under the filters: a toast per keystroke would pile up
+            self._note(Text(str(exc), style="red"))
             return
         self.mode = str(self.query_one("#mode", Select).value)
         reason = self.reasoning()
@@ -159,6 +162,12 @@ class SearchPane(Vertical):
         value = self.query_one("#reason", Select).value
         return str(value) if isinstance(value, str) else None
 
+    def _note(self, text: Text | None) -> None:
+        """The line under the results: a weak match, or a filter that cannot be read."""
+        line = self.query_one("#weak", Static)
+        line.display = text is not None
+        line.update(text or "")
+
     def _thought(self, text: Text | None) -> None:
         line = self.query_one("#thought", Static)
         line.display = text is not None
@@ -169,7 +178,7 @@ class SearchPane(Vertical):
         kind = self.query_one("#kind", Select).value
         since = self.query_one("#since", Select).value
         return Filters(
-            path_glob=_folder_glob(folder) if folder else None,
+            path_glob=path_scope(folder) if folder else None,
             types=(str(kind),) if isinstance(kind, str) else (),
             units=self.units,
             modified_since=parse_since(since) if isinstance(since, str) else None,
@@ -233,6 +242,7 @@ class SearchPane(Vertical):
         self.hits, self.query_text = hits, query
         results = self.query_one(ResultList)
         results.fill(lambda width: [_option(n, h, query, width) for n, h in enumerate(hits, 1)])
+        self._note(Text(NO_CLOSE_MATCH, style="yellow") if any_close(hits) is False else None)
         if hits:
             self._preview(hits[0])
         elif not keep_preview:
@@ -295,13 +305,6 @@ _HINT = (
     "Type to search. ↓ moves to the results, Enter opens one in your editor, "
     "y copies its location, c its text."
 )
-
-
-def _folder_glob(folder: str) -> str:
-    if any(ch in folder for ch in "*?["):
-        return folder
-    folder = str(Path(folder).expanduser()) if folder.startswith("~") else folder
-    return folder.rstrip("/") + "/*"
 
 
 def _option(rank: int, hit: Hit, query: str, width: int) -> Option:
