@@ -234,7 +234,7 @@ class Daemon:
                 self._reconcile(store, sandbox, path, journal, bulk=True)
                 journal.summary(f"scanned {shown(path)}")
         if lane == "live":
-            self._changes.summary("changes")
+            self._changes.summary("changes", quiet_if_empty=True)
 
     def _interleave(self, store: Store, sandbox: SandboxedExtractor) -> list[str]:
         """Called by a bulk scan between files: the user's fresh edits are indexed first.

@@ -42,6 +42,10 @@ FLUSH_UNITS = 256
 """Units gathered across files before they are embedded and committed."""
 EMBED_CHUNK = 8
 """Texts per embedder call, so progress moves while a large flush is embedded."""
+GIVE_WAY_S = 0.25
+"""With urgent work to give way to, embedder calls are cut to about this long: on a busy
+machine (the daemon runs at nice 10) eight texts can take seconds. Smaller calls embed as
+fast on a CPU."""
 
 
 @dataclass
@@ -123,6 +127,7 @@ class Indexer:
         self._yield_to = yield_to
         self._on_file = on_file
         self._theirs: set[str] = set()
+        self._last_chunk_s, self._last_chunk_n = 0.0, 0
         """Paths brought up to date by others while this run was under way."""
         self.report = IndexReport(backend=embedder.backend_info())
         self._on_progress = on_progress
@@ -315,18 +320,27 @@ class Indexer:
         queue = deque(self._pending)
         self._pending.clear()
         self._commit_ready(queue, missing, ready)
-        needed = set(order)
-        for start in range(0, len(order), EMBED_CHUNK):
+        needed, start = set(order), 0
+        while start < len(order):
             if self._give_way():
                 queue = deque(p for p in queue if not self._handled_elsewhere(p.meta.path))
                 needed = {u.embed_hash for p in queue for u in p.units}
             if self._cancelled():
                 self.report.cancelled = True  # uncommitted files are redone by the next run
                 return
-            part = [h for h in order[start : start + EMBED_CHUNK] if h in needed]
+            size = self._chunk_size()
+            part = [h for h in order[start : start + size] if h in needed]
+            start += size
             if part:
                 ready.update(self._embed_chunk(part, [texts[h] for h in part]))
             self._commit_ready(queue, missing, ready)
+
+    def _chunk_size(self) -> int:
+        """Texts for the next embedder call: fewer while giving way, if calls run long."""
+        if self._yield_to is None or not self._last_chunk_n:
+            return EMBED_CHUNK
+        per_text = max(self._last_chunk_s / self._last_chunk_n, 1e-6)
+        return max(1, min(EMBED_CHUNK, int(GIVE_WAY_S / per_text)))
 
     def _commit_ready(
         self, queue: deque[_Pending], missing: set[str], ready: dict[str, np.ndarray]
@@ -356,6 +370,7 @@ class Indexer:
         self.report.embedded += len(texts)
         self.report.tokens += tokens
         self.report.embed_seconds += seconds
+        self._last_chunk_s, self._last_chunk_n = seconds, len(texts)
         self._notify()
         return dict(zip(hashes, matrix, strict=True))
 

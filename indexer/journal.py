@@ -63,8 +63,13 @@ class Journal:
         level = logging.WARNING if event.kind == "failed" else logging.INFO
         self.log.log(level, "%s", line(event))
 
-    def summary(self, what: str) -> None:
-        """One line for the batch just done (`what` says which), then start counting anew."""
+    def summary(self, what: str, quiet_if_empty: bool = False) -> None:
+        """One line for the batch just done (`what` says which), then start counting anew.
+        With `quiet_if_empty`, a batch that found nothing to do (an editor's temporary file
+        come and gone) leaves no line."""
+        if quiet_if_empty and not self.counts and not self.unchanged:
+            self.begin()
+            return
         parts = [f"{self.counts[k]:,} {k}" for k in KINDS if self.counts[k]]
         if self.unchanged:
             parts.append(f"{self.unchanged:,} unchanged")
