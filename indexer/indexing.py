@@ -357,7 +357,8 @@ class Indexer:
                 self.report.partial.append((pending.meta.path, pending.note))
                 self._event("partial", pending.meta.path, pending.note)
             else:
-                self._event("indexed", pending.meta.path, f"{len(pending.units)} units")
+                count = len(pending.units)
+                self._event("indexed", pending.meta.path, f"{count} unit{'s' * (count != 1)}")
             self.report.indexed += 1
             self.report.units += len(pending.units)
             self._advance(pending.meta.path)

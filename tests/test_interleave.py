@@ -164,7 +164,7 @@ def test_the_log_has_a_line_per_file_event_and_a_summary_per_batch_but_no_text(
 
     text = caplog.text
     lines = {r.getMessage() for r in caplog.records}
-    assert f"indexed {notes / 'diary.md'} (1 units)" in lines
+    assert f"indexed {notes / 'diary.md'} (1 unit)" in lines
     assert f"removed {notes / 'old.md'}" in lines
     assert f"moved {notes / 'diary.md'} -> {notes / 'journal.md'}" in lines
     assert any(m.startswith(f"skipped {notes / 'blob.txt'}: ") for m in lines)
