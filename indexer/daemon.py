@@ -9,7 +9,7 @@ import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from semfind.engine.store import Store
 from .control import MAX_QUERY_TEXTS, ControlServer, error
 from .extractors import use_plugins
 from .indexing import Indexer, IndexReport
+from .journal import FileEvent, Journal, shown
 from .model_switch import EmbedderKeeper
 from .moves import follow_moves
 from .power import on_battery
@@ -30,6 +31,7 @@ from .runtime import DaemonFiles, PidLock, memory_rss
 from .sandbox import SandboxedExtractor, sandboxed
 from .walk import Candidate, visible, walk
 from .watcher import Settler, Watcher
+from .work import Lane, WorkQueue
 
 log = logging.getLogger(__name__)
 
@@ -40,39 +42,6 @@ WINDOW_S = 60.0
 TICK_S = 0.2
 DISK_RETRY_S = 15.0
 """After a full disk, indexing waits this long before it tries again."""
-
-
-class WorkQueue:
-    """Paths waiting to be brought up to date; a queued folder covers everything below it."""
-
-    def __init__(self) -> None:
-        self._paths: dict[str, None] = {}
-        self._cond = threading.Condition()
-
-    def put(self, paths: Iterable[str]) -> None:
-        with self._cond:
-            for path in paths:
-                self._paths[path] = None
-            self._cond.notify_all()
-
-    def take(self, timeout: float) -> list[str]:
-        with self._cond:
-            if not self._paths:
-                self._cond.wait(timeout)
-            paths, self._paths = list(self._paths), {}
-        return _outermost(paths)
-
-    def snapshot(self) -> list[str]:
-        with self._cond:
-            return list(self._paths)
-
-
-def _outermost(paths: list[str]) -> list[str]:
-    kept: list[str] = []
-    for path in sorted(set(paths)):
-        if not any(path.startswith(k.rstrip("/") + "/") for k in kept):
-            kept.append(path)
-    return kept
 
 
 @dataclass
@@ -153,6 +122,9 @@ class Daemon:
         self._live: IndexReport | None = None
         """The run in progress, so counts move before it ends."""
         self._models: EmbedderKeeper | None = None
+        self._changes = Journal(log)
+        """Live work's events (moves, edits), summed up once per batch."""
+        self._interleaving = False
 
     @property
     def models(self) -> EmbedderKeeper:
@@ -222,27 +194,77 @@ class Daemon:
 
     def _loop(self, store: Store, sandbox: SandboxedExtractor, watcher: Watcher) -> None:
         while not self.stopping.is_set():
-            self._apply_moves(store)  # before the destinations settle and are reconciled
-            self.queue.put(self.settler.ready())
+            self._collect(store)
             self._sync_watches(store, watcher)
             self._check_power()
             if self._held():
                 self._set_state("paused")
                 self.stopping.wait(TICK_S)
                 continue
-            paths = self.queue.take(TICK_S)
+            lane, paths = self.queue.take(TICK_S)
             if not paths:
                 self._idle(store)
                 continue
             self._set_state("indexing")
-            self._pair_moves(store, paths)
-            for path in paths:
-                if self.stopping.is_set() or self._held():
-                    self.queue.put([path])
-                    continue
-                self._reconcile(store, sandbox, path)
+            self._run_batch(store, sandbox, lane, paths)
             self.status.current = ""
             self._publish({"event": "status", **self._status()})
+
+    def _collect(self, store: Store) -> list[str]:
+        """Apply renames, then queue the paths that settled; returns the paths moved."""
+        moved = self._apply_moves(store)  # before the destinations settle and are reconciled
+        settled = self.settler.ready()
+        if settled:
+            moved += self._pair_moves(store, settled)
+            self.queue.put(settled)
+        return moved
+
+    def _run_batch(
+        self, store: Store, sandbox: SandboxedExtractor, lane: Lane, paths: list[str]
+    ) -> None:
+        self._changes.begin()
+        for path in paths:
+            if self.stopping.is_set() or self._held():
+                self.queue.put([path], lane)
+                continue
+            if lane == "live":
+                self._reconcile(store, sandbox, path, self._changes)
+            else:
+                journal = Journal(log)
+                self._reconcile(store, sandbox, path, journal, bulk=True)
+                journal.summary(f"scanned {shown(path)}")
+        if lane == "live":
+            self._changes.summary("changes", quiet_if_empty=True)
+
+    def _interleave(self, store: Store, sandbox: SandboxedExtractor) -> list[str]:
+        """Called by a bulk scan between files: the user's fresh edits are indexed first.
+
+        Returns the paths brought up to date here, which the scan then leaves alone.
+        """
+        if self._interleaving or self.stopping.is_set():
+            return []
+        done = self._collect(store)
+        paths = [] if self._held() else self.queue.take_live()
+        if paths:
+            self._interleaving = True
+            try:
+                with self._progress_aside():
+                    self._run_batch(store, sandbox, "live", paths)
+            finally:
+                self._interleaving = False
+        return done + paths
+
+    @contextlib.contextmanager
+    def _progress_aside(self) -> Iterator[None]:
+        """Live work reports its own progress; the bulk scan's is put back afterwards."""
+        s = self.status
+        saved = (self._live, self._last_tokens, s.current, s.run_total, s.run_done, s.eta_s)
+        self._live, self._last_tokens = None, (0, 0, 0.0)
+        try:
+            yield
+        finally:
+            self._live, self._last_tokens = saved[0], saved[1]
+            s.current, s.run_total, s.run_done, s.eta_s = saved[2:]
 
     def _set_state(self, state: str) -> None:
         """Subscribers hear of every change of state, not only of progress."""
@@ -252,8 +274,16 @@ class Daemon:
 
     # -- one path ---------------------------------------------------------------
 
-    def _reconcile(self, store: Store, sandbox: SandboxedExtractor, path: str) -> None:
-        """Bring the index in line with `path` on disk: index, re-index or drop it."""
+    def _reconcile(
+        self,
+        store: Store,
+        sandbox: SandboxedExtractor,
+        path: str,
+        journal: Journal,
+        bulk: bool = False,
+    ) -> None:
+        """Bring the index in line with `path` on disk: index, re-index or drop it. A bulk
+        scan gives way to live edits between files."""
         target = Path(path)
         root = self._root_of(path)
         hidden = root is not None and not visible(
@@ -263,6 +293,8 @@ class Daemon:
             if hidden or not target.exists():
                 gone = store.files_under(path)
                 self.status.removed += store.delete_files(s.id for s in gone)
+                for state in gone:
+                    journal.record(FileEvent("removed", state.path))
             else:
                 indexer = Indexer(
                     store,
@@ -271,17 +303,22 @@ class Daemon:
                     on_progress=self._progress,
                     extractor=sandbox,
                     cancelled=lambda: self.stopping.is_set() or self._held(),
+                    yield_to=(lambda: self._interleave(store, sandbox)) if bulk else None,
+                    on_file=journal.record,
                 )
                 report = indexer.index_paths([target])
                 self._account(report)
+                journal.unchanged += report.unchanged
                 if report.cancelled:
-                    self.queue.put([path])  # resumed after a pause; after a stop, at restart
+                    # Resumed after a pause (finished files are found unchanged); after a stop,
+                    # at restart.
+                    self.queue.put([path], "bulk" if bulk else "live")
                     return
             store.remove_pending(path)
         except DiskFullError as exc:
             self._disk_full(path, exc)
         except SemfindError as exc:
-            log.error("cannot index %s: %s", path, exc)
+            journal.record(FileEvent("failed", path, str(exc)))
             self.status.failed[path] = str(exc)
 
     def _disk_full(self, path: str | None, exc: DiskFullError) -> None:
@@ -298,29 +335,36 @@ class Daemon:
         self._moves.put((src, dest, is_directory))
         self.settler.touch(dest)
 
-    def _apply_moves(self, store: Store) -> None:
-        """Renames keep their units and vectors; a file that changed type is indexed anew."""
+    def _apply_moves(self, store: Store) -> list[str]:
+        """Renames keep their units and vectors; a file that changed type is indexed anew.
+        Returns the sources and destinations moved in the index."""
+        done: list[str] = []
         while True:
             try:
                 src, dest, is_directory = self._moves.get_nowait()
             except queue.Empty:
-                return
+                return done
             same_type = is_directory or Path(src).suffix.lower() == Path(dest).suffix.lower()
             if not same_type or self._root_of(dest) is None:
                 self.queue.put([src])
                 continue
             try:
+                olds = [s.path for s in store.files_under(src)]
                 self.status.moved += store.move_files(src, dest)
             except SemfindError as exc:
-                log.error("cannot move %s to %s in the index: %s", src, dest, exc)
+                log.error("cannot move %s to %s in the index: %s", shown(src), shown(dest), exc)
                 self.queue.put([src, dest])
+                continue
+            for old in olds:
+                self._changes.record(FileEvent("moved", dest + old[len(src) :], old))
+            done += [src, dest]
 
-    def _pair_moves(self, store: Store, paths: list[str]) -> None:
+    def _pair_moves(self, store: Store, paths: list[str]) -> list[str]:
         """A rename the observers saw as a delete plus a create (say, into a folder made a
         moment before) is still a move, when both halves arrive in one batch."""
         gone = [s for p in paths if not os.path.lexists(p) for s in store.files_under(p)]
         if not gone:
-            return
+            return []
         limit = int(self.settings.max_file_mb * (1 << 20))
         arrivals = (
             item
@@ -330,9 +374,14 @@ class Daemon:
             if isinstance(item, Candidate) and store.file_state(str(item.path)) is None
         )
         try:
-            self.status.moved += len(follow_moves(store, gone, arrivals))
+            moved = follow_moves(store, gone, arrivals)
         except SemfindError as exc:
             log.error("cannot pair renames: %s", exc)  # each path is reconciled on its own
+            return []
+        self.status.moved += len(moved)
+        for new, old in moved.items():
+            self._changes.record(FileEvent("moved", new, old))
+        return [p for pair in moved.items() for p in pair]
 
     # -- pausing ------------------------------------------------------------------
 
@@ -404,8 +453,7 @@ class Daemon:
         self.status.removed += report.removed
         self.status.moved += report.moved
         for path, reason in report.failed:
-            self.status.failed[path] = reason
-            log.warning("cannot index %s: %s", path, reason)  # the path and reason, no text
+            self.status.failed[path] = reason  # logged by the journal: path and reason, no text
 
     def _skip(self, path: str) -> bool:
         """Events on the index's own files must not feed back into indexing."""
@@ -478,7 +526,7 @@ class Daemon:
         wanted = {w for w in store.watches() if Path(w).is_dir()}
         for folder in sorted(wanted - self._watches):
             watcher.add(folder)
-            self.queue.put([folder])
+            self.queue.put([folder], "bulk")
         for folder in sorted(self._watches - wanted):
             watcher.remove(folder)
         self._watches = wanted

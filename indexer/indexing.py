@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
+import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
@@ -27,6 +28,7 @@ from semfind.engine.store import Store
 
 from .document import Document
 from .extractors import extract, read_file
+from .journal import FileEvent, FileEventKind, OnFile
 from .llm_segmenter import Chat as ChatLike
 from .llm_segmenter import LLMSegmenter
 from .moves import follow_moves
@@ -40,6 +42,10 @@ FLUSH_UNITS = 256
 """Units gathered across files before they are embedded and committed."""
 EMBED_CHUNK = 8
 """Texts per embedder call, so progress moves while a large flush is embedded."""
+GIVE_WAY_S = 0.25
+"""With urgent work to give way to, embedder calls are cut to about this long: on a busy
+machine (the daemon runs at nice 10) eight texts can take seconds. Smaller calls embed as
+fast on a CPU."""
 
 
 @dataclass
@@ -88,6 +94,10 @@ class _Pending:
 ProgressCallback = Callable[[IndexReport], None]
 Extractor = Callable[[Path, bytes], Document]
 """Turns a file's bytes into a Document: `extract`, or the daemon's sandboxed worker."""
+YieldTo = Callable[[], Iterable[str]]
+"""Called between files and embedding batches. It may bring other paths up to date first
+(the daemon's live edits) and returns them: this run then leaves those paths, and anything
+below them, alone, since what it read of them may be older."""
 
 
 class Indexer:
@@ -102,6 +112,8 @@ class Indexer:
         chat_factory: Callable[[], ChatLike] | None = None,
         extractor: Extractor | None = None,
         cancelled: Callable[[], bool] = lambda: False,
+        yield_to: YieldTo | None = None,
+        on_file: OnFile | None = None,
     ) -> None:
         self.store, self.embedder, self.settings = store, embedder, settings
         self.model = store.ensure_model(embedder.key, embedder.name, embedder.dim)
@@ -112,6 +124,11 @@ class Indexer:
         self._chat_factory = chat_factory or _default_chat(settings)
         self._extract = extractor or functools.partial(extract, max_chars=settings.max_text_chars)
         self._cancelled = cancelled
+        self._yield_to = yield_to
+        self._on_file = on_file
+        self._theirs: set[str] = set()
+        self._last_chunk_s, self._last_chunk_n = 0.0, 0
+        """Paths brought up to date by others while this run was under way."""
         self.report = IndexReport(backend=embedder.backend_info())
         self._on_progress = on_progress
         self._pending: list[_Pending] = []
@@ -160,25 +177,29 @@ class Indexer:
         self.report.files_total += len(found)
         arrivals = (i for i in found if isinstance(i, Candidate) and str(i.path) not in stored)
         moved = follow_moves(self.store, list(gone.values()), arrivals)
-        for old_path in moved.values():
+        for new_path, old_path in moved.items():
             del gone[old_path]
+            self._event("moved", new_path, old_path)
         self.report.moved += len(moved)
         for item in found:
+            self._give_way()
             if self._cancelled():
                 self.report.cancelled = True
                 break
             if isinstance(item, Unreadable):
-                self.report.failed.append((str(item.path), f"cannot list folder: {item.reason}"))
+                reason = f"cannot list folder: {item.reason}"
+                self.report.failed.append((str(item.path), reason))
+                self._event("failed", str(item.path), reason)
                 self._advance(str(item.path))
             elif isinstance(item, Rejected):
                 self._record(item, "skipped", item.reason)
-            elif str(item.path) in moved:
+            elif str(item.path) in moved or self._handled_elsewhere(str(item.path)):
                 self._advance(str(item.path))
             else:
                 self._index_file(item, stored.get(str(item.path)))
         self._flush()
         if not self.report.cancelled:
-            self.report.removed += self.store.delete_files(s.id for s in gone.values())
+            self._remove([s for s in gone.values() if not self._handled_elsewhere(s.path)])
 
     def _index_file(self, item: Candidate, state: FileState | None) -> None:
         same_stat = state and (state.size, state.mtime_ns) == (item.size, item.mtime_ns)
@@ -191,7 +212,7 @@ class Indexer:
             data = read_file(item.path)
         except FileGoneError:
             # Deleted since the walk found it: not a failure, and not to be kept.
-            self.report.removed += self.store.delete_files([state.id] if state else [])
+            self._remove([state] if state else [])
             self._advance(str(item.path))
             return
         except ExtractionError as exc:
@@ -234,7 +255,9 @@ class Indexer:
         segmenter = LLMSegmenter(chat=chat)
         try:
             for state in targets:
-                self._upgrade(state, segmenter)
+                self._give_way()
+                if not self._handled_elsewhere(state.path):
+                    self._upgrade(state, segmenter)
             self._flush()
         finally:
             chat.close()
@@ -297,13 +320,27 @@ class Indexer:
         queue = deque(self._pending)
         self._pending.clear()
         self._commit_ready(queue, missing, ready)
-        for start in range(0, len(order), EMBED_CHUNK):
+        needed, start = set(order), 0
+        while start < len(order):
+            if self._give_way():
+                queue = deque(p for p in queue if not self._handled_elsewhere(p.meta.path))
+                needed = {u.embed_hash for p in queue for u in p.units}
             if self._cancelled():
                 self.report.cancelled = True  # uncommitted files are redone by the next run
                 return
-            part = order[start : start + EMBED_CHUNK]
-            ready.update(self._embed_chunk(part, [texts[h] for h in part]))
+            size = self._chunk_size()
+            part = [h for h in order[start : start + size] if h in needed]
+            start += size
+            if part:
+                ready.update(self._embed_chunk(part, [texts[h] for h in part]))
             self._commit_ready(queue, missing, ready)
+
+    def _chunk_size(self) -> int:
+        """Texts for the next embedder call: fewer while giving way, if calls run long."""
+        if self._yield_to is None or not self._last_chunk_n:
+            return EMBED_CHUNK
+        per_text = max(self._last_chunk_s / self._last_chunk_n, 1e-6)
+        return max(1, min(EMBED_CHUNK, int(GIVE_WAY_S / per_text)))
 
     def _commit_ready(
         self, queue: deque[_Pending], missing: set[str], ready: dict[str, np.ndarray]
@@ -318,6 +355,10 @@ class Indexer:
             self.store.write_file(pending.meta, pending.units, self.model, own, pending.note)
             if pending.note:
                 self.report.partial.append((pending.meta.path, pending.note))
+                self._event("partial", pending.meta.path, pending.note)
+            else:
+                count = len(pending.units)
+                self._event("indexed", pending.meta.path, f"{count} unit{'s' * (count != 1)}")
             self.report.indexed += 1
             self.report.units += len(pending.units)
             self._advance(pending.meta.path)
@@ -330,6 +371,7 @@ class Indexer:
         self.report.embedded += len(texts)
         self.report.tokens += tokens
         self.report.embed_seconds += seconds
+        self._last_chunk_s, self._last_chunk_n = seconds, len(texts)
         self._notify()
         return dict(zip(hashes, matrix, strict=True))
 
@@ -356,7 +398,40 @@ class Indexer:
         self.store.write_status(meta, status, reason)
         target = self.report.failed if status == "failed" else self.report.skipped
         target.append((meta.path, reason))
+        self._event("failed" if status == "failed" else "skipped", meta.path, reason)
         self._advance(meta.path)
+
+    def _remove(self, states: Sequence[FileState]) -> None:
+        self.report.removed += self.store.delete_files(s.id for s in states)
+        for state in states:
+            self._event("removed", state.path)
+
+    def _event(self, kind: FileEventKind, path: str, detail: str = "") -> None:
+        if self._on_file is not None:
+            self._on_file(FileEvent(kind, path, detail))
+
+    # -- giving way to urgent work --------------------------------------------
+
+    def _give_way(self) -> bool:
+        """Let the caller do urgent work first; True when it brought paths up to date."""
+        if self._yield_to is None:
+            return False
+        done = [os.path.normpath(p) for p in self._yield_to()]
+        self._theirs.update(done)
+        if done:
+            self._pending = [p for p in self._pending if not self._handled_elsewhere(p.meta.path)]
+        return bool(done)
+
+    def _handled_elsewhere(self, path: str) -> bool:
+        if not self._theirs:
+            return False
+        while True:
+            if path in self._theirs:
+                return True
+            parent = os.path.dirname(path)
+            if parent == path:
+                return False
+            path = parent
 
     def _unchanged(self, path: str) -> None:
         self.report.unchanged += 1

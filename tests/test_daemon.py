@@ -222,6 +222,41 @@ def test_kill_9_mid_index_then_restart_equals_a_clean_run(
     assert _content(daemon.db) == _content(clean.db)
 
 
+def test_a_new_file_is_searchable_long_before_the_backlog_is_done(
+    daemon: Daemon, tmp_path: Path, env: dict[str, str]
+) -> None:
+    inbox = notes(tmp_path, count=1)
+    backlog = tmp_path / "archive"
+    backlog.mkdir()
+    for number in range(120):
+        (backlog / f"old{number:03}.md").write_text(
+            f"# Old note {number}\n\nThe heron number {number} waits by the weir.\n"
+        )
+    daemon.cli("watch", "add", str(inbox), str(backlog))
+    pid = daemon.start()
+    in_backlog = lambda: sum(p.startswith(str(backlog)) for p in daemon.indexed())  # noqa: E731
+    wait_for(lambda: in_backlog() >= 3, timeout=60)
+
+    fresh = inbox / "fresh.md"
+    fresh.write_text("Kingfishers nest in the sandy bank below the mill.\n")
+    wait_for(lambda: str(fresh) in daemon.indexed(), timeout=60)
+    assert in_backlog() < 90, "the new file waited for the backlog"
+    found = daemon.cli("search", "kingfishers", "--mode", "keyword", "--json").stdout
+    assert json.loads(found.splitlines()[0])["path"] == str(fresh)
+    assert daemon.status()["state"] == "indexing"
+
+    os.kill(pid, signal.SIGKILL)  # crash safety holds with the scan interleaved
+    wait_for(lambda: daemon.files.running_pid() is None)
+    daemon.start()
+    wait_for(lambda: len(daemon.indexed()) == 122, timeout=180)
+    wait_for(lambda: settled(daemon))
+    daemon.stop()
+    clean = Daemon(env, tmp_path / "clean.sqlite3")
+    clean.cli("index", "--quiet", str(inbox), str(backlog))
+    assert _integrity(daemon.db) == "ok"
+    assert _content(daemon.db) == _content(clean.db)
+
+
 def _integrity(db: Path) -> str:
     conn = apsw.Connection(str(db))
     try:
