@@ -6,12 +6,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .config import Settings
+from .default_llm import default_llm_listed
 from .default_model import DEFAULT_EMBEDDER, INSTALL_HINT, default_gguf_path
 from .discovery import FoundModel, discover
 from .errors import ModelError
 from .gguf_info import GGUFInfo, read_gguf_info
 from .llama_runtime import plan_offload
-from .llm import default_llm_path
 from .models import Registry, resolve_llm_path, role_of
 
 
@@ -99,7 +99,7 @@ def _llm_entries(settings: Settings, registry: Registry) -> list[CatalogEntry]:
 
 def _default_llm(in_use: bool) -> CatalogEntry:
     try:
-        path = default_llm_path()
+        path = default_llm_listed()
     except ModelError as exc:
         name = "SmolLM2-135M-Instruct"
         return CatalogEntry("llm", name, "built-in", None, None, in_use, str(exc))

@@ -48,7 +48,7 @@ def ensure_default_gguf() -> tuple[Path, str]:
         return bundled, cached_sha256(bundled)
     target = default_gguf_path()
     expected = _expected_stamp()
-    digest = _valid_digest(target, expected)
+    digest = valid_digest(target, expected)
     if digest is not None:
         return target, digest
     from .gguf_convert import convert_bert_to_gguf
@@ -56,7 +56,7 @@ def ensure_default_gguf() -> tuple[Path, str]:
     paths.make_private_dir(target.parent)
     convert_bert_to_gguf(carrier_model_dir(), target)
     digest = sha256_file(target)
-    _write_stamp(target, {**expected, "sha256": digest})
+    write_stamp(target, {**expected, "sha256": digest})
     return target, digest
 
 
@@ -68,8 +68,8 @@ def _expected_stamp() -> dict[str, object]:
     return {"converter": CONVERTER_VERSION, "carrier": carrier_version}
 
 
-def _valid_digest(target: Path, expected: dict[str, object]) -> str | None:
-    """The stamped digest if the file is there, from this converter, and intact."""
+def valid_digest(target: Path, expected: dict[str, object]) -> str | None:
+    """The stamped digest if the file is there, made as `expected` says, and intact."""
     stamp_path = _stamp_path(target)
     if not target.is_file() or not stamp_path.is_file():
         return None
@@ -87,7 +87,8 @@ def _stamp_path(target: Path) -> Path:
     return target.with_name(target.name + ".json")
 
 
-def _write_stamp(target: Path, stamp: dict[str, object]) -> None:
+def write_stamp(target: Path, stamp: dict[str, object]) -> None:
+    """Record how `target` was made (and its digest) beside it."""
     path = _stamp_path(target)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     try:

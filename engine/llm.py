@@ -200,9 +200,10 @@ def open_llm(settings: Settings) -> ChatBackend:
         from .remote import RemoteChat
 
         return RemoteChat(settings)
+    from .default_llm import ensure_default_llm
     from .models import resolve_llm_path
 
-    path = resolve_llm_path(settings) or default_llm_path()
+    path = resolve_llm_path(settings) or ensure_default_llm()
     if not path.is_file():
         raise ModelNotFoundError(f"LLM file {path} does not exist (see `semfind models list`)")
     return ChatModel(path, n_threads=settings.n_threads, n_gpu_layers=settings.n_gpu_layers)

@@ -77,14 +77,14 @@ class LLMLink:
 
 def llm_name(settings: Settings) -> str | None:
     """The chat model's name without loading it; None when none is installed or set."""
+    from semfind.engine.default_llm import default_llm_listed
     from semfind.engine.errors import ModelError
-    from semfind.engine.llm import default_llm_path
     from semfind.engine.models import resolve_llm_path
 
     if settings.llm_url:
         return settings.llm_model or settings.llm_url
     try:
-        path = resolve_llm_path(settings) or default_llm_path()
+        path = resolve_llm_path(settings) or default_llm_listed()
     except ModelError:
         return None
     return path.stem if path.is_file() else None
