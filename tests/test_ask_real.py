@@ -96,7 +96,7 @@ def test_smollm2_restates_the_quote_and_every_kept_sentence_is_backed(
     done = semfind_cli(env, "ask", "What is the tyre pressure of the road bike?", "--json")
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)
-    assert answer["model"] == "SmolLM2-135M-Instruct.Q4_1"
+    assert answer["model"] == "SmolLM2-135M-Instruct.Q8_0"  # the copy ask loads
     assert answer["verdict"] == "answered", answer
     quoted = [s for s in answer["sentences"] if s["origin"] == "extracted"]
     assert quoted and "6.5 bar" in quoted[0]["text"] and quoted[0]["path"].endswith("bike.md")
