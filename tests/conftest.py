@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from semfind.engine.config import Settings
-from semfind.engine.store import Store
+from semfind.engine.store.store import Store
 
 from .fakes import FakeEmbedder
 

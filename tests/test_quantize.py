@@ -7,13 +7,13 @@ from pathlib import Path
 import apsw
 import numpy as np
 
-from semfind.engine.db import APPLICATION_ID
-from semfind.engine.migrations import LATEST_VERSION, MIGRATIONS
-from semfind.engine.quantize import BitPlanes, from_int8, int8_codes, sign_bits
-from semfind.engine.records import EmbedModelRow
-from semfind.engine.store import Store
-from semfind.engine.vector_index import nearest
-from semfind.engine.vector_tables import _read_chunks, _read_rows, read_bits
+from semfind.engine.search.vector_index import nearest
+from semfind.engine.store.db import APPLICATION_ID
+from semfind.engine.store.migrations import LATEST_VERSION, MIGRATIONS
+from semfind.engine.store.quantize import BitPlanes, from_int8, int8_codes, sign_bits
+from semfind.engine.store.records import EmbedModelRow
+from semfind.engine.store.store import Store
+from semfind.engine.store.vector_tables import _read_chunks, _read_rows, read_bits
 
 
 def _unit_rows(n: int, dim: int, seed: int = 0) -> np.ndarray:
