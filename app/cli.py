@@ -28,6 +28,9 @@ from .filters import cli_filters, read_since_option
 from .params import PATH
 from .since import SPANS_HELP
 
+# Engine modules are imported inside the commands, not here: a command that does not need
+# numpy, apsw or llama.cpp (and --help) starts about 0.4 s sooner (import semfind.app.cli
+# takes 0.3-0.5 s, with the searcher, model registry and answerer 0.7-0.9 s).
 if TYPE_CHECKING:
     from semfind.engine.embed.base import Embedder
     from semfind.engine.search.query import Expansion

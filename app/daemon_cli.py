@@ -28,6 +28,9 @@ from .params import PATH
 from .render import plural, printable, shown_path
 from .service import run_quietly, service, write_service
 
+# Engine and indexer modules are imported inside the commands, not here, for start-up time
+# (see app/cli.py).
+
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 

@@ -11,6 +11,9 @@ from rich.markup import escape
 
 from .context import print_config_problems
 
+# Engine modules are imported inside the commands, not here: a command that does not need
+# numpy, apsw or llama.cpp (and --help) starts about 0.4 s sooner (import semfind.app.cli
+# takes 0.3-0.5 s, with the searcher, model registry and answerer 0.7-0.9 s).
 if TYPE_CHECKING:
     from semfind.engine.store.doctor import Rebuilt
 

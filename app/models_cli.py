@@ -19,6 +19,9 @@ from .daemon_client import DaemonClient
 from .params import PATH
 from .render import printable
 
+# Engine modules are imported inside the commands, not here: a command that does not need
+# numpy, apsw or llama.cpp (and --help) starts about 0.4 s sooner (import semfind.app.cli
+# takes 0.3-0.5 s, with the searcher, model registry and answerer 0.7-0.9 s).
 if TYPE_CHECKING:
     from semfind.engine.config import Settings
     from semfind.engine.models.registry import RegisteredModel, Registry
