@@ -108,3 +108,13 @@ def test_float_vectors_of_an_older_index_become_bits_and_codes(tmp_path: Path) -
         assert len(read_bits(store.conn, model)[0]) == 5000
         names = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master")}
         assert "vec_m1" not in names and "vbits_m1" in names
+
+
+def test_migration_5_is_frozen() -> None:
+    """It carries its SQL and quantization as of schema 5: later changes to the store's
+    vector code must not change what an old index is migrated to."""
+    import inspect
+
+    from semfind.engine.store import migrations
+
+    assert "semfind" not in inspect.getsource(migrations._m0005_compact_vectors)

@@ -119,16 +119,15 @@ def _m0004_watches(conn: apsw.Connection) -> None:
 def _m0005_compact_vectors(conn: apsw.Connection) -> None:
     # Float vectors (1.5 KB each at 384 dimensions) become sign bits for a coarse scan plus
     # int8 codes for rescoring, so a million of them fit in memory and well under 1 GB.
+    # Frozen: the tables and codes as of schema 5, not today's store code.
     import numpy as np
 
-    from semfind.engine.store.records import EmbedModelRow
-    from semfind.engine.store.vector_tables import create_vector_tables, insert_vectors
-
-    models: list[Any] = conn.execute("SELECT id, key, name, dim FROM embed_models").fetchall()
-    for row in models:
-        model = EmbedModelRow(int(row[0]), str(row[1]), str(row[2]), int(row[3]))
-        create_vector_tables(conn, model)
-        old, last = f"vec_m{model.id}", -1
+    models: list[Any] = conn.execute("SELECT id, dim FROM embed_models").fetchall()
+    for model_id, dim in ((int(row[0]), int(row[1])) for row in models):
+        bits, codes = f"vbits_m{model_id}", f"vcodes_m{model_id}"
+        conn.execute(f"CREATE VIRTUAL TABLE {bits} USING vec0(bits bit[{-(-dim // 8) * 8}])")
+        conn.execute(f"CREATE TABLE {codes} (id INTEGER PRIMARY KEY, code BLOB NOT NULL)")
+        old, last = f"vec_m{model_id}", -1
         while True:  # in pages, so a large index is never held in memory as floats
             page: list[Any] = conn.execute(
                 f"SELECT rowid, embedding FROM {old} WHERE rowid > ? ORDER BY rowid LIMIT 4096",
@@ -137,8 +136,19 @@ def _m0005_compact_vectors(conn: apsw.Connection) -> None:
             if not page:
                 break
             floats = np.frombuffer(b"".join(r[1] for r in page), dtype=np.float32)
+            rows = floats.reshape(len(page), dim)
+            peak = np.abs(rows).max(axis=1, keepdims=True)
+            int8 = np.rint(rows * (127.0 / np.where(peak > 0, peak, 1.0))).astype(np.int8)
+            signs = np.packbits(rows > 0, axis=1, bitorder="little")
             ids = [int(r[0]) for r in page]
-            insert_vectors(conn, model, ids, floats.reshape(len(page), model.dim))
+            conn.executemany(
+                f"INSERT INTO {bits}(rowid, bits) VALUES (?, vec_bit(?))",
+                [(i, row.tobytes()) for i, row in zip(ids, signs, strict=True)],
+            )
+            conn.executemany(
+                f"INSERT INTO {codes}(id, code) VALUES (?, ?)",
+                [(i, row.tobytes()) for i, row in zip(ids, int8, strict=True)],
+            )
             last = ids[-1]
         conn.execute(f"DROP TABLE {old}")
 
