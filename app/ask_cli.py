@@ -16,11 +16,14 @@ from semfind.engine.errors import UsageError
 from .filters import cli_filters, read_since_option
 from .since import SPANS_HELP
 
+# Engine modules are imported inside the commands, not here: a command that does not need
+# numpy, apsw or llama.cpp (and --help) starts about 0.4 s sooner (import semfind.app.cli
+# takes 0.3-0.5 s, with the searcher, model registry and answerer 0.7-0.9 s).
 if TYPE_CHECKING:
-    from semfind.engine.answer import OpenLLM
-    from semfind.engine.query import Filters
+    from semfind.engine.ask.answer import OpenLLM
+    from semfind.engine.search.query import Filters
 
-    from .cli import Context
+    from .context import Context
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -74,7 +77,7 @@ def ask(
     in a short answer, streamed; every sentence it writes is checked against the quotes,
     and one they do not back is left out. --no-llm (or ask_llm = false) skips the LLM.
     """
-    from semfind.engine.llm import open_llm
+    from semfind.engine.llm.factory import open_llm
 
     if not question.strip():
         raise UsageError("ask needs a question")
@@ -95,11 +98,11 @@ def _answer(
     open_llm: OpenLLM,
 ) -> None:
     """The quotes print as soon as they are chosen; the LLM loads beside the search."""
-    from semfind.engine.answer import Asker
-    from semfind.engine.evidence import gather_evidence
-    from semfind.engine.preload import PreloadedLLM
-    from semfind.engine.search import Searcher
-    from semfind.engine.store import Store
+    from semfind.engine.ask.answer import Asker
+    from semfind.engine.ask.evidence import gather_evidence
+    from semfind.engine.llm.preload import PreloadedLLM
+    from semfind.engine.search.searcher import Searcher
+    from semfind.engine.store.store import Store
 
     from .ask_render import run_json, run_live, run_plain
     from .query_embedder import query_embedder

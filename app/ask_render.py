@@ -13,13 +13,13 @@ from rich.live import Live
 from rich.style import Style
 from rich.text import Text
 
-from semfind.engine.answer import Answer, AskEvent, Extracted, Piece, Retrieved
+from semfind.engine.ask.answer import Answer, AskEvent, Extracted, Piece, Retrieved
 
 from .render import printable
 
 if TYPE_CHECKING:
-    from semfind.engine.evidence import Source
-    from semfind.engine.extractive import Extract, Quote
+    from semfind.engine.ask.evidence import Source
+    from semfind.engine.ask.extractive import Extract, Quote
 
 DROPPED = {
     "unsupported": "the LLM's rewrite said what the quotes do not, so it is not shown",
@@ -97,7 +97,7 @@ QUOTED = Style(meta={"quoted": True})
 
 def quoted(found: Extract) -> Text:
     """The extractive answer: each sentence as it is in the file, with where it is."""
-    from semfind.engine.answer import NOT_FOUND
+    from semfind.engine.ask.answer import NOT_FOUND
 
     if not found.found:
         return Text(NOT_FOUND, style="bold yellow")

@@ -18,30 +18,27 @@ from rich.markup import escape
 from semfind.engine import paths
 from semfind.engine.config import CHOICES, Settings, diagnose_settings, load_settings
 from semfind.engine.errors import SemfindError, UsageError
-from semfind.engine.query import FILE_KINDS, MAX_K
+from semfind.engine.search.query import FILE_KINDS, MAX_K
 
 from . import ask_cli, daemon_cli, doctor_cli, models_cli
+from .context import Context, print_config_problems
 from .daemon_cli import index_via_daemon
 from .daemon_client import DaemonClient
 from .filters import cli_filters, read_since_option
 from .params import PATH
 from .since import SPANS_HELP
 
+# Engine modules are imported inside the commands, not here: a command that does not need
+# numpy, apsw or llama.cpp (and --help) starts about 0.4 s sooner (import semfind.app.cli
+# takes 0.3-0.5 s, with the searcher, model registry and answerer 0.7-0.9 s).
 if TYPE_CHECKING:
-    from semfind.engine.embedder import Embedder
-    from semfind.engine.reasoning import Expansion
-    from semfind.engine.store import Store
+    from semfind.engine.embed.base import Embedder
+    from semfind.engine.search.query import Expansion
+    from semfind.engine.store.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
-
-
-@dataclasses.dataclass
-class Context:
-    settings: Settings
-    config_problems: list[str] = dataclasses.field(default_factory=list)
-    """What is wrong with the config, for the commands that diagnose it and still run."""
 
 
 DIAGNOSTIC_COMMANDS = ("config", "doctor")
@@ -49,7 +46,7 @@ DIAGNOSTIC_COMMANDS = ("config", "doctor")
 
 
 def _print_version(ctx: click.Context) -> None:
-    from semfind.engine.about import versions
+    from semfind.engine.runtime.about import versions
 
     found = versions()
     out.print(f"semfind {found.pop('semfind')}")
@@ -88,7 +85,7 @@ def cli(ctx: click.Context, db: Path | None) -> None:
         settings = dataclasses.replace(settings, db=db)
     ctx.obj = Context(settings, problems)
     if ctx.invoked_subcommand not in (None, "tui"):  # the app owns the screen
-        from semfind.engine import db as index_db
+        from semfind.engine.store import db as index_db
 
         index_db.on_upgrade(_say_upgrade)
     if ctx.invoked_subcommand is None:
@@ -144,11 +141,11 @@ def _run_tui(settings: Settings) -> None:
 @click.pass_obj
 def index(obj: Context, paths: tuple[Path, ...], quiet: bool, segmenter: str | None) -> None:
     """Index (or refresh) files and folders; unchanged files are skipped."""
-    from semfind.engine.lock import WriterLock
-    from semfind.engine.models import open_embedder
-    from semfind.engine.store import Store
+    from semfind.engine.models.registry import open_embedder
+    from semfind.engine.store.lock import WriterLock
+    from semfind.engine.store.store import Store
+    from semfind.indexer.extract.sandbox import sandboxed
     from semfind.indexer.indexing import Indexer, require_paths
-    from semfind.indexer.sandbox import sandboxed
 
     from .progress import IndexProgressBar
     from .render import print_report
@@ -255,8 +252,8 @@ def search(
     verbose: bool,
 ) -> None:
     """Search the index by meaning and keywords; results are grouped per file."""
-    from semfind.engine.search import Searcher
-    from semfind.engine.store import Store
+    from semfind.engine.search.searcher import Searcher
+    from semfind.engine.store.store import Store
 
     from .query_embedder import query_embedder
     from .render import hit_json, print_hits
@@ -301,8 +298,8 @@ def _embedded_by(embedder: Embedder) -> str:
 
 def _print_switch(settings: Settings, store: Store) -> None:
     """The embedder in use, and the one waiting for its vectors, if any."""
-    from semfind.engine import switch
-    from semfind.engine.models import Registry
+    from semfind.engine.models import switch
+    from semfind.engine.models.registry import Registry
 
     registry = Registry()
     out.print(f"embedding model in use: {settings.embed_model or switch.active_name(registry)}")
@@ -313,9 +310,9 @@ def _print_switch(settings: Settings, store: Store) -> None:
 
 def _expand(settings: Settings, kind: str, query: str, verbose: bool) -> Expansion:
     """Run --think or --rewrite; the thought goes to stderr, so --json output stays clean."""
-    from semfind.engine.llm import open_llm
-    from semfind.engine.reasoning import Reasoner
-    from semfind.engine.thought_cache import ThoughtCache
+    from semfind.engine.ask.reasoning import Reasoner
+    from semfind.engine.ask.thought_cache import ThoughtCache
+    from semfind.engine.llm.factory import open_llm
 
     cache = ThoughtCache()
     llm = open_llm(settings)
@@ -338,7 +335,7 @@ def _expand(settings: Settings, kind: str, query: str, verbose: bool) -> Expansi
 @click.pass_obj
 def status(obj: Context, failed: bool) -> None:
     """What the index holds."""
-    from semfind.engine.store import Store
+    from semfind.engine.store.store import Store
 
     from .render import counts_table, failure_line, shown_path, vectors_line
 
@@ -375,14 +372,6 @@ def config_show(obj: Context) -> None:
     for field in dataclasses.fields(obj.settings):
         out.print(f"  {field.name} = {escape(repr(getattr(obj.settings, field.name)))}")
     print_config_problems(obj.config_problems)
-
-
-def print_config_problems(problems: list[str]) -> None:
-    """What is wrong with the config; every other command refuses to run until it is fixed."""
-    for problem in problems:
-        err.print(f"[bold red]config problem:[/] {escape(problem)}", soft_wrap=True)
-    if problems:
-        err.print("other commands refuse to run until the config is fixed", soft_wrap=True)
 
 
 cli.add_command(models_cli.models)
@@ -425,8 +414,8 @@ def main() -> None:
         sys.exit(1)
     except Exception as exc:
         # SQLite meets damage or a lock in the middle of a read, past the checks made when
-        # the index is opened; engine.db says what it means (imported only then).
-        from semfind.engine.db import sqlite_error
+        # the index is opened; engine.store.db says what it means (imported only then).
+        from semfind.engine.store.db import sqlite_error
 
         known = sqlite_error(exc)
         if known is None:

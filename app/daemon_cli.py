@@ -20,13 +20,16 @@ from semfind.engine.errors import (
     DaemonRunningError,
     UsageError,
 )
-from semfind.indexer.runtime import DaemonFiles
+from semfind.indexer.daemon.runtime import DaemonFiles
 
 from .daemon_client import DaemonClient
 from .daemon_render import print_failed, print_status
 from .params import PATH
 from .render import plural, printable, shown_path
 from .service import run_quietly, service, write_service
+
+# Engine and indexer modules are imported inside the commands, not here, for start-up time
+# (see app/cli.py).
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -68,15 +71,15 @@ def start(ctx: click.Context, foreground: bool) -> None:
 def _upgrade_first(settings: Settings) -> None:
     """An index from an older semfind is upgraded here, where the user sees it happen, and
     not in the detached daemon while this waits for its first answer."""
-    from semfind.engine.store import Store
+    from semfind.engine.store.store import Store
 
     if settings.db_path().exists():
         Store.open(settings.db_path()).close()
 
 
 def _run_foreground(settings: Settings, files: DaemonFiles) -> None:
-    from semfind.engine.models import open_embedder
-    from semfind.indexer.daemon import Daemon
+    from semfind.engine.models.registry import open_embedder
+    from semfind.indexer.daemon.daemon import Daemon
 
     logging.basicConfig(
         level=logging.INFO,
@@ -124,7 +127,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
 
 def stopped_status(client: DaemonClient) -> dict[str, Any]:
     """What --json says of a stopped daemon: its index and log, and the watched folders."""
-    from semfind.engine.store import Store
+    from semfind.engine.store.store import Store
 
     watches: list[str] = []
     if client.db.exists():
@@ -254,7 +257,7 @@ def watch_remove(ctx: click.Context, folders: tuple[Path, ...]) -> None:
 @click.pass_context
 def watch_list(ctx: click.Context) -> None:
     """The watched folders."""
-    from semfind.engine.store import Store
+    from semfind.engine.store.store import Store
 
     with Store.open(_settings(ctx).db_path(), readonly=True) as store:
         watches = store.watches()
@@ -269,7 +272,7 @@ def watch_list(ctx: click.Context) -> None:
 
 def index_via_daemon(client: DaemonClient, paths: list[Path], quiet: bool) -> None:
     """Hand paths to the running daemon and wait until it has indexed them."""
-    from semfind.engine.store import Store
+    from semfind.engine.store.store import Store
 
     resolved = [str(p.expanduser().resolve()) for p in paths]
     before = client.status()

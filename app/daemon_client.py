@@ -11,8 +11,8 @@ from typing import Any
 from semfind.engine import paths
 from semfind.engine.config import Settings
 from semfind.engine.errors import DaemonError
-from semfind.indexer import control
-from semfind.indexer.runtime import DaemonFiles
+from semfind.indexer.daemon import control
+from semfind.indexer.daemon.runtime import DaemonFiles
 
 START_WAIT_S = 60.0
 
@@ -80,7 +80,7 @@ class DaemonClient:
     def change_watches(self, add: bool, paths: list[str]) -> tuple[list[str], bool]:
         """Through the daemon when it runs (it is the writer), else in the index directly.
         Returns the paths that changed and whether the daemon is running."""
-        from semfind.engine.store import Store
+        from semfind.engine.store.store import Store
 
         cmd = "watch_add" if add else "watch_remove"
         if self.running_pid() is not None:

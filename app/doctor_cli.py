@@ -9,10 +9,15 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-if TYPE_CHECKING:
-    from semfind.engine.doctor import Rebuilt
+from .context import print_config_problems
 
-    from .cli import Context
+# Engine modules are imported inside the commands, not here: a command that does not need
+# numpy, apsw or llama.cpp (and --help) starts about 0.4 s sooner (import semfind.app.cli
+# takes 0.3-0.5 s, with the searcher, model registry and answerer 0.7-0.9 s).
+if TYPE_CHECKING:
+    from semfind.engine.store.doctor import Rebuilt
+
+    from .context import Context
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -32,9 +37,7 @@ err = Console(stderr=True, highlight=False)
 @click.pass_context
 def doctor(ctx: click.Context, rebuild: bool, yes: bool, full: bool) -> None:
     """Check the index and explain what is wrong, if anything, and what to do."""
-    from semfind.engine import doctor as checkup
-
-    from .cli import print_config_problems
+    from semfind.engine.store import doctor as checkup
 
     obj: Context = ctx.obj
     print_config_problems(obj.config_problems)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from semfind.engine.config import Settings
-from semfind.engine.query import Filters, parse_types, path_scope
+from semfind.engine.search.query import Filters, parse_types, path_scope
 
 from .since import Since, read_since
 
@@ -33,7 +33,7 @@ def read_since_option(text: str | None) -> Since | None:
 
 def _indexable(settings: Settings, ext: str) -> bool:
     """Whether the indexer reads files ending in `.ext`, built in or a plugin of yours."""
-    from semfind.indexer.extractors import detect_kind
+    from semfind.indexer.extract.extractors import detect_kind
 
     plugins = {spec.partition("=")[0].lower().lstrip(".") for spec in settings.extractors}
     return ext in plugins or detect_kind(Path(f"file.{ext}")) is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from semfind.engine.catalog import CatalogEntry
+    from semfind.engine.models.catalog import CatalogEntry
 
 COLUMNS = ("", "role", "name", "arch", "quant", "dim", "ctx", "size", "gpu", "source", "file")
 

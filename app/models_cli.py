@@ -12,19 +12,22 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress
 
-from semfind.engine.default_model import DEFAULT_EMBEDDER
 from semfind.engine.errors import UsageError
+from semfind.engine.models.default_embedder import DEFAULT_EMBEDDER
 
 from .daemon_client import DaemonClient
 from .params import PATH
 from .render import printable
 
+# Engine modules are imported inside the commands, not here: a command that does not need
+# numpy, apsw or llama.cpp (and --help) starts about 0.4 s sooner (import semfind.app.cli
+# takes 0.3-0.5 s, with the searcher, model registry and answerer 0.7-0.9 s).
 if TYPE_CHECKING:
     from semfind.engine.config import Settings
-    from semfind.engine.models import RegisteredModel, Registry
-    from semfind.engine.store import Store
+    from semfind.engine.models.registry import RegisteredModel, Registry
+    from semfind.engine.store.store import Store
 
-    from .cli import Context
+    from .context import Context
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -39,7 +42,7 @@ def models() -> None:
 @click.pass_obj
 def list_models(obj: Context) -> None:
     """Show the models semfind knows (* marks those in use), with their GGUF header facts."""
-    from semfind.engine.catalog import model_catalog
+    from semfind.engine.models.catalog import model_catalog
 
     from .model_rows import COLUMNS, model_row
 
@@ -90,7 +93,7 @@ ROLE = click.Choice(["embedder", "llm"])
 @click.pass_obj
 def add(obj: Context, path: Path, name: str | None, role: str | None, use_it: bool) -> None:
     """Register a GGUF model file (its header is checked) as an embedder or a chat LLM."""
-    from semfind.engine.models import add_model
+    from semfind.engine.models.registry import add_model
 
     settings = obj.settings
     spec, role = add_model(path, name, role=role)
@@ -122,7 +125,7 @@ def use(obj: Context, name: str, role: str | None) -> None:
 
 
 def _use(name: str, role: str | None, settings: Settings) -> None:
-    from semfind.engine.models import Registry
+    from semfind.engine.models.registry import Registry
 
     registry = Registry()
     entry = registry.get(name)
@@ -144,8 +147,8 @@ def _use(name: str, role: str | None, settings: Settings) -> None:
 def _add_found(name: str, role: str | None, registry: Registry) -> RegisteredModel:
     """Register a model found on this machine (Ollama, LM Studio, the Hugging Face cache)
     under the name `semfind models list` shows for it."""
-    from semfind.engine.discovery import discover
-    from semfind.engine.models import add_model
+    from semfind.engine.models.discovery import discover
+    from semfind.engine.models.registry import add_model
 
     found = next((m for m in discover() if m.name == name), None)
     if found is None:
@@ -158,7 +161,7 @@ def _add_found(name: str, role: str | None, registry: Registry) -> RegisteredMod
 
 
 def _switch_embedder(settings: Settings, registry: Registry, name: str) -> None:
-    from semfind.engine import switch
+    from semfind.engine.models import switch
 
     old = switch.active_name(registry)
     with _index(settings) as store:
@@ -169,7 +172,7 @@ def _switch_embedder(settings: Settings, registry: Registry, name: str) -> None:
 def _report_switch(
     settings: Settings, registry: Registry, store: Store | None, old: str, outcome: str
 ) -> None:
-    from semfind.engine import switch
+    from semfind.engine.models import switch
 
     if outcome == "unchanged":
         out.print(f"[bold]{old}[/] is already the embedding model in use")
@@ -197,10 +200,10 @@ def _report_switch(
 @click.pass_obj
 def build(obj: Context, quiet: bool) -> None:
     """Build the vectors of the embedding model chosen with `models use`, then switch to it."""
-    from semfind.engine import switch
-    from semfind.engine.lock import WriterLock
-    from semfind.engine.models import Registry, open_embedder
-    from semfind.engine.store import Store
+    from semfind.engine.models import switch
+    from semfind.engine.models.registry import Registry, open_embedder
+    from semfind.engine.store.lock import WriterLock
+    from semfind.engine.store.store import Store
 
     settings = obj.settings
     registry = Registry()
@@ -228,8 +231,8 @@ def build(obj: Context, quiet: bool) -> None:
 @click.pass_obj
 def rollback(obj: Context) -> None:
     """Go back to the embedding model in use before the last switch (its vectors were kept)."""
-    from semfind.engine import switch
-    from semfind.engine.models import Registry
+    from semfind.engine.models import switch
+    from semfind.engine.models.registry import Registry
 
     registry = Registry()
     old = switch.active_name(registry)
@@ -241,7 +244,7 @@ def rollback(obj: Context) -> None:
 @contextmanager
 def _index(settings: Settings) -> Iterator[Store | None]:
     """The index, read-only, or None before anything was indexed."""
-    from semfind.engine.store import Store
+    from semfind.engine.store.store import Store
 
     if not settings.db_path().exists():
         yield None
@@ -255,7 +258,7 @@ def _index(settings: Settings) -> Iterator[Store | None]:
 @click.pass_obj
 def info(obj: Context, name: str) -> None:
     """Everything semfind knows of one model: its header facts, file, role and use."""
-    from semfind.engine.catalog import model_catalog
+    from semfind.engine.models.catalog import model_catalog
 
     # "default" names the built-in embedder here as it does for `models use`.
     wanted = DEFAULT_EMBEDDER if name == "default" else name

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from semfind.engine.config import Settings
-from semfind.engine.embedder import Embedder
+from semfind.engine.embed.base import Embedder
 from semfind.engine.errors import DaemonError, ModelError, SemfindError
 
 from .daemon_client import DaemonClient
@@ -41,13 +41,13 @@ def query_embedder(
 
 
 def _open_here(settings: Settings) -> Embedder:
-    from semfind.engine.models import open_embedder
+    from semfind.engine.models.registry import open_embedder
 
     return open_embedder(settings)
 
 
 def _wanted_key(settings: Settings) -> str | None:
-    from semfind.engine.models import resolve_embedder
+    from semfind.engine.models.registry import resolve_embedder
 
     try:
         return resolve_embedder(settings).key

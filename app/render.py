@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING
 from rich.markup import escape
 from rich.table import Table
 
-from semfind.engine.query import NO_CLOSE_MATCH, any_close, query_terms, term_pattern
+from semfind.engine.search.query import NO_CLOSE_MATCH, any_close, query_terms, term_pattern
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from rich.console import Console
 
-    from semfind.engine.aggregate import Hit
+    from semfind.engine.search.aggregate import Hit
     from semfind.indexer.indexing import IndexReport
 
 SNIPPET_CHARS = 240

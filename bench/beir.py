@@ -28,18 +28,18 @@ from pathlib import Path
 import numpy as np
 
 from semfind.engine import paths
-from semfind.engine.aggregate import RowCache
 from semfind.engine.config import Settings, load_settings
-from semfind.engine.hashing import text_hash
-from semfind.engine.models import open_embedder
-from semfind.engine.query import Filters
-from semfind.engine.records import FileMeta
-from semfind.engine.search import Legs, Searcher, depth_for
-from semfind.engine.store import Store
-from semfind.indexer.document import Document, Page
+from semfind.engine.models.registry import open_embedder
+from semfind.engine.search.aggregate import RowCache
+from semfind.engine.search.query import Filters
+from semfind.engine.search.searcher import Legs, Searcher, depth_for
+from semfind.engine.store.hashing import text_hash
+from semfind.engine.store.records import FileMeta
+from semfind.engine.store.store import Store
+from semfind.indexer.extract.document import Document, Page
 from semfind.indexer.indexing import Indexer, IndexReport
-from semfind.indexer.passages import passages
-from semfind.indexer.propositions import SEGMENTERS, make_segmenter
+from semfind.indexer.segment.passages import passages
+from semfind.indexer.segment.propositions import SEGMENTERS, make_segmenter
 
 Qrels = dict[str, dict[str, int]]
 
@@ -404,7 +404,7 @@ def fusion_label(settings: Settings) -> str:
 
 
 def _rrf60(leg: Legs) -> dict[int, float]:
-    from semfind.engine.fusion import rrf
+    from semfind.engine.search.fusion import rrf
 
     return rrf((*leg.keyword, leg.vector), (1.0,) * (len(leg.keyword) + 1), 60.0)
 

@@ -30,9 +30,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from semfind.engine.store import Store
-from semfind.indexer import control
-from semfind.indexer.runtime import DaemonFiles
+from semfind.engine.store.store import Store
+from semfind.indexer.daemon import control
+from semfind.indexer.daemon.runtime import DaemonFiles
 
 
 def write_corpus(folder: Path, corpus: Path, count: int) -> int:

@@ -21,9 +21,9 @@ import apsw
 
 from semfind.engine import paths
 from semfind.engine.config import Settings
-from semfind.engine.llama_embedder import LlamaEmbedder
-from semfind.engine.llama_runtime import build_info
-from semfind.engine.models import ModelSpec, resolve_embedder
+from semfind.engine.embed.llama import LlamaEmbedder
+from semfind.engine.models.registry import ModelSpec, resolve_embedder
+from semfind.engine.runtime.llama import build_info
 
 WARMUP = 64
 

@@ -108,9 +108,9 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def _check_extracted(name: str, raw: bytes) -> None:
     from semfind.engine.errors import SemfindError
-    from semfind.indexer.decode import decode_text
-    from semfind.indexer.extractors import detect_kind, extract
-    from semfind.indexer.html_text import declared_charset
+    from semfind.indexer.extract.decode import decode_text
+    from semfind.indexer.extract.extractors import detect_kind, extract
+    from semfind.indexer.extract.html_text import declared_charset
 
     kind = detect_kind(Path(name))
     try:
@@ -168,11 +168,11 @@ _MARKERS = re.compile(r"(?:\s|[-*+\u2022]|\d{1,3}[.)])*")
 def fuzz_segment(data: bytes) -> None:
     """Byte 0: token budget; byte 1: bit 0 pages at form feeds, bit 1 title from the text,
     bit 2 sentences only (no compound splitting). The rest is the text, as UTF-8."""
-    from semfind.engine.records import titled
-    from semfind.indexer.document import Document, Page
-    from semfind.indexer.passages import passages
-    from semfind.indexer.propositions import RuleSegmenter
-    from semfind.indexer.titles import markdown_title
+    from semfind.engine.store.records import titled
+    from semfind.indexer.extract.document import Document, Page
+    from semfind.indexer.extract.titles import markdown_title
+    from semfind.indexer.segment.passages import passages
+    from semfind.indexer.segment.propositions import RuleSegmenter
 
     data = expand(data)
     if len(data) < 2:
@@ -246,7 +246,7 @@ def fuzz_segment(data: bytes) -> None:
 
 
 def _check_pieces(text: str) -> None:
-    from semfind.indexer.sentences import split
+    from semfind.indexer.segment.sentences import split
 
     end = 0
     for piece in split(text):
@@ -274,8 +274,8 @@ def fuzz_control(data: bytes) -> None:
 
 
 def _serve(stream: bytes) -> None:
-    from semfind.indexer import control
-    from semfind.indexer.daemon import _paths
+    from semfind.indexer.daemon import control
+    from semfind.indexer.daemon.daemon import _paths
 
     failures: list[BaseException] = []
 
@@ -343,7 +343,7 @@ class _FakeSocket:
 
 def _client(reply: bytes) -> None:
     from semfind.engine.errors import DaemonError
-    from semfind.indexer import control
+    from semfind.indexer.daemon import control
 
     path = Path("/nonexistent/semfind.sock")
     with mock.patch.object(control, "_connect", lambda *_: _FakeSocket(reply)):
@@ -544,10 +544,10 @@ def worker(target: str, crashes: Path, libfuzzer_args: list[str]) -> None:
         print(f"fuzz: already imported, so not instrumented: {early}", file=sys.stderr)
     with atheris.instrument_imports(include=list(INSTRUMENTED)):
         for module in (
-            "semfind.indexer.extractors",
-            "semfind.indexer.propositions",
-            "semfind.indexer.control",
-            "semfind.indexer.daemon",
+            "semfind.indexer.extract.extractors",
+            "semfind.indexer.segment.propositions",
+            "semfind.indexer.daemon.control",
+            "semfind.indexer.daemon.daemon",
         ):
             importlib.import_module(module)
     run = TARGETS[target]

@@ -27,9 +27,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from semfind.engine.store import Store
-from semfind.indexer import control
-from semfind.indexer.runtime import DaemonFiles
+from semfind.engine.store.store import Store
+from semfind.indexer.daemon import control
+from semfind.indexer.daemon.runtime import DaemonFiles
 from tests.hostile import Manifest, make_corpus, restore_permissions
 
 RSS_BUDGET_MB = 500

@@ -21,12 +21,12 @@ from pathlib import Path
 import beir
 
 from semfind.engine import paths
-from semfind.engine import search as search_module
 from semfind.engine.config import load_settings
-from semfind.engine.models import open_embedder
-from semfind.engine.query import STOPWORDS, any_close, query_terms
-from semfind.engine.search import Legs, Searcher
-from semfind.engine.store import Store
+from semfind.engine.models.registry import open_embedder
+from semfind.engine.search import searcher as search_module
+from semfind.engine.search.query import STOPWORDS, any_close, query_terms
+from semfind.engine.search.searcher import Legs, Searcher
+from semfind.engine.store.store import Store
 
 _OLD_WORD = re.compile(r"\w+", re.UNICODE)
 STOP_QUERIES = [

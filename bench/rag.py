@@ -42,16 +42,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from beir import machine
 
 from semfind.engine import paths
-from semfind.engine.answer import Answer, Asker
+from semfind.engine.ask.answer import Answer, Asker
+from semfind.engine.ask.evidence import gather_evidence, pack
+from semfind.engine.ask.extractive import WEIGHTS, Candidate, Weights, score_all
+from semfind.engine.ask.extractive import candidates as all_candidates
 from semfind.engine.config import Settings, load_settings
-from semfind.engine.evidence import gather_evidence, pack
-from semfind.engine.extractive import WEIGHTS, Candidate, Weights, score_all
-from semfind.engine.extractive import candidates as all_candidates
-from semfind.engine.llm import open_llm
-from semfind.engine.models import open_embedder
-from semfind.engine.query import Filters
-from semfind.engine.search import Searcher
-from semfind.engine.store import Store
+from semfind.engine.llm.factory import open_llm
+from semfind.engine.models.registry import open_embedder
+from semfind.engine.search.query import Filters
+from semfind.engine.search.searcher import Searcher
+from semfind.engine.store.store import Store
 from semfind.indexer.indexing import Indexer
 
 DECLINE_BUDGET = 0.07

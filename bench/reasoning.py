@@ -22,15 +22,15 @@ from pathlib import Path
 from beir import doc_id, evaluate, load_qrels, load_queries, machine
 
 from semfind.engine import paths
-from semfind.engine.aggregate import RowCache
+from semfind.engine.ask.reasoning import Reasoner
+from semfind.engine.ask.thought_cache import ThoughtCache
 from semfind.engine.config import load_settings
-from semfind.engine.llm import open_llm
-from semfind.engine.models import open_embedder
-from semfind.engine.query import Filters
-from semfind.engine.reasoning import Expansion, Reasoner
-from semfind.engine.search import Searcher, depth_for
-from semfind.engine.store import Store
-from semfind.engine.thought_cache import ThoughtCache
+from semfind.engine.llm.factory import open_llm
+from semfind.engine.models.registry import open_embedder
+from semfind.engine.search.aggregate import RowCache
+from semfind.engine.search.query import Expansion, Filters
+from semfind.engine.search.searcher import Searcher, depth_for
+from semfind.engine.store.store import Store
 
 ROWS: RowCache = {}
 

@@ -37,14 +37,14 @@ import numpy as np
 
 from semfind.engine import paths
 from semfind.engine.config import Settings
-from semfind.engine.hashing import text_hash
-from semfind.engine.models import open_embedder
-from semfind.engine.quantize import from_int8, int8_codes, sign_bits
-from semfind.engine.query import Filters
-from semfind.engine.records import EmbedModelRow
-from semfind.engine.search import Searcher
-from semfind.engine.store import Store
-from semfind.engine.vector_tables import insert_codes
+from semfind.engine.models.registry import open_embedder
+from semfind.engine.search.query import Filters
+from semfind.engine.search.searcher import Searcher
+from semfind.engine.store.hashing import text_hash
+from semfind.engine.store.quantize import from_int8, int8_codes, sign_bits
+from semfind.engine.store.records import EmbedModelRow
+from semfind.engine.store.store import Store
+from semfind.engine.store.vector_tables import insert_codes
 
 NOISE = 0.02
 BASE = "scifact-rules.sqlite3"

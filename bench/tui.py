@@ -34,7 +34,7 @@ from semfind.app.tui.app import create_app
 from semfind.app.tui.search_pane import SearchPane
 from semfind.app.tui.wiring import build_services
 from semfind.engine.config import Settings
-from semfind.engine.store import Store
+from semfind.engine.store.store import Store
 
 
 def counts(db: Path) -> tuple[int, int]:

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
 
-from . import paths
-from .errors import ConfigError
+from semfind.engine import paths
+from semfind.engine.errors import ConfigError
 
 CHOICES: dict[str, tuple[str, ...]] = {
     "fusion": ("convex", "rrf"),

@@ -15,26 +15,25 @@ from pathlib import Path
 import numpy as np
 
 from semfind.engine.config import Settings
-from semfind.engine.embedder import BackendInfo, Embedder
+from semfind.engine.embed.base import BackendInfo, Embedder
 from semfind.engine.errors import (
     ExtractionError,
     FileGoneError,
     UnsupportedFileError,
     UsageError,
 )
-from semfind.engine.hashing import bytes_hash
-from semfind.engine.records import FileMeta, FileState, UnitDraft
-from semfind.engine.store import Store
-
-from .document import Document
-from .extractors import extract, read_file
-from .journal import FileEvent, FileEventKind, OnFile
-from .llm_segmenter import Chat as ChatLike
-from .llm_segmenter import LLMSegmenter
-from .moves import follow_moves
-from .passages import passages
-from .propositions import Segmenter, make_segmenter
-from .walk import Candidate, Rejected, Unreadable, walk
+from semfind.engine.store.hashing import bytes_hash
+from semfind.engine.store.records import FileMeta, FileState, UnitDraft
+from semfind.engine.store.store import Store
+from semfind.indexer.extract.document import Document
+from semfind.indexer.extract.extractors import extract, read_file
+from semfind.indexer.journal import FileEvent, FileEventKind, OnFile
+from semfind.indexer.moves import follow_moves
+from semfind.indexer.segment.llm_segmenter import Chat as ChatLike
+from semfind.indexer.segment.llm_segmenter import LLMSegmenter
+from semfind.indexer.segment.passages import passages
+from semfind.indexer.segment.propositions import Segmenter, make_segmenter
+from semfind.indexer.walk import Candidate, Rejected, Unreadable, walk
 
 log = logging.getLogger(__name__)
 
@@ -449,7 +448,7 @@ class Indexer:
 
 def _default_chat(settings: Settings) -> Callable[[], ChatLike]:
     def open_chat() -> ChatLike:
-        from semfind.engine.llm import open_llm
+        from semfind.engine.llm.factory import open_llm
 
         return open_llm(settings)
 

@@ -6,12 +6,11 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from semfind.engine.errors import ExtractionError
-from semfind.engine.hashing import bytes_hash
-from semfind.engine.records import FileState
-from semfind.engine.store import Store
-
-from .extractors import read_file
-from .walk import Candidate
+from semfind.engine.store.hashing import bytes_hash
+from semfind.engine.store.records import FileState
+from semfind.engine.store.store import Store
+from semfind.indexer.extract.extractors import read_file
+from semfind.indexer.walk import Candidate
 
 
 def follow_moves(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pathspec
 
-from .extractors import detect_kind
+from semfind.indexer.extract.extractors import detect_kind
 
 IGNORE_FILES = (".gitignore", ".semfindignore")
 ALWAYS_IGNORED = ("node_modules/", "__pycache__/", "venv/", "*.egg-info/", "site-packages/")

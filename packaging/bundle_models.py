@@ -20,8 +20,8 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as data:
         os.environ["SEMFIND_DATA_DIR"] = data
-        from semfind.engine.default_model import DEFAULT_EMBEDDER, ensure_default_gguf
-        from semfind.engine.llm import DEFAULT_LLM_FILE, default_llm_path
+        from semfind.engine.models.default_embedder import DEFAULT_EMBEDDER, ensure_default_gguf
+        from semfind.engine.models.default_llm import DEFAULT_LLM_FILE, default_llm_path
 
         embedder, _ = ensure_default_gguf()
         shutil.copyfile(embedder, out / f"{DEFAULT_EMBEDDER}.gguf")

@@ -1,26 +1,28 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from semfind.engine.config import Settings
-from semfind.engine.store import Store
+from semfind.engine.store.store import Store
 
 from .fakes import FakeEmbedder
 
 
 @pytest.fixture(autouse=True)
 def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """No test touches the user's real data, config or cache folders."""
+    """No test touches the user's real data, config or cache folders, or sees their
+    SEMFIND_* settings."""
     home = tmp_path / "semfind-home"
+    for name in [name for name in os.environ if name.startswith("SEMFIND_")]:
+        monkeypatch.delenv(name)
     monkeypatch.setenv("SEMFIND_DATA_DIR", str(home / "data"))
     monkeypatch.setenv("SEMFIND_CACHE_DIR", str(home / "cache"))
     monkeypatch.setenv("SEMFIND_CONFIG", str(home / "config.toml"))
-    for name in ("SEMFIND_DB", "SEMFIND_EMBED_MODEL"):
-        monkeypatch.delenv(name, raising=False)
     return home
 
 

@@ -9,8 +9,8 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from semfind.engine.embedder import Embedder
-from semfind.engine.llm import ChatBackend, LLMStats
+from semfind.engine.embed.base import Embedder
+from semfind.engine.llm.base import ChatBackend, LLMStats
 
 
 class FakeEmbedder(Embedder):

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from semfind.engine import refine
-from semfind.engine.aggregate import Hit, Match, Passage
-from semfind.engine.answer import (
+from semfind.engine.ask import refine
+from semfind.engine.ask.answer import (
     EXTRACTIVE,
     NOT_FOUND,
     Answer,
@@ -22,14 +21,15 @@ from semfind.engine.answer import (
     Piece,
     Retrieved,
 )
+from semfind.engine.ask.evidence import PER_FILE, edges_first, gather_evidence, pack
+from semfind.engine.ask.extractive import Extract, Quote
 from semfind.engine.config import Settings
 from semfind.engine.errors import ModelNotFoundError
-from semfind.engine.evidence import PER_FILE, edges_first, gather_evidence, pack
-from semfind.engine.extractive import Extract, Quote
-from semfind.engine.llm import ChatBackend
-from semfind.engine.query import Filters
-from semfind.engine.search import Searcher
-from semfind.engine.store import Store
+from semfind.engine.llm.base import ChatBackend
+from semfind.engine.search.aggregate import Hit, Match, Passage
+from semfind.engine.search.query import Filters
+from semfind.engine.search.searcher import Searcher
+from semfind.engine.store.store import Store
 from semfind.indexer.indexing import Indexer
 
 from .fakes import FakeEmbedder, ScriptedLLM
@@ -223,7 +223,7 @@ def test_a_restatement_that_negates_the_quote_is_dropped(searcher: Searcher) -> 
 def test_sentences_end_after_an_enumeration_and_not_at_a_wrapped_line(
     tmp_path: Path, fake: FakeEmbedder
 ) -> None:
-    from semfind.engine.sentences import sentences
+    from semfind.engine.ask.sentences import sentences
 
     text = (
         "Symptoms include fever, cough and fatigue. Rest helps a lot here.\n\n"

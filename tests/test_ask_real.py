@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from semfind.engine.answer import Answer, Asker
+from semfind.engine.ask.answer import Answer, Asker
+from semfind.engine.ask.evidence import gather_evidence
 from semfind.engine.config import Settings
-from semfind.engine.default_model import ensure_default_gguf
-from semfind.engine.evidence import gather_evidence
-from semfind.engine.llama_embedder import LlamaEmbedder
-from semfind.engine.llm import ChatBackend
-from semfind.engine.search import Searcher
-from semfind.engine.store import Store
+from semfind.engine.embed.llama import LlamaEmbedder
+from semfind.engine.llm.base import ChatBackend
+from semfind.engine.models.default_embedder import ensure_default_gguf
+from semfind.engine.search.searcher import Searcher
+from semfind.engine.store.store import Store
 
 from .fakes import ScriptedLLM
 from .helpers import semfind_cli

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from semfind.engine.citations import coverage, measures, numbers, occurs, quotes, split
-from semfind.engine.words import stem
+from semfind.engine.ask.citations import coverage, measures, numbers, occurs, quotes, split
+from semfind.engine.ask.words import stem
 
 SOURCE = (
     "Tomatoes need at least six hours of direct sunlight each day.\n"

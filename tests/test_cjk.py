@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from semfind.engine import store as store_module
-from semfind.engine.cjk import fts_term, fts_text
 from semfind.engine.config import Settings
-from semfind.engine.migrations import LATEST_VERSION
-from semfind.engine.query import query_terms, term_pattern
-from semfind.engine.search import Searcher
-from semfind.engine.store import Store
+from semfind.engine.search.query import query_terms, term_pattern
+from semfind.engine.search.searcher import Searcher
+from semfind.engine.store import store as store_module
+from semfind.engine.store.cjk import fts_term, fts_text
+from semfind.engine.store.migrations import LATEST_VERSION
+from semfind.engine.store.store import Store
 from semfind.indexer.indexing import Indexer
 
 from .fakes import FakeEmbedder

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from semfind.app.cli import cli
 from semfind.engine.config import Settings
-from semfind.engine.store import Store
+from semfind.engine.store.store import Store
 from semfind.indexer.indexing import Indexer
 
 from .fakes import FakeEmbedder

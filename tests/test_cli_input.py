@@ -12,7 +12,7 @@ import pytest
 
 from semfind.app import cli as cli_module
 from semfind.engine.config import Settings
-from semfind.engine.store import Store
+from semfind.engine.store.store import Store
 from semfind.indexer.indexing import Indexer
 
 from .fakes import FakeEmbedder
@@ -62,7 +62,7 @@ def test_k_out_of_range_is_a_usage_error(
 
 def test_the_engine_bounds_k_too(db: Path) -> None:
     from semfind.engine.errors import UsageError
-    from semfind.engine.search import Searcher
+    from semfind.engine.search.searcher import Searcher
 
     with (
         Store.open(db, readonly=True) as store,
@@ -295,7 +295,7 @@ def test_help_defaults_come_from_the_settings(
 def test_models_info_default_is_the_built_in_embedder(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from semfind.engine.default_model import DEFAULT_EMBEDDER
+    from semfind.engine.models.default_embedder import DEFAULT_EMBEDDER
 
     code, out, err = _main(monkeypatch, capsys, "models", "info", "default")
     assert code == 0, err
@@ -308,7 +308,7 @@ def test_models_list_piped_keeps_every_column_uncut(
     row = ["*", "embedder", "a-rather-long-model-name-Q8_0", "bert", "Q8_0", "384", "512",
            "25.3 MB", "cpu", "ollama", "/models/x.gguf"]  # fmt: skip
     monkeypatch.setattr("semfind.app.model_rows.model_row", lambda _e: row)
-    monkeypatch.setattr("semfind.engine.catalog.model_catalog", lambda _s: [object()])
+    monkeypatch.setattr("semfind.engine.models.catalog.model_catalog", lambda _s: [object()])
     monkeypatch.setenv("COLUMNS", "80")
     code, out, _ = _main(monkeypatch, capsys, "models", "list")
     header, line, path = out.splitlines()

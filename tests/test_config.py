@@ -77,3 +77,26 @@ def test_diagnosis_of_an_unreadable_file_falls_back_to_defaults(tmp_path: Path) 
     config.write_text("not toml [")
     settings, problems = diagnose_settings(config, env={})
     assert settings == Settings() and "cannot read config file" in problems[0]
+
+
+def test_the_shipped_config_file_documents_every_setting() -> None:
+    """assets/default_config.toml is what users copy: each setting appears there, commented
+    out at its default, under a comment that says what it does."""
+    import dataclasses
+    import re
+    import tomllib
+
+    text = (Path(__file__).resolve().parent.parent / "assets" / "default_config.toml").read_text()
+    shown = {m.group(1): m for m in re.finditer(r"^# ?([a-z_]+) = (.+)$", text, re.M)}
+    defaults = Settings()
+    for field in dataclasses.fields(Settings):
+        assert field.name in shown, f"{field.name} is not in default_config.toml"
+        value = shown[field.name].group(2).split("  #")[0].strip()
+        written = tomllib.loads(f"v = {value}")["v"]
+        if field.name not in ("db", "embed_model", "llm_model"):
+            default = getattr(defaults, field.name)
+            assert written == (list(default) if isinstance(default, tuple) else default) or (
+                isinstance(default, tuple) and written
+            ), field.name
+        before = text[: shown[field.name].start()].rstrip("\n").rsplit("\n", 1)[-1]
+        assert before.startswith("#"), f"{field.name} has no comment above it"

@@ -20,9 +20,9 @@ import numpy as np
 import pytest
 
 from semfind.engine.errors import DaemonError
-from semfind.engine.store import Store
-from semfind.indexer import control
-from semfind.indexer.runtime import DaemonFiles
+from semfind.engine.store.store import Store
+from semfind.indexer.daemon import control
+from semfind.indexer.daemon.runtime import DaemonFiles
 
 from .helpers import wait_until
 
@@ -387,7 +387,7 @@ def test_search_embeds_its_query_with_the_running_daemons_model(
     daemon: Daemon, tmp_path: Path
 ) -> None:
     from semfind.engine.config import load_settings
-    from semfind.engine.models import open_embedder
+    from semfind.engine.models.registry import open_embedder
 
     daemon.cli("watch", "add", str(notes(tmp_path)))
     daemon.start()

@@ -8,8 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from semfind.engine import default_llm
-from semfind.engine.default_llm import default_llm_copy, default_llm_listed, ensure_default_llm
+from semfind.engine.models import default_llm
+from semfind.engine.models.default_llm import (
+    default_llm_copy,
+    default_llm_listed,
+    ensure_default_llm,
+)
 
 pytestmark = [
     pytest.mark.real_model,
@@ -30,7 +34,7 @@ MESSAGES = [
 
 
 def _answer(path: Path) -> str:
-    from semfind.engine.llm import ChatModel
+    from semfind.engine.llm.llama import ChatModel
 
     model = ChatModel(path, n_threads=2)
     try:
@@ -40,8 +44,8 @@ def _answer(path: Path) -> str:
 
 
 def test_the_copy_is_made_once_stamped_and_answers_as_the_shipped_model() -> None:
-    from semfind.engine.gguf_info import read_gguf_info
-    from semfind.engine.llm import default_llm_path
+    from semfind.engine.models.default_llm import default_llm_path
+    from semfind.engine.models.gguf_info import read_gguf_info
 
     shipped = default_llm_path()
     assert default_llm_listed() == shipped  # nothing made by merely listing it

@@ -10,10 +10,10 @@ from pathlib import Path
 import gguf
 import numpy as np
 
-from semfind.engine.catalog import model_catalog
 from semfind.engine.config import Settings
-from semfind.engine.discovery import discover
-from semfind.engine.models import Registry
+from semfind.engine.models.catalog import model_catalog
+from semfind.engine.models.discovery import discover
+from semfind.engine.models.registry import Registry
 
 from .helpers import semfind_cli
 

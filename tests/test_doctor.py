@@ -17,13 +17,14 @@ import pytest
 from click.testing import CliRunner
 
 from semfind.app.cli import main
-from semfind.engine import db as index_db
-from semfind.engine import doctor, models
 from semfind.engine.config import Settings
-from semfind.engine.lock import WriterLock
-from semfind.engine.migrations import LATEST_VERSION
-from semfind.engine.search import Searcher
-from semfind.engine.store import Store
+from semfind.engine.models import registry as models
+from semfind.engine.search.searcher import Searcher
+from semfind.engine.store import db as index_db
+from semfind.engine.store import doctor
+from semfind.engine.store.lock import WriterLock
+from semfind.engine.store.migrations import LATEST_VERSION
+from semfind.engine.store.store import Store
 
 from .fakes import FakeEmbedder
 

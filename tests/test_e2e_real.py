@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from semfind.engine.default_model import ensure_default_gguf
-from semfind.engine.llama_embedder import LlamaEmbedder
+from semfind.engine.embed.llama import LlamaEmbedder
+from semfind.engine.models.default_embedder import ensure_default_gguf
 
 from .helpers import semfind_cli
 from .pdfgen import write_pdf

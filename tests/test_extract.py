@@ -13,10 +13,10 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from semfind.engine.errors import ExtractionError, UnsupportedFileError
-from semfind.indexer import pdf_text
-from semfind.indexer.decode import decode_text, looks_binary
-from semfind.indexer.document import Document
-from semfind.indexer.extractors import detect_kind, extract
+from semfind.indexer.extract import pdf_text
+from semfind.indexer.extract.decode import decode_text, looks_binary
+from semfind.indexer.extract.document import Document
+from semfind.indexer.extract.extractors import detect_kind, extract
 
 from .pdfgen import write_pdf
 

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 
 from semfind.engine.errors import DaemonError
-from semfind.indexer import control
-from semfind.indexer.decode import decode_text
-from semfind.indexer.document import Document, Page
-from semfind.indexer.extractors import extract
-from semfind.indexer.passages import passages
-from semfind.indexer.propositions import RuleSegmenter
+from semfind.indexer.daemon import control
+from semfind.indexer.extract.decode import decode_text
+from semfind.indexer.extract.document import Document, Page
+from semfind.indexer.extract.extractors import extract
+from semfind.indexer.segment.passages import passages
+from semfind.indexer.segment.propositions import RuleSegmenter
 
 NESTED = b"[" * 5000 + b"]" * 5000
 

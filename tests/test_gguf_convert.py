@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from semfind.engine.errors import ModelError
-from semfind.engine.gguf_convert import convert_bert_to_gguf
-from semfind.engine.gguf_info import read_gguf_info
+from semfind.engine.models.gguf_convert import convert_bert_to_gguf
+from semfind.engine.models.gguf_info import read_gguf_info
 
 REFERENCE = json.loads(
     (Path(__file__).parent / "fixtures" / "minilm_reference.json").read_text(encoding="utf-8")

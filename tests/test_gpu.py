@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from semfind.engine.gpu import HEADROOM_BYTES, choose_offload
+from semfind.engine.runtime.gpu import HEADROOM_BYTES, choose_offload
 
 MIB = 1024 * 1024
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from semfind.engine.config import Settings
-from semfind.engine.search import Searcher
-from semfind.engine.store import Store
+from semfind.engine.search.searcher import Searcher
+from semfind.engine.store.store import Store
+from semfind.indexer.extract.sandbox import sandboxed
 from semfind.indexer.indexing import Indexer, IndexReport
-from semfind.indexer.sandbox import sandboxed
 
 from .fakes import FakeEmbedder
 from .hostile import Manifest, make_corpus, restore_permissions
@@ -171,9 +171,9 @@ sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})
 # Everything is imported as root: the interpreter may live where the user cannot read.
 from tests.fakes import FakeEmbedder
 from semfind.engine.config import Settings
-from semfind.engine.store import Store
+from semfind.engine.store.store import Store
 from semfind.indexer.indexing import Indexer
-import semfind.indexer.extractors, semfind.indexer.passages, encodings.idna
+import semfind.indexer.extract.extractors, semfind.indexer.segment.passages, encodings.idna
 os.setgid(65534); os.setuid(65534)
 base = Path({str(base)!r})
 root = base / "tree"

@@ -8,9 +8,9 @@ import pytest
 
 from semfind.engine.config import Settings
 from semfind.engine.errors import UsageError
-from semfind.engine.store import Store
-from semfind.indexer.document import Document
-from semfind.indexer.extractors import extract
+from semfind.engine.store.store import Store
+from semfind.indexer.extract.document import Document
+from semfind.indexer.extract.extractors import extract
 from semfind.indexer.indexing import Indexer, IndexReport
 
 from .fakes import FakeEmbedder

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 from semfind.engine.config import Settings
-from semfind.engine.store import Store
-from semfind.indexer.daemon import Daemon
+from semfind.engine.store.store import Store
+from semfind.indexer.daemon.daemon import Daemon
+from semfind.indexer.daemon.runtime import DaemonFiles
 from semfind.indexer.indexing import Indexer
-from semfind.indexer.runtime import DaemonFiles
 
 from .fakes import FakeEmbedder
 from .helpers import wait_until

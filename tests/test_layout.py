@@ -1,4 +1,5 @@
-"""The core packages never depend on the UI."""
+"""The layers: engine depends on nothing of ours, indexer on engine, app on both; engine's
+rooms depend only on the rooms below them; no semfind module imports itself in a loop."""
 
 from __future__ import annotations
 
@@ -9,6 +10,14 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+ENGINE_ROOMS = ("runtime", "store", "embed", "models", "llm", "search", "ask")
+"""Lowest first: a module in a room imports engine's top-level modules (errors, config,
+paths), its own room and the rooms before it, never one after. Derived from the graph:
+store and runtime need nothing of each other; embed runs on runtime; models resolve
+embedders; llm opens the models' GGUFs; search embeds queries over the store; ask searches
+and calls the LLM."""
+INDEXER_ROOMS = ("extract", "segment", "", "daemon")
+"""The same for indexer; "" is its top level (walk, indexing, journal, moves)."""
 FORBIDDEN = ("textual", "semfind.app", "app")
 
 
@@ -42,11 +51,12 @@ def test_importing_every_core_module_loads_no_ui() -> None:
     import semfind.indexer
 
     modules = [
-        f"semfind.{pkg.__name__.split('.')[-1]}.{info.name}"
+        info.name
         for pkg in (semfind.engine, semfind.indexer)
-        for info in pkgutil.iter_modules(pkg.__path__)
+        for info in pkgutil.walk_packages(pkg.__path__, prefix=pkg.__name__ + ".")
     ]
-    assert len(modules) > 10
+    assert len(modules) > 60
+    assert "semfind.engine.store.store" in modules and "semfind.indexer.daemon.daemon" in modules
     code = (
         "import importlib, sys\n"
         f"for name in {modules!r}: importlib.import_module(name)\n"
@@ -86,3 +96,102 @@ def test_distribution_installs_only_semfind_packages() -> None:
         for init in (ROOT / name).rglob("__init__.py")
     }
     assert on_disk <= set(config["packages"]), "every subpackage must be listed to be installed"
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(["semfind", *(parts[:-1] if parts[-1] == "__init__" else parts)])
+
+
+def _sources() -> dict[str, Path]:
+    return {
+        _module_name(path): path
+        for package in ("app", "engine", "indexer")
+        for path in sorted((ROOT / package).rglob("*.py"))
+    }
+
+
+def _edges(name: str, path: Path, known: dict[str, Path]) -> set[str]:
+    """The semfind modules `name` imports anywhere in its source: at module level, under
+    `if TYPE_CHECKING:` and inside functions alike (`from pkg import module` counts as
+    importing the module)."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(anchor + ([node.module] if node.module else []))
+            found.update(
+                f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base
+                for alias in node.names
+            )
+    return {module for module in found if module in known and module != name}
+
+
+def _graph() -> dict[str, set[str]]:
+    known = _sources()
+    return {name: _edges(name, path, known) for name, path in known.items()}
+
+
+def _room(module: str, rooms: tuple[str, ...]) -> int | None:
+    """Index of the module's room in `rooms`; None for a module that is in none."""
+    parts = module.split(".")
+    inner = parts[2] if len(parts) > 3 else ""
+    return rooms.index(inner) if inner in rooms else None
+
+
+def test_packages_import_only_the_layers_below() -> None:
+    allowed = {"engine": ("engine",), "indexer": ("engine", "indexer")}
+    offenders = [
+        f"{source} imports {target}"
+        for source, targets in _graph().items()
+        for target in targets
+        if target.split(".")[1] not in allowed.get(source.split(".")[1], ("app", *allowed))
+    ]
+    assert offenders == []
+
+
+def test_rooms_import_only_the_rooms_below() -> None:
+    """Every import counts here, function-level and TYPE_CHECKING ones too: a type or a
+    lazy call from a higher room is still a dependency on it."""
+    graph = _graph()
+    for package, rooms in (("engine", ENGINE_ROOMS), ("indexer", INDEXER_ROOMS)):
+        on_disk = {p.name for p in (ROOT / package).iterdir() if (p / "__init__.py").exists()}
+        assert on_disk == set(rooms) - {""}, f"{package}: list every room in the order"
+        offenders = []
+        for source, targets in graph.items():
+            if not source.startswith(f"semfind.{package}."):
+                continue
+            mine = _room(source, rooms)
+            for target in targets:
+                theirs = _room(target, rooms) if target.startswith(f"semfind.{package}.") else None
+                if theirs is not None and (mine is None or theirs > mine):
+                    offenders.append(f"{source} imports {target}")
+        assert offenders == [], package
+
+
+def test_no_import_cycles() -> None:
+    """No loop among semfind's modules, counting every import: at module level, under
+    TYPE_CHECKING and inside functions. A function-level import that closes a loop only
+    hides the cycle until the function runs, so it is held to the same rule."""
+    graph = _graph()
+    state: dict[str, int] = {}
+    cycles: list[list[str]] = []
+
+    def visit(module: str, path: list[str]) -> None:
+        state[module] = 1
+        for target in sorted(graph[module]):
+            if state.get(target) == 1:
+                cycles.append([*path[path.index(target) :], target])
+            elif target not in state:
+                visit(target, [*path, target])
+        state[module] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert cycles == []

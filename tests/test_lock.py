@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from semfind.engine.errors import IndexLockedError
-from semfind.engine.lock import WriterLock
+from semfind.engine.store.lock import WriterLock
 
 
 def test_second_writer_is_refused_until_the_first_releases(tmp_path: Path) -> None:

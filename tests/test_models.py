@@ -9,13 +9,13 @@ import pytest
 from click.testing import CliRunner
 
 from semfind.app.cli import cli
-from semfind.engine import default_model
-from semfind.engine.catalog import model_catalog
 from semfind.engine.config import Settings
-from semfind.engine.default_model import default_gguf_path, ensure_default_gguf
 from semfind.engine.errors import ModelError, ModelNotFoundError, UsageError
-from semfind.engine.llm import default_llm_path
-from semfind.engine.models import Registry, add_model, resolve_embedder, resolve_llm_path
+from semfind.engine.models import default_embedder as default_model
+from semfind.engine.models.catalog import model_catalog
+from semfind.engine.models.default_embedder import default_gguf_path, ensure_default_gguf
+from semfind.engine.models.default_llm import default_llm_path
+from semfind.engine.models.registry import Registry, add_model, resolve_embedder, resolve_llm_path
 
 
 @pytest.fixture

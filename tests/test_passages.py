@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from semfind.indexer.document import Document, Page
-from semfind.indexer.passages import passages
+from semfind.indexer.extract.document import Document, Page
+from semfind.indexer.segment.passages import passages
 
 from .fakes import FakeEmbedder
 

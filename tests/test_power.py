@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from semfind.engine.config import Settings
-from semfind.engine.store import Store
-from semfind.indexer import control, daemon
-from semfind.indexer.daemon import Daemon
-from semfind.indexer.power import _linux_on_battery
-from semfind.indexer.runtime import DaemonFiles
+from semfind.engine.store.store import Store
+from semfind.indexer.daemon import control, daemon
+from semfind.indexer.daemon.daemon import Daemon
+from semfind.indexer.daemon.power import _linux_on_battery
+from semfind.indexer.daemon.runtime import DaemonFiles
 
 from .fakes import FakeEmbedder
 from .helpers import wait_until

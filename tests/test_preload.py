@@ -7,8 +7,8 @@ import threading
 import pytest
 
 from semfind.engine.errors import ModelNotFoundError
-from semfind.engine.llm import ChatBackend
-from semfind.engine.preload import PreloadedLLM
+from semfind.engine.llm.base import ChatBackend
+from semfind.engine.llm.preload import PreloadedLLM
 
 from .fakes import ScriptedLLM
 

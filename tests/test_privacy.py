@@ -24,16 +24,16 @@ from typing import Any
 import pytest
 
 from semfind.engine import paths
-from semfind.engine.aggregate import Hit, Match, Passage
-from semfind.engine.answer import NOT_FOUND, VERDICTS, Answer, Asker
+from semfind.engine.ask.answer import NOT_FOUND, VERDICTS, Answer, Asker
+from semfind.engine.ask.evidence import Evidence
+from semfind.engine.ask.passage_parts import Part, PassageParts
+from semfind.engine.ask.prompts import prompt
 from semfind.engine.config import Settings
-from semfind.engine.evidence import Evidence
-from semfind.engine.llm import ChatBackend
-from semfind.engine.passage_parts import Part, PassageParts
-from semfind.engine.prompts import prompt
-from semfind.engine.store import Store
-from semfind.indexer import control
-from semfind.indexer.runtime import DaemonFiles, private_runtime_dir
+from semfind.engine.llm.base import ChatBackend
+from semfind.engine.search.aggregate import Hit, Match, Passage
+from semfind.engine.store.store import Store
+from semfind.indexer.daemon import control
+from semfind.indexer.daemon.runtime import DaemonFiles, private_runtime_dir
 
 from .fakes import ScriptedLLM
 from .helpers import semfind_cli, wait_until

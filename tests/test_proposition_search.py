@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from semfind.engine.config import Settings
-from semfind.engine.search import Filters, Searcher
-from semfind.engine.store import Store
+from semfind.engine.search.searcher import Filters, Searcher
+from semfind.engine.store.store import Store
 from semfind.indexer.indexing import Indexer
 
 from .fakes import FakeEmbedder

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from semfind.engine.errors import UsageError
-from semfind.engine.records import UnitDraft
-from semfind.indexer.document import Document, Page
-from semfind.indexer.passages import passages
-from semfind.indexer.propositions import RuleSegmenter, clean, make_segmenter
+from semfind.engine.store.records import UnitDraft
+from semfind.indexer.extract.document import Document, Page
+from semfind.indexer.segment.passages import passages
+from semfind.indexer.segment.propositions import RuleSegmenter, clean, make_segmenter
 
 from .fakes import FakeEmbedder
 

@@ -7,13 +7,13 @@ from pathlib import Path
 import apsw
 import numpy as np
 
-from semfind.engine.db import APPLICATION_ID
-from semfind.engine.migrations import LATEST_VERSION, MIGRATIONS
-from semfind.engine.quantize import BitPlanes, from_int8, int8_codes, sign_bits
-from semfind.engine.records import EmbedModelRow
-from semfind.engine.store import Store
-from semfind.engine.vector_index import nearest
-from semfind.engine.vector_tables import _read_chunks, _read_rows, read_bits
+from semfind.engine.search.vector_index import nearest
+from semfind.engine.store.db import APPLICATION_ID
+from semfind.engine.store.migrations import LATEST_VERSION, MIGRATIONS
+from semfind.engine.store.quantize import BitPlanes, from_int8, int8_codes, sign_bits
+from semfind.engine.store.records import EmbedModelRow
+from semfind.engine.store.store import Store
+from semfind.engine.store.vector_tables import _read_chunks, _read_rows, read_bits
 
 
 def _unit_rows(n: int, dim: int, seed: int = 0) -> np.ndarray:
@@ -108,3 +108,13 @@ def test_float_vectors_of_an_older_index_become_bits_and_codes(tmp_path: Path) -
         assert len(read_bits(store.conn, model)[0]) == 5000
         names = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master")}
         assert "vec_m1" not in names and "vbits_m1" in names
+
+
+def test_migration_5_is_frozen() -> None:
+    """It carries its SQL and quantization as of schema 5: later changes to the store's
+    vector code must not change what an old index is migrated to."""
+    import inspect
+
+    from semfind.engine.store import migrations
+
+    assert "semfind" not in inspect.getsource(migrations._m0005_compact_vectors)

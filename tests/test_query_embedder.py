@@ -12,12 +12,12 @@ import pytest
 from semfind.app import query_embedder as qe
 from semfind.app.daemon_client import DaemonClient
 from semfind.engine.config import Settings
-from semfind.engine.embedder import Embedder, normalise
+from semfind.engine.embed.base import Embedder, normalise
 from semfind.engine.errors import ModelError
-from semfind.indexer.control import ControlServer
-from semfind.indexer.daemon import Daemon
-from semfind.indexer.model_switch import EmbedderKeeper
-from semfind.indexer.runtime import DaemonFiles, PidLock
+from semfind.indexer.daemon.control import ControlServer
+from semfind.indexer.daemon.daemon import Daemon
+from semfind.indexer.daemon.model_switch import EmbedderKeeper
+from semfind.indexer.daemon.runtime import DaemonFiles, PidLock
 
 from .fakes import FakeEmbedder
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from semfind.engine.aggregate import Hit, Match, Passage
-from semfind.engine.evidence import Evidence, Source
-from semfind.engine.extractive import WEIGHTS, Candidate, choose
-from semfind.engine.passage_parts import Part, PassageParts
-from semfind.engine.question_kind import typed_spans
-from semfind.engine.sentences import Sentence, sentences
+from semfind.engine.ask.evidence import Evidence, Source
+from semfind.engine.ask.extractive import WEIGHTS, Candidate, choose
+from semfind.engine.ask.passage_parts import Part, PassageParts
+from semfind.engine.ask.question_kind import typed_spans
+from semfind.engine.ask.sentences import Sentence, sentences
+from semfind.engine.search.aggregate import Hit, Match, Passage
 
 TEXT = "The lighthouse was built in 1874. It still guides ships into the harbour."
 OTHER = "The lighthouse was built in 1874. It still guides boats into the harbour."

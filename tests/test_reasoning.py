@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from semfind.engine.ask.reasoning import Reasoner, parse_rewrite
+from semfind.engine.ask.thought_cache import ThoughtCache
 from semfind.engine.config import Settings
-from semfind.engine.query import Filters
-from semfind.engine.reasoning import Reasoner, parse_rewrite
-from semfind.engine.search import Searcher
-from semfind.engine.store import Store
-from semfind.engine.thought_cache import ThoughtCache
+from semfind.engine.search.query import Filters
+from semfind.engine.search.searcher import Searcher
+from semfind.engine.store.store import Store
 from semfind.indexer.indexing import Indexer
 
 from .fakes import FakeEmbedder, ScriptedLLM

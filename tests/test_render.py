@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from semfind.app.render import evidence, highlight
-from semfind.engine.aggregate import Hit, Match, Passage
+from semfind.engine.search.aggregate import Hit, Match, Passage
 
 PASSAGE = "Stand the pots together. Grouped plants keep the air humid, and pebbles hold water."
 

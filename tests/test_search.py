@@ -7,11 +7,11 @@ import pytest
 
 from semfind.engine.config import Settings
 from semfind.engine.errors import UsageError
-from semfind.engine.fusion import convex, rrf
-from semfind.engine.keyword_plan import KeywordPlanner
-from semfind.engine.query import query_terms
-from semfind.engine.search import Filters, Searcher
-from semfind.engine.store import Store
+from semfind.engine.search.fusion import convex, rrf
+from semfind.engine.search.keyword_plan import KeywordPlanner
+from semfind.engine.search.query import query_terms
+from semfind.engine.search.searcher import Filters, Searcher
+from semfind.engine.store.store import Store
 from semfind.indexer.indexing import Indexer
 
 from .fakes import FakeEmbedder

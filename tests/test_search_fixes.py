@@ -15,12 +15,12 @@ from semfind.app.render import print_hits
 from semfind.app.tui.app import create_app
 from semfind.app.tui.search_pane import SearchPane
 from semfind.app.tui.services import EngineIndex, Services
-from semfind.engine.catalog import CatalogEntry
 from semfind.engine.config import Settings
 from semfind.engine.errors import UsageError
-from semfind.engine.query import NO_CLOSE_MATCH, any_close, path_scope, query_terms
-from semfind.engine.search import Filters, Searcher
-from semfind.engine.store import Store
+from semfind.engine.models.catalog import CatalogEntry
+from semfind.engine.search.query import NO_CLOSE_MATCH, any_close, path_scope, query_terms
+from semfind.engine.search.searcher import Filters, Searcher
+from semfind.engine.store.store import Store
 from semfind.indexer.indexing import Indexer
 
 from .fakes import FakeEmbedder

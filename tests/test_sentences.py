@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from semfind.indexer.sentences import split
+from semfind.indexer.segment.sentences import split
 
 
 def _pieces(text: str) -> list[tuple[str, str]]:

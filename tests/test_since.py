@@ -7,7 +7,7 @@ import pytest
 
 from semfind.app.since import parse_since, read_since
 from semfind.engine.errors import UsageError
-from semfind.engine.query import Filters
+from semfind.engine.search.query import Filters
 
 
 @pytest.mark.parametrize(

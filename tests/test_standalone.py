@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from semfind.engine import paths
-from semfind.engine.default_model import DEFAULT_EMBEDDER, ensure_default_gguf
-from semfind.engine.llm import DEFAULT_LLM_FILE, default_llm_path
+from semfind.engine.models.default_embedder import DEFAULT_EMBEDDER, ensure_default_gguf
+from semfind.engine.models.default_llm import DEFAULT_LLM_FILE, default_llm_path
 
 from .helpers import semfind_cli
 

@@ -7,11 +7,11 @@ import apsw
 import numpy as np
 import pytest
 
-from semfind.engine.db import APPLICATION_ID
 from semfind.engine.errors import NotAnIndexError, SchemaTooNewError, StoreError
-from semfind.engine.migrations import LATEST_VERSION
-from semfind.engine.records import FileMeta, UnitDraft
-from semfind.engine.store import Store
+from semfind.engine.store.db import APPLICATION_ID
+from semfind.engine.store.migrations import LATEST_VERSION
+from semfind.engine.store.records import FileMeta, UnitDraft
+from semfind.engine.store.store import Store
 
 
 def _unit(text: str, ord_: int = 0) -> UnitDraft:
@@ -117,7 +117,7 @@ def test_files_under_matches_whole_path_components(store: Store) -> None:
 
 
 def test_index_from_the_first_schema_is_migrated_even_when_opened_read_only(tmp_path: Path) -> None:
-    from semfind.engine import migrations
+    from semfind.engine.store import migrations
 
     path = tmp_path / "old.db"
     conn = apsw.Connection(str(path))
@@ -142,7 +142,7 @@ def test_a_directory_in_place_of_the_index_is_a_store_error(tmp_path: Path) -> N
 
 
 def test_version_two_indexes_move_parts_to_their_own_keyword_table(tmp_path: Path) -> None:
-    from semfind.engine import migrations
+    from semfind.engine.store import migrations
 
     path = tmp_path / "v2.db"
     conn = apsw.Connection(str(path))
@@ -251,7 +251,7 @@ def test_a_move_that_retitles_a_file_keeps_the_text_its_passages_were_embedded_f
 
 def _version_five(path: Path) -> None:
     """An index as semfind wrote it at schema 5: three passages, two with stored titles."""
-    from semfind.engine import migrations
+    from semfind.engine.store import migrations
 
     conn = apsw.Connection(str(path))
     conn.enable_load_extension(True)
@@ -298,7 +298,7 @@ def test_version_five_indexes_flag_their_titled_passages(tmp_path: Path) -> None
 def test_upgrades_of_existing_indexes_are_announced_and_new_indexes_are_not(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from semfind.engine import db
+    from semfind.engine.store import db
 
     heard: list[tuple[Path, int, int, bool]] = []
     monkeypatch.setattr(db, "_upgrade_notices", [])
@@ -319,7 +319,7 @@ def test_the_cli_says_it_is_upgrading_an_old_index(
     from click.testing import CliRunner
 
     from semfind.app.cli import cli
-    from semfind.engine import db
+    from semfind.engine.store import db
 
     monkeypatch.setattr(db, "_upgrade_notices", [])
     _version_five(tmp_path / "v5.db")

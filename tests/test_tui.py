@@ -24,11 +24,11 @@ from semfind.app.tui.messages import DaemonEvent
 from semfind.app.tui.search_pane import SearchPane
 from semfind.app.tui.services import EngineIndex, IndexReader, Services
 from semfind.app.tui.status_bar import StatusBar
-from semfind.engine.catalog import CatalogEntry
 from semfind.engine.config import Settings
-from semfind.engine.embedder import Embedder
-from semfind.engine.llm import ChatBackend
-from semfind.engine.store import Store
+from semfind.engine.embed.base import Embedder
+from semfind.engine.llm.base import ChatBackend
+from semfind.engine.models.catalog import CatalogEntry
+from semfind.engine.store.store import Store
 from semfind.indexer.indexing import Indexer
 
 from .fakes import FakeEmbedder
@@ -457,7 +457,7 @@ async def test_help_models_and_theme(indexed: Settings) -> None:
 @pytest.mark.real_model
 @pilot_test
 async def test_the_real_model_finds_by_meaning(tmp_path: Path, real_data_dir: Path) -> None:
-    from semfind.engine.models import open_embedder
+    from semfind.engine.models.registry import open_embedder
 
     settings = Settings(db=tmp_path / "real.sqlite3")
     docs = _docs(tmp_path / "docs")
@@ -677,8 +677,8 @@ async def test_80x24_keeps_hanging_indents_the_footer_and_the_folder_filter(
 def test_a_citation_mark_inside_a_quoted_sentence_is_not_a_link() -> None:
     from semfind.app.ask_render import quoted
     from semfind.app.tui.ask_pane import link_citations
-    from semfind.engine.aggregate import Hit, Match, Passage
-    from semfind.engine.extractive import Extract, Quote
+    from semfind.engine.ask.extractive import Extract, Quote
+    from semfind.engine.search.aggregate import Hit, Match, Passage
 
     text = "The deposit is returned within 14 days, as the contract says [2]."
     passage = Passage(1, text, 0, len(text), 4, 4)

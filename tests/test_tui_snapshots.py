@@ -17,14 +17,14 @@ from textual.widgets import Input
 
 from semfind.app.tui.app import SemfindApp, create_app
 from semfind.app.tui.services import Failure, FolderCount, IndexSummary, Services
-from semfind.engine.aggregate import Hit, Match, Passage
-from semfind.engine.catalog import CatalogEntry
+from semfind.engine.ask.evidence import Evidence
+from semfind.engine.ask.passage_parts import Part, PassageParts
 from semfind.engine.config import Settings
-from semfind.engine.evidence import Evidence
-from semfind.engine.gguf_info import GGUFInfo
-from semfind.engine.passage_parts import Part, PassageParts
-from semfind.engine.reasoning import Expansion
-from semfind.engine.search import Filters
+from semfind.engine.models.catalog import CatalogEntry
+from semfind.engine.models.gguf_info import GGUFInfo
+from semfind.engine.search.aggregate import Hit, Match, Passage
+from semfind.engine.search.query import Expansion
+from semfind.engine.search.searcher import Filters
 
 from .tui_fakes import FakeAnswerer, FakeDaemon, daemon_status, settle
 

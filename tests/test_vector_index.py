@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from semfind.engine import vector_index
 from semfind.engine.config import Settings
-from semfind.engine.records import EmbedModelRow
-from semfind.engine.search import Filters, Searcher
-from semfind.engine.store import Store
+from semfind.engine.search import vector_index
+from semfind.engine.search.searcher import Filters, Searcher
+from semfind.engine.store.records import EmbedModelRow
+from semfind.engine.store.store import Store
 from semfind.indexer.indexing import Indexer
 
 from .fakes import FakeEmbedder
@@ -147,7 +147,7 @@ def test_a_one_shot_searcher_reads_the_bits_once_per_index_state(
     indexed: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from semfind.engine import search
+    from semfind.engine.search import searcher as search
 
     reads: list[int] = []
     real_read = search.read_bits

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from semfind.indexer.watcher import Settler, Watcher
+from semfind.indexer.daemon.watcher import Settler, Watcher
 
 from .helpers import wait_until
 

@@ -15,13 +15,13 @@ from textual.worker import WorkerCancelled
 
 from semfind.app.tui.llm_link import LLMLink
 from semfind.app.tui.services import IndexReader
-from semfind.engine.aggregate import Hit
-from semfind.engine.answer import AskEvent
+from semfind.engine.ask.answer import AskEvent
+from semfind.engine.ask.prompts import prompt
 from semfind.engine.config import Settings
 from semfind.engine.errors import DaemonNotRunningError
-from semfind.engine.prompts import prompt
-from semfind.engine.reasoning import Expansion
-from semfind.engine.search import Filters
+from semfind.engine.search.aggregate import Hit
+from semfind.engine.search.query import Expansion
+from semfind.engine.search.searcher import Filters
 
 from .fakes import ScriptedLLM
 

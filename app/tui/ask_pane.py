@@ -18,7 +18,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from semfind.engine.query import Filters
+from semfind.engine.search.query import Filters
 
 from ..ask_render import QUOTED, footer, quoted, restated
 from .highlight import hanging, one_line, preview_text
@@ -28,10 +28,10 @@ from .rows import FittedList
 if TYPE_CHECKING:
     from textual.app import ComposeResult
 
-    from semfind.engine.aggregate import Hit
-    from semfind.engine.answer import Answer, AskEvent
+    from semfind.engine.ask.answer import Answer, AskEvent
+    from semfind.engine.ask.extractive import Extract
     from semfind.engine.config import Settings
-    from semfind.engine.extractive import Extract
+    from semfind.engine.search.aggregate import Hit
 
     from .services import Answerer, IndexReader
 
@@ -116,7 +116,7 @@ class AskPane(Vertical):
         return _extractive(self.index, self.settings, question, filters)
 
     def _relay(self, serial: int, event: AskEvent) -> None:
-        from semfind.engine.answer import Extracted, Piece, Retrieved
+        from semfind.engine.ask.answer import Extracted, Piece, Retrieved
 
         if isinstance(event, Retrieved):
             hits = [source.hit for source in event.sources]
@@ -208,7 +208,7 @@ def final_text(answer: Answer) -> Text:
 def _extractive(
     index: IndexReader, settings: Settings, question: str, filters: Filters
 ) -> Generator[AskEvent]:
-    from semfind.engine.answer import Asker
+    from semfind.engine.ask.answer import Asker
 
     yield from Asker(None, index.evidence, settings).ask(question, filters)
 

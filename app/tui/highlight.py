@@ -9,12 +9,12 @@ from textual.content import Content
 from textual.geometry import Region, Spacing
 from textual.widgets import Static
 
-from semfind.engine.query import term_pattern
+from semfind.engine.search.query import term_pattern
 
 if TYPE_CHECKING:
     from textual.widget import Widget
 
-    from semfind.engine.aggregate import Hit
+    from semfind.engine.search.aggregate import Hit
 
 TERM_STYLE = "bold reverse"
 EVIDENCE_STYLE = "bold underline"

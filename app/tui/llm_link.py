@@ -7,12 +7,11 @@ from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from semfind.engine.answer import AskEvent
+    from semfind.engine.ask.answer import AskEvent
+    from semfind.engine.ask.thought_cache import ThoughtCache
     from semfind.engine.config import Settings
-    from semfind.engine.llm import ChatBackend
-    from semfind.engine.query import Filters
-    from semfind.engine.reasoning import Expansion
-    from semfind.engine.thought_cache import ThoughtCache
+    from semfind.engine.llm.base import ChatBackend
+    from semfind.engine.search.query import Expansion, Filters
 
     from .services import IndexReader
 
@@ -50,7 +49,7 @@ class LLMLink:
         return self._available
 
     def ask(self, question: str, filters: Filters) -> Generator[AskEvent]:
-        from semfind.engine.answer import Asker
+        from semfind.engine.ask.answer import Asker
 
         with self._lock:
             # The LLM loads only once the quotes are out: they must not wait for it.
@@ -58,8 +57,8 @@ class LLMLink:
             yield from asker.ask(question, filters)
 
     def expand(self, kind: str, query: str) -> Expansion:
-        from semfind.engine.reasoning import Reasoner
-        from semfind.engine.thought_cache import ThoughtCache
+        from semfind.engine.ask.reasoning import Reasoner
+        from semfind.engine.ask.thought_cache import ThoughtCache
 
         with self._lock:
             self._cache = self._cache or ThoughtCache()
@@ -77,9 +76,9 @@ class LLMLink:
 
 def llm_name(settings: Settings) -> str | None:
     """The chat model's name without loading it; None when none is installed or set."""
-    from semfind.engine.default_llm import default_llm_listed
     from semfind.engine.errors import ModelError
-    from semfind.engine.models import resolve_llm_path
+    from semfind.engine.models.default_llm import default_llm_listed
+    from semfind.engine.models.registry import resolve_llm_path
 
     if settings.llm_url:
         return settings.llm_model or settings.llm_url

@@ -11,10 +11,10 @@ from textual.message import Message
 from semfind.engine.errors import SemfindError
 
 if TYPE_CHECKING:
-    from semfind.engine.aggregate import Hit
-    from semfind.engine.answer import Answer
-    from semfind.engine.extractive import Extract
-    from semfind.engine.reasoning import Expansion
+    from semfind.engine.ask.answer import Answer
+    from semfind.engine.ask.extractive import Extract
+    from semfind.engine.search.aggregate import Hit
+    from semfind.engine.search.query import Expansion
 
     from .services import Failure, FolderCount, IndexSummary
 

@@ -14,7 +14,7 @@ from ..model_rows import COLUMNS, model_row
 if TYPE_CHECKING:
     from textual.app import ComposeResult
 
-    from semfind.engine.catalog import CatalogEntry
+    from semfind.engine.models.catalog import CatalogEntry
 
 WIDE = 110
 """From this width the table has room for every column but the file."""

@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from semfind.engine.errors import SemfindError
-from semfind.engine.query import NO_CLOSE_MATCH, Filters, any_close, path_scope
+from semfind.engine.search.query import NO_CLOSE_MATCH, Filters, any_close, path_scope
 
 from ..since import parse_since
 from .highlight import SCROLLBAR, PassageView, hanging, one_line, preview_text, with_terms
@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     from textual.app import ComposeResult
     from textual.timer import Timer
 
-    from semfind.engine.aggregate import Hit
-    from semfind.engine.reasoning import Expansion
+    from semfind.engine.search.aggregate import Hit
+    from semfind.engine.search.query import Expansion
 
     from .services import Answerer, IndexReader
 

@@ -12,16 +12,15 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterator
     from pathlib import Path
 
-    from semfind.engine.aggregate import Hit
-    from semfind.engine.answer import AskEvent
-    from semfind.engine.catalog import CatalogEntry
+    from semfind.engine.ask.answer import AskEvent
+    from semfind.engine.ask.evidence import Evidence
     from semfind.engine.config import Settings
-    from semfind.engine.embedder import Embedder
-    from semfind.engine.evidence import Evidence
-    from semfind.engine.query import Filters
-    from semfind.engine.reasoning import Expansion
-    from semfind.engine.search import Searcher
-    from semfind.engine.store import Store
+    from semfind.engine.embed.base import Embedder
+    from semfind.engine.models.catalog import CatalogEntry
+    from semfind.engine.search.aggregate import Hit
+    from semfind.engine.search.query import Expansion, Filters
+    from semfind.engine.search.searcher import Searcher
+    from semfind.engine.store.store import Store
 
 
 T = TypeVar("T")
@@ -85,8 +84,8 @@ class DaemonLink(Protocol):
 
 
 class Answerer(Protocol):
-    """The local LLM: answers questions from the index (engine.answer.Asker's events) and
-    thinks about or rewrites queries (engine.reasoning). Blocks: call it from a worker."""
+    """The local LLM: answers questions from the index (engine.ask.answer.Asker's events) and
+    thinks about or rewrites queries (engine.ask.reasoning). Blocks: call it from a worker."""
 
     name: str
 
@@ -139,7 +138,7 @@ class EngineIndex:
             return searcher.search(query, k=k, mode=mode, filters=filters, expansion=expansion)
 
     def evidence(self, question: str, k: int, filters: Filters) -> Evidence:
-        from semfind.engine.evidence import gather_evidence
+        from semfind.engine.ask.evidence import gather_evidence
 
         with self._lock:
             return gather_evidence(self._ensure_searcher(), question, k, filters)
@@ -170,7 +169,7 @@ class EngineIndex:
             return cached[1]
 
     def _facts_store(self) -> Store | None:
-        from semfind.engine.store import Store
+        from semfind.engine.store.store import Store
 
         if self._facts is None and self.db.exists():
             self._facts = Store.open(self.db, readonly=True)
@@ -191,7 +190,7 @@ class EngineIndex:
             self._facts = None
 
     def _open_store(self) -> Store | None:
-        from semfind.engine.store import Store
+        from semfind.engine.store.store import Store
 
         if self._store is None:
             if not self.db.exists():
@@ -200,7 +199,7 @@ class EngineIndex:
         return self._store
 
     def _ensure_searcher(self) -> Searcher:
-        from semfind.engine.search import Searcher
+        from semfind.engine.search.searcher import Searcher
 
         if self._searcher is None:
             store = self._open_store()
@@ -215,14 +214,14 @@ class EngineIndex:
 
 
 def _summary(store: Store) -> IndexSummary:
-    from semfind.engine.index_facts import part_count
+    from semfind.engine.store.index_facts import part_count
 
     counts = store.counts()
     return IndexSummary(True, counts["files"], counts["units"], part_count(store), counts["failed"])
 
 
 def _folders(store: Store) -> list[FolderCount]:
-    from semfind.engine.index_facts import indexed_roots
+    from semfind.engine.store.index_facts import indexed_roots
 
     return [
         FolderCount(r.path, r.files, r.units, r.failed, r.watched) for r in indexed_roots(store)

@@ -10,10 +10,10 @@ from .llm_link import LLMLink
 from .services import EngineIndex, Services
 
 if TYPE_CHECKING:
-    from semfind.engine.catalog import CatalogEntry
     from semfind.engine.config import Settings
-    from semfind.engine.embedder import Embedder
-    from semfind.engine.llm import ChatBackend
+    from semfind.engine.embed.base import Embedder
+    from semfind.engine.llm.base import ChatBackend
+    from semfind.engine.models.catalog import CatalogEntry
 
 
 def build_services(settings: Settings) -> Services:
@@ -36,12 +36,12 @@ def _open_embedder(settings: Settings) -> Embedder:
 
 
 def _open_llm(settings: Settings) -> ChatBackend:
-    from semfind.engine.llm import open_llm
+    from semfind.engine.llm.factory import open_llm
 
     return open_llm(settings)
 
 
 def _catalog(settings: Settings) -> list[CatalogEntry]:
-    from semfind.engine.catalog import model_catalog
+    from semfind.engine.models.catalog import model_catalog
 
     return model_catalog(settings)

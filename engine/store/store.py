@@ -1,0 +1,486 @@
+"""The index: files, units, FTS5 rows and per-model vectors in one SQLite file."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import apsw
+import numpy as np
+
+from semfind.engine.errors import DiskFullError, StoreError
+from semfind.engine.store.cjk import fts_text
+from semfind.engine.store.db import open_db
+from semfind.engine.store.records import EmbedModelRow, FileMeta, FileState, UnitDraft, titled
+from semfind.engine.store.vector_tables import create_vector_tables, insert_vectors
+
+T = TypeVar("T")
+FTS_TABLES = ("units_fts", "parts_fts")
+"""Keyword tables: one for passages, one for their parts (propositions or sentences)."""
+EMBED_TEXT = (
+    "CASE WHEN u.embed_titled THEN f.title || char(10, 10) || u.text"
+    " ELSE coalesce(u.embed_text, u.text) END"
+)
+"""The text a unit was embedded from, in a query over units u joined with their files f."""
+_FILE_COLUMNS = "id, path, size, mtime_ns, content_hash, status, error, kind, segmenter"
+
+
+class Store:
+    """All reads and writes of the index go through here."""
+
+    def __init__(self, conn: apsw.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path, *, readonly: bool = False) -> Store:
+        return cls(open_db(path, readonly=readonly), path)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- models ---------------------------------------------------------------
+
+    def ensure_model(self, key: str, name: str, dim: int) -> EmbedModelRow:
+        """The row for an embedding model, created with its vec0 table if new."""
+        existing = self.find_model(key)
+        if existing is not None:
+            if existing.dim != dim:
+                raise StoreError(f"model {name}: stored dimension {existing.dim} != {dim}")
+            return existing
+        with self._writing():
+            row = self.conn.execute(
+                "INSERT INTO embed_models(key, name, dim, created_at) VALUES (?, ?, ?, ?) "
+                "RETURNING id",
+                (key, name, dim, time.time()),
+            ).fetchone()
+            model = EmbedModelRow(int(_need(row)[0]), key, name, dim)
+            create_vector_tables(self.conn, model)
+        return model
+
+    def find_model(self, key: str) -> EmbedModelRow | None:
+        row = self.conn.execute(
+            "SELECT id, key, name, dim FROM embed_models WHERE key = ?", (key,)
+        ).fetchone()
+        return EmbedModelRow(int(row[0]), row[1], row[2], int(row[3])) if row else None
+
+    def models(self) -> list[EmbedModelRow]:
+        rows = self.conn.execute("SELECT id, key, name, dim FROM embed_models ORDER BY id")
+        return [EmbedModelRow(int(r[0]), r[1], r[2], int(r[3])) for r in rows]
+
+    # -- files ----------------------------------------------------------------
+
+    def file_state(self, path: str) -> FileState | None:
+        row = self.conn.execute(
+            f"SELECT {_FILE_COLUMNS} FROM files WHERE path = ?", (path,)
+        ).fetchone()
+        return _file_state(row) if row else None
+
+    def files_under(self, root: str) -> list[FileState]:
+        """Every stored file at `root` or below it."""
+        prefix = root.rstrip("/") + "/"
+        rows = self.conn.execute(
+            f"SELECT {_FILE_COLUMNS} FROM files WHERE path = ? OR substr(path, 1, ?) = ?",
+            (root, len(prefix), prefix),
+        )
+        return [_file_state(r) for r in rows]
+
+    def failures(self) -> list[FileState]:
+        rows = self.conn.execute(
+            f"SELECT {_FILE_COLUMNS} FROM files WHERE status != 'indexed' OR error IS NOT NULL"
+            " ORDER BY path"
+        )
+        return [_file_state(r) for r in rows]
+
+    def write_file(
+        self,
+        meta: FileMeta,
+        units: Sequence[UnitDraft],
+        model: EmbedModelRow,
+        vectors: Mapping[str, np.ndarray],
+        note: str | None = None,
+    ) -> None:
+        """Replace a file's units, FTS rows and missing vectors in one transaction; `note`
+        says what was left out of a file indexed in part."""
+        with self._writing():
+            file_id = self._upsert_file(meta, "indexed", note)
+            self._delete_units(file_id)
+            self._insert_units(file_id, meta, units)
+            self._insert_vectors(model, vectors)
+
+    def write_status(self, meta: FileMeta, status: str, error: str | None) -> None:
+        """Record a failed or skipped file; any units it had leave the index."""
+        with self._writing():
+            file_id = self._upsert_file(meta, status, error)
+            self._delete_units(file_id)
+
+    def touch_file(self, file_id: int, size: int, mtime_ns: int) -> None:
+        """Content unchanged: remember the new size and mtime so the hash is not re-read."""
+        with self._writing():
+            self.conn.execute(
+                "UPDATE files SET size = ?, mtime_ns = ? WHERE id = ?", (size, mtime_ns, file_id)
+            )
+
+    def move_files(self, src: str, dest: str) -> int:
+        """Give the files stored at or below `src` their paths below `dest`, in one transaction.
+
+        Units, vectors and ids stay; a title taken from the file name follows the new name.
+        A file already stored at a destination path was replaced on disk and leaves.
+        """
+        moved = 0
+        with self._writing():
+            for state in self.files_under(src):
+                new_path = dest + state.path[len(src) :]
+                replaced = self.file_state(new_path)
+                if replaced is not None:
+                    self.delete_files([replaced.id])
+                self._move_file(state.id, state.path, new_path)
+                moved += 1
+        return moved
+
+    def delete_files(self, file_ids: Iterable[int]) -> int:
+        count = 0
+        with self._writing():
+            for file_id in file_ids:
+                self._delete_units(file_id)
+                self.conn.execute("DELETE FROM files WHERE id = ?", (file_id,))
+                count += 1
+        return count
+
+    # -- vectors --------------------------------------------------------------
+
+    def missing_hashes(self, model: EmbedModelRow, hashes: Iterable[str]) -> set[str]:
+        """The hashes among `hashes` that have no vector for `model` yet."""
+        wanted = set(hashes)
+        if not wanted:
+            return set()
+        found: set[str] = set()
+        for part, marks in in_batches(sorted(wanted)):
+            rows = self.conn.execute(
+                f"SELECT text_hash FROM vectors WHERE model_id = ? AND text_hash IN ({marks})",
+                (model.id, *part),
+            )
+            found.update(r[0] for r in rows)
+        return wanted - found
+
+    def units_without_vectors(self, model: EmbedModelRow) -> list[tuple[str, str]]:
+        """(hash, text) of every stored unit text that `model` has not embedded."""
+        rows = self.conn.execute(
+            f"SELECT embed_hash, {EMBED_TEXT} FROM units u JOIN files f ON f.id = u.file_id "
+            "WHERE NOT EXISTS (SELECT 1 FROM vectors v "
+            "  WHERE v.model_id = ? AND v.text_hash = u.embed_hash) GROUP BY embed_hash",
+            (model.id,),
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    def add_vectors(self, model: EmbedModelRow, vectors: Mapping[str, np.ndarray]) -> None:
+        with self._writing():
+            self._insert_vectors(model, vectors)
+
+    def prune_vectors(self) -> int:
+        """Drop vectors whose text no unit holds any more (for every model)."""
+        removed = 0
+        with self._writing():
+            for model in self.models():
+                ids = [
+                    int(r[0])
+                    for r in self.conn.execute(
+                        "SELECT id FROM vectors v WHERE model_id = ? AND NOT EXISTS "
+                        "(SELECT 1 FROM units u WHERE u.embed_hash = v.text_hash)",
+                        (model.id,),
+                    )
+                ]
+                for vid in ids:
+                    self.conn.execute(f"DELETE FROM {model.bits_table} WHERE rowid = ?", (vid,))
+                    self.conn.execute(f"DELETE FROM {model.codes_table} WHERE id = ?", (vid,))
+                    self.conn.execute("DELETE FROM vectors WHERE id = ?", (vid,))
+                removed += len(ids)
+        return removed
+
+    # -- watched folders and the daemon's pending work --------------------------
+
+    def watches(self) -> list[str]:
+        return [str(r[0]) for r in self.conn.execute("SELECT path FROM watches ORDER BY path")]
+
+    def add_watch(self, path: str) -> bool:
+        """Remember a watched folder; False when it was already watched."""
+        with self._writing():
+            row = self.conn.execute(
+                "INSERT INTO watches(path, added_at) VALUES (?, ?) ON CONFLICT DO NOTHING"
+                " RETURNING path",
+                (path, time.time()),
+            ).fetchone()
+        return row is not None
+
+    def remove_watch(self, path: str) -> bool:
+        with self._writing():
+            row = self.conn.execute(
+                "DELETE FROM watches WHERE path = ? RETURNING path", (path,)
+            ).fetchone()
+        return row is not None
+
+    def pending(self) -> list[str]:
+        return [str(r[0]) for r in self.conn.execute("SELECT path FROM pending ORDER BY queued_at")]
+
+    def add_pending(self, paths: Iterable[str]) -> None:
+        with self._writing():
+            for path in paths:
+                self.conn.execute(
+                    "INSERT INTO pending(path, queued_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                    (path, time.time()),
+                )
+
+    def remove_pending(self, path: str) -> None:
+        with self._writing():
+            self.conn.execute("DELETE FROM pending WHERE path = ?", (path,))
+
+    # -- counts ---------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        row = self.conn.execute(
+            "SELECT (SELECT count(*) FROM files WHERE status = 'indexed'),"
+            " (SELECT count(*) FROM files WHERE status = 'failed'),"
+            " (SELECT count(*) FROM files WHERE status = 'skipped'),"
+            " (SELECT count(*) FROM units),"
+            " (SELECT count(*) FROM vectors)"
+        ).fetchone()
+        keys = ("files", "failed", "skipped", "units", "vectors")
+        return {k: int(v) for k, v in zip(keys, _need(row), strict=True)}
+
+    def unit_span(self) -> int:
+        """The highest unit id: an instant upper bound on the unit count (for word
+        weights, where a count(*) over a million rows would cost more than the query)."""
+        row = self.conn.execute("SELECT max(id) FROM units").fetchone()
+        return int(row[0] or 0) if row else 0
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One transaction; a full disk rolls it back and becomes DiskFullError."""
+        try:
+            with self.conn:
+                yield
+        except apsw.FullError as exc:
+            raise DiskFullError(
+                f"the disk holding {self.path} is full; the last write was undone, nothing "
+                "stored before it is lost"
+            ) from exc
+
+    def version(self) -> tuple[int, int]:
+        """Changes whenever this or any other connection has written to the database."""
+        row = _need(self.conn.execute("PRAGMA data_version").fetchone())
+        return int(row[0]), self.conn.total_changes()
+
+    def has_uncut_passages(self) -> bool:
+        """Whether some passage has no parts (so it stands in for them at part level)."""
+        row = self.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM units u WHERE u.kind = 'passage' AND NOT EXISTS"
+            " (SELECT 1 FROM units c WHERE c.parent_id = u.id))"
+        ).fetchone()
+        return bool(_need(row)[0])
+
+    def distinct_texts(self) -> int:
+        """Distinct unit texts: identical texts share one vector per model."""
+        row = self.conn.execute("SELECT count(DISTINCT embed_hash) FROM units").fetchone()
+        return int(_need(row)[0])
+
+    def vector_count(self, model: EmbedModelRow) -> int:
+        row = self.conn.execute(
+            "SELECT count(*) FROM vectors WHERE model_id = ?", (model.id,)
+        ).fetchone()
+        return int(_need(row)[0])
+
+    # -- internals ------------------------------------------------------------
+
+    def _upsert_file(self, meta: FileMeta, status: str, error: str | None) -> int:
+        row = self.conn.execute(
+            "INSERT INTO files(path, kind, title, size, mtime_ns, content_hash, status, error,"
+            " indexed_at, segmenter) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(path) DO UPDATE SET kind = excluded.kind, title = excluded.title,"
+            " segmenter = excluded.segmenter,"
+            " size = excluded.size, mtime_ns = excluded.mtime_ns,"
+            " content_hash = excluded.content_hash, status = excluded.status,"
+            " error = excluded.error, indexed_at = excluded.indexed_at RETURNING id",
+            (
+                meta.path,
+                meta.kind,
+                meta.title,
+                meta.size,
+                meta.mtime_ns,
+                meta.content_hash,
+                status,
+                error,
+                time.time(),
+                meta.segmenter,
+            ),
+        ).fetchone()
+        return int(_need(row)[0])
+
+    def _move_file(self, file_id: int, old_path: str, new_path: str) -> None:
+        old_name, new_name = Path(old_path).name, Path(new_path).name
+        if old_name != new_name:  # the title may follow the name: keep what was embedded
+            self.conn.execute(
+                "UPDATE units SET embed_text = ? || char(10, 10) || text, embed_titled = 0"
+                " WHERE file_id = ? AND embed_titled"
+                " AND (SELECT title FROM files WHERE id = ?) = ?",
+                (old_name, file_id, file_id, old_name),
+            )
+        row = self.conn.execute(
+            "UPDATE files SET path = ?, title = CASE WHEN title = ? THEN ? ELSE title END"
+            " WHERE id = ? RETURNING title",
+            (new_path, old_name, new_name, file_id),
+        ).fetchone()
+        if old_name != new_name and row is not None and row[0] == new_name:
+            self._retitle(file_id, new_name)
+
+    def _retitle(self, file_id: int, title: str) -> None:
+        """Rewrite a file's keyword rows under a new title; contentless tables need the text."""
+        units: list[tuple[int, str, str]] = list(
+            self.conn.execute("SELECT id, kind, text FROM units WHERE file_id = ?", (file_id,))
+        )
+        for table in FTS_TABLES:
+            self.conn.execute(
+                f"DELETE FROM {table} WHERE rowid IN (SELECT id FROM units WHERE file_id = ?)",
+                (file_id,),
+            )
+        for unit_id, kind, text in units:
+            self._insert_fts(unit_id, kind, title, text)
+
+    def _insert_fts(self, unit_id: int, kind: str, title: str, text: str) -> None:
+        table = "units_fts" if kind == "passage" else "parts_fts"
+        self.conn.execute(
+            f"INSERT INTO {table}(rowid, title, text) VALUES (?, ?, ?)",
+            (unit_id, fts_text(title), fts_text(text)),
+        )
+
+    def _delete_units(self, file_id: int) -> None:
+        for table in FTS_TABLES:
+            self.conn.execute(
+                f"DELETE FROM {table} WHERE rowid IN (SELECT id FROM units WHERE file_id = ?)",
+                (file_id,),
+            )
+        self.conn.execute("DELETE FROM units WHERE file_id = ?", (file_id,))
+
+    def _insert_units(self, file_id: int, meta: FileMeta, units: Sequence[UnitDraft]) -> None:
+        title = meta.title or Path(meta.path).name
+        ids_by_ord: dict[int, int] = {}
+        for unit in units:
+            parent = ids_by_ord.get(unit.parent_ord) if unit.parent_ord is not None else None
+            row = self.conn.execute(
+                "INSERT INTO units(file_id, parent_id, kind, ord, text, embed_text, embed_hash,"
+                " page, char_start, char_end, line_start, line_end, spans, embed_titled)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                _unit_values(file_id, parent, unit, meta.title),
+            ).fetchone()
+            unit_id = int(_need(row)[0])
+            ids_by_ord[unit.ord] = unit_id
+            self._insert_fts(unit_id, unit.kind, title, unit.text)
+
+    def _insert_vectors(self, model: EmbedModelRow, vectors: Mapping[str, np.ndarray]) -> None:
+        ids: list[int] = []
+        rows: list[np.ndarray] = []
+        for text_hash, vector in vectors.items():
+            if vector.shape != (model.dim,):
+                raise StoreError(f"vector of shape {vector.shape} for a {model.dim}-d model")
+            row = self.conn.execute(
+                "INSERT INTO vectors(model_id, text_hash) VALUES (?, ?)"
+                " ON CONFLICT DO NOTHING RETURNING id",
+                (model.id, text_hash),
+            ).fetchone()
+            if row is not None:
+                ids.append(int(row[0]))
+                rows.append(vector)
+        if ids:
+            insert_vectors(self.conn, model, ids, np.stack(rows))
+
+    def codes(self, model: EmbedModelRow, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """The vector ids among `ids` that exist, and their int8 codes as (n, dim) rows."""
+        found: list[int] = []
+        blobs: list[bytes] = []
+        for part, marks in in_batches(ids):
+            for vid, blob in self.conn.execute(
+                f"SELECT id, code FROM {model.codes_table} WHERE id IN ({marks})", part
+            ):
+                found.append(int(vid))
+                blobs.append(blob)
+        codes = np.frombuffer(b"".join(blobs), dtype=np.int8).reshape(len(found), model.dim)
+        return np.array(found, dtype=np.int64), codes
+
+    def current_units(
+        self, model: EmbedModelRow, pairs: Sequence[tuple[int, int, float]]
+    ) -> list[tuple[int, int, float]]:
+        """The (unit id, vector id, score) of `pairs` whose unit still holds the text that
+        vector was embedded from, in the order given."""
+        valid: set[tuple[int, int]] = set()
+        for part, marks in in_batches({unit for unit, _, _ in pairs}):
+            valid.update(
+                (int(u), int(v))
+                for u, v in self.conn.execute(
+                    "SELECT u.id, v.id FROM units u JOIN vectors v ON v.model_id = ?"
+                    f" AND v.text_hash = u.embed_hash WHERE u.id IN ({marks})",
+                    (model.id, *part),
+                )
+            )
+        return [pair for pair in pairs if (pair[0], pair[1]) in valid]
+
+
+def in_batches(items: Iterable[T], size: int = 500) -> Iterator[tuple[list[T], str]]:
+    """`items` in lists short enough for one `IN (...)`, each with its "?,?,..." marks."""
+    pending = list(items)
+    for start in range(0, len(pending), size):
+        part = pending[start : start + size]
+        yield part, ",".join("?" * len(part))
+
+
+def _need(row: Any) -> Sequence[Any]:
+    """A row that SQL guarantees (RETURNING, count); its absence is a broken database."""
+    if row is None:
+        raise StoreError("the index returned no row where one was required")
+    return tuple(row)
+
+
+def _unit_values(
+    file_id: int, parent: int | None, unit: UnitDraft, title: str | None
+) -> tuple[Any, ...]:
+    """The row of `unit`; an embedding text that is the file's title over the unit's text
+    (records.titled) is flagged instead of stored."""
+    rebuilt = title is not None and unit.embed_text == titled(title, unit.text)
+    return (
+        file_id,
+        parent,
+        unit.kind,
+        unit.ord,
+        unit.text,
+        None if rebuilt else unit.embed_text,
+        unit.embed_hash,
+        unit.page,
+        unit.char_start,
+        unit.char_end,
+        unit.line_start,
+        unit.line_end,
+        json.dumps(unit.spans) if unit.spans else None,
+        int(rebuilt),
+    )
+
+
+def _file_state(row: Sequence[Any]) -> FileState:
+    return FileState(
+        id=int(row[0]),
+        path=row[1],
+        size=int(row[2]),
+        mtime_ns=int(row[3]),
+        content_hash=row[4],
+        status=row[5],
+        error=row[6],
+        kind=row[7],
+        segmenter=row[8],
+    )

@@ -1,0 +1,607 @@
+"""The background indexer: watches folders and is the index's only writer while it runs."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from semfind.engine.config import Settings
+from semfind.engine.embed.base import Embedder
+from semfind.engine.errors import DiskFullError, SemfindError
+from semfind.engine.store.lock import WriterLock
+from semfind.engine.store.store import Store
+from semfind.indexer.daemon.control import MAX_QUERY_TEXTS, ControlServer, error
+from semfind.indexer.daemon.model_switch import EmbedderKeeper
+from semfind.indexer.daemon.power import on_battery
+from semfind.indexer.daemon.runtime import DaemonFiles, PidLock, memory_rss
+from semfind.indexer.daemon.watcher import Settler, Watcher
+from semfind.indexer.daemon.work import Lane, WorkQueue
+from semfind.indexer.extract.extractors import use_plugins
+from semfind.indexer.extract.sandbox import SandboxedExtractor, sandboxed
+from semfind.indexer.indexing import Indexer, IndexReport
+from semfind.indexer.journal import FileEvent, Journal, shown
+from semfind.indexer.moves import follow_moves
+from semfind.indexer.walk import Candidate, visible, walk
+
+log = logging.getLogger(__name__)
+
+POWER_CHECK_S = 15.0
+"""How often the power source is checked (pause_on_battery)."""
+WINDOW_S = 60.0
+"""Throughput is reported over this many recent seconds."""
+TICK_S = 0.2
+DISK_RETRY_S = 15.0
+"""After a full disk, indexing waits this long before it tries again."""
+
+
+@dataclass
+class Throughput:
+    """Tokens and units embedded, and the seconds it took, over the last WINDOW_S seconds."""
+
+    samples: deque[tuple[float, int, int, float]] = field(default_factory=deque)
+
+    def add(self, tokens: int, units: int, seconds: float) -> None:
+        now = time.monotonic()
+        self.samples.append((now, tokens, units, seconds))
+        while self.samples and self.samples[0][0] < now - WINDOW_S:
+            self.samples.popleft()
+
+    def rates(self) -> tuple[float, float]:
+        """(tokens/s, units/s) while embedding: what the backend achieves, idle time aside."""
+        now = time.monotonic()
+        recent = [s for s in self.samples if s[0] >= now - WINDOW_S]
+        seconds = sum(s[3] for s in recent)
+        if seconds <= 0:
+            return 0.0, 0.0
+        return sum(s[1] for s in recent) / seconds, sum(s[2] for s in recent) / seconds
+
+
+@dataclass
+class DaemonState:
+    """What `status` reports; written by the indexing thread, read by control threads."""
+
+    state: str = "starting"
+    current: str = ""
+    files_done: int = 0
+    indexed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    moved: int = 0
+    failed: dict[str, str] = field(default_factory=dict)
+    run_total: int = 0
+    run_done: int = 0
+    eta_s: float | None = None
+    started_at: float = field(default_factory=time.time)
+
+
+class Daemon:
+    """Runs in the foreground until asked to shut down; `run` holds the writer lock."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        open_embedder: Callable[[Settings], Embedder],
+        files: DaemonFiles | None = None,
+        power: Callable[[], bool] = on_battery,
+    ) -> None:
+        self.settings = settings
+        self.db = settings.db_path()
+        self.files = files or DaemonFiles.for_db(self.db)
+        self._open_embedder = open_embedder
+        self.queue = WorkQueue()
+        self.settler = Settler()
+        self.status = DaemonState()
+        self.throughput = Throughput()
+        self.paused = threading.Event()
+        """Paused on request (`semfind daemon pause`)."""
+        self._power = power
+        self._on_battery = False
+        self._battery_override = False
+        self._power_checked = -POWER_CHECK_S
+        self.stopping = threading.Event()
+        self._disk_full_until: float | None = None
+        """While set, the disk was full: indexing waits until then, then tries again."""
+        self._subscribers: list[queue.Queue[dict[str, Any]]] = []
+        self._sub_lock = threading.Lock()
+        self._watches: set[str] = set()
+        self._watches_changed = threading.Event()
+        self._moves: queue.SimpleQueue[tuple[str, str, bool]] = queue.SimpleQueue()
+        self._modes: dict[str, str] = {}
+        self._backend: dict[str, Any] = {}
+        self._last_tokens: tuple[int, int, float] = (0, 0, 0.0)
+        self._live: IndexReport | None = None
+        """The run in progress, so counts move before it ends."""
+        self._models: EmbedderKeeper | None = None
+        self._changes = Journal(log)
+        """Live work's events (moves, edits), summed up once per batch."""
+        self._interleaving = False
+
+    @property
+    def models(self) -> EmbedderKeeper:
+        """The embedding model in use, from the start of serving on."""
+        if self._models is None:
+            raise RuntimeError("the daemon is not serving")
+        return self._models
+
+    # -- life cycle -------------------------------------------------------------
+
+    def run(self) -> None:
+        with PidLock(self.files.pid), WriterLock(self.db):
+            _lower_priority()
+            use_plugins(self.settings.extractors)
+            self._serve()
+
+    def _serve(self) -> None:
+        store = Store.open(self.db)
+        self._models = EmbedderKeeper(self.settings, self._open_embedder)
+        self._describe_backend()
+        sandbox = sandboxed(self.settings)
+        watcher = Watcher(self.settler.touch, self._skip, self._moved)
+        server = ControlServer(self.files.socket, self._handle, self._stream)
+        try:
+            watcher.start()
+            self._watch_all(store, watcher)
+            self.status.state = "idle"  # reachable from here on, so never "starting"
+            server.start()
+            log.info("daemon ready: pid %d, socket %s", os.getpid(), self.files.socket)
+            self._loop(store, sandbox, watcher)
+        finally:
+            self.status.state = "stopping"
+            server.stop()
+            watcher.stop()
+            sandbox.close()
+            self.models.close()
+            store.close()
+            self._publish({"event": "stopped"})
+            log.info("daemon stopped")
+
+    def _watch_all(self, store: Store, watcher: Watcher) -> None:
+        """Watch every stored folder and queue a catch-up scan of each, plus unfinished work."""
+        for folder in store.watches():
+            if not Path(folder).is_dir():
+                log.warning("watched folder %s is missing; its files stay in the index", folder)
+        self._watches_changed.set()
+        self._sync_watches(store, watcher)
+        self.queue.put(store.pending())
+
+    def _describe_backend(self) -> None:
+        embedder = self.models.embedder
+        info = embedder.backend_info()
+        self._backend = {**asdict(info), "description": info.describe(), "model": embedder.name}
+
+    def _idle(self, store: Store) -> None:
+        """Nothing to index: build a new embedding model's vectors, if one is asked for."""
+        self._set_state("idle")
+        busy = lambda: self.stopping.is_set() or self._held() or bool(self.queue.snapshot())  # noqa: E731
+        try:
+            built = self.models.maintain(store, busy)
+        except DiskFullError as exc:
+            self._disk_full(None, exc)
+            return
+        if built:
+            self._describe_backend()
+            self._publish({"event": "status", **self._status()})
+
+    def _loop(self, store: Store, sandbox: SandboxedExtractor, watcher: Watcher) -> None:
+        while not self.stopping.is_set():
+            self._collect(store)
+            self._sync_watches(store, watcher)
+            self._check_power()
+            if self._held():
+                self._set_state("paused")
+                self.stopping.wait(TICK_S)
+                continue
+            lane, paths = self.queue.take(TICK_S)
+            if not paths:
+                self._idle(store)
+                continue
+            self._set_state("indexing")
+            self._run_batch(store, sandbox, lane, paths)
+            self.status.current = ""
+            self._publish({"event": "status", **self._status()})
+
+    def _collect(self, store: Store) -> list[str]:
+        """Apply renames, then queue the paths that settled; returns the paths moved."""
+        moved = self._apply_moves(store)  # before the destinations settle and are reconciled
+        settled = self.settler.ready()
+        if settled:
+            moved += self._pair_moves(store, settled)
+            self.queue.put(settled)
+        return moved
+
+    def _run_batch(
+        self, store: Store, sandbox: SandboxedExtractor, lane: Lane, paths: list[str]
+    ) -> None:
+        self._changes.begin()
+        for path in paths:
+            if self.stopping.is_set() or self._held():
+                self.queue.put([path], lane)
+                continue
+            if lane == "live":
+                self._reconcile(store, sandbox, path, self._changes)
+            else:
+                journal = Journal(log)
+                self._reconcile(store, sandbox, path, journal, bulk=True)
+                journal.summary(f"scanned {shown(path)}")
+        if lane == "live":
+            self._changes.summary("changes", quiet_if_empty=True)
+
+    def _interleave(self, store: Store, sandbox: SandboxedExtractor) -> list[str]:
+        """Called by a bulk scan between files: the user's fresh edits are indexed first.
+
+        Returns the paths brought up to date here, which the scan then leaves alone.
+        """
+        if self._interleaving or self.stopping.is_set():
+            return []
+        done = self._collect(store)
+        paths = [] if self._held() else self.queue.take_live()
+        if paths:
+            self._interleaving = True
+            try:
+                with self._progress_aside():
+                    self._run_batch(store, sandbox, "live", paths)
+            finally:
+                self._interleaving = False
+        return done + paths
+
+    @contextlib.contextmanager
+    def _progress_aside(self) -> Iterator[None]:
+        """Live work reports its own progress; the bulk scan's is put back afterwards."""
+        s = self.status
+        saved = (self._live, self._last_tokens, s.current, s.run_total, s.run_done, s.eta_s)
+        self._live, self._last_tokens = None, (0, 0, 0.0)
+        try:
+            yield
+        finally:
+            self._live, self._last_tokens = saved[0], saved[1]
+            s.current, s.run_total, s.run_done, s.eta_s = saved[2:]
+
+    def _set_state(self, state: str) -> None:
+        """Subscribers hear of every change of state, not only of progress."""
+        if state != self.status.state:
+            self.status.state = state
+            self._publish({"event": "status", **self._status()})
+
+    # -- one path ---------------------------------------------------------------
+
+    def _reconcile(
+        self,
+        store: Store,
+        sandbox: SandboxedExtractor,
+        path: str,
+        journal: Journal,
+        bulk: bool = False,
+    ) -> None:
+        """Bring the index in line with `path` on disk: index, re-index or drop it. A bulk
+        scan gives way to live edits between files."""
+        target = Path(path)
+        root = self._root_of(path)
+        hidden = root is not None and not visible(
+            Path(root), target, extra_ignore=self.settings.ignore
+        )
+        try:
+            if hidden or not target.exists():
+                gone = store.files_under(path)
+                self.status.removed += store.delete_files(s.id for s in gone)
+                for state in gone:
+                    journal.record(FileEvent("removed", state.path))
+            else:
+                indexer = Indexer(
+                    store,
+                    self.models.embedder,
+                    self.settings,
+                    on_progress=self._progress,
+                    extractor=sandbox,
+                    cancelled=lambda: self.stopping.is_set() or self._held(),
+                    yield_to=(lambda: self._interleave(store, sandbox)) if bulk else None,
+                    on_file=journal.record,
+                )
+                report = indexer.index_paths([target])
+                self._account(report)
+                journal.unchanged += report.unchanged
+                if report.cancelled:
+                    # Resumed after a pause (finished files are found unchanged); after a stop,
+                    # at restart.
+                    self.queue.put([path], "bulk" if bulk else "live")
+                    return
+            store.remove_pending(path)
+        except DiskFullError as exc:
+            self._disk_full(path, exc)
+        except SemfindError as exc:
+            journal.record(FileEvent("failed", path, str(exc)))
+            self.status.failed[path] = str(exc)
+
+    def _disk_full(self, path: str | None, exc: DiskFullError) -> None:
+        """Pause: what was committed stays; `path` (if any) is done again once there is room."""
+        log.error("disk full while indexing %s: %s", path or "new vectors", exc)
+        self._live = None
+        if path is not None:
+            self.queue.put([path])
+        self._disk_full_until = time.monotonic() + DISK_RETRY_S
+        self._set_state("paused")
+
+    def _moved(self, src: str, dest: str, is_directory: bool) -> None:
+        """Called by the observers: a rename, applied by the indexing thread."""
+        self._moves.put((src, dest, is_directory))
+        self.settler.touch(dest)
+
+    def _apply_moves(self, store: Store) -> list[str]:
+        """Renames keep their units and vectors; a file that changed type is indexed anew.
+        Returns the sources and destinations moved in the index."""
+        done: list[str] = []
+        while True:
+            try:
+                src, dest, is_directory = self._moves.get_nowait()
+            except queue.Empty:
+                return done
+            same_type = is_directory or Path(src).suffix.lower() == Path(dest).suffix.lower()
+            if not same_type or self._root_of(dest) is None:
+                self.queue.put([src])
+                continue
+            try:
+                olds = [s.path for s in store.files_under(src)]
+                self.status.moved += store.move_files(src, dest)
+            except SemfindError as exc:
+                log.error("cannot move %s to %s in the index: %s", shown(src), shown(dest), exc)
+                self.queue.put([src, dest])
+                continue
+            for old in olds:
+                self._changes.record(FileEvent("moved", dest + old[len(src) :], old))
+            done += [src, dest]
+
+    def _pair_moves(self, store: Store, paths: list[str]) -> list[str]:
+        """A rename the observers saw as a delete plus a create (say, into a folder made a
+        moment before) is still a move, when both halves arrive in one batch."""
+        gone = [s for p in paths if not os.path.lexists(p) for s in store.files_under(p)]
+        if not gone:
+            return []
+        limit = int(self.settings.max_file_mb * (1 << 20))
+        arrivals = (
+            item
+            for p in paths
+            if os.path.exists(p) and self._root_of(p) is not None
+            for item in walk(Path(p), max_bytes=limit, extra_ignore=self.settings.ignore)
+            if isinstance(item, Candidate) and store.file_state(str(item.path)) is None
+        )
+        try:
+            moved = follow_moves(store, gone, arrivals)
+        except SemfindError as exc:
+            log.error("cannot pair renames: %s", exc)  # each path is reconciled on its own
+            return []
+        self.status.moved += len(moved)
+        for new, old in moved.items():
+            self._changes.record(FileEvent("moved", new, old))
+        return [p for pair in moved.items() for p in pair]
+
+    # -- pausing ------------------------------------------------------------------
+
+    def _held(self) -> bool:
+        """Whether indexing waits: paused on request, or on battery without an override."""
+        return self._pause_reason() is not None
+
+    def _pause_reason(self) -> str | None:
+        if self.paused.is_set():
+            return "asked"
+        if self._disk_full_until is not None and time.monotonic() < self._disk_full_until:
+            return (
+                "disk full: nothing is lost; free some space, then `semfind daemon pause "
+                f"--resume` (or wait: it tries again every {DISK_RETRY_S:g} s)"
+            )
+        if self._on_battery and self.settings.pause_on_battery and not self._battery_override:
+            return "on battery"
+        return None
+
+    def _pause(self, pause: bool) -> None:
+        if pause:
+            self.paused.set()
+        else:
+            self.paused.clear()
+            self._battery_override = self._on_battery  # until mains power returns
+            self._disk_full_until = None  # space was freed: try at once
+
+    def _check_power(self) -> None:
+        if not self.settings.pause_on_battery:
+            return
+        now = time.monotonic()
+        if now - self._power_checked < POWER_CHECK_S:
+            return
+        self._power_checked = now
+        was = self._on_battery
+        self._on_battery = self._power()
+        if was != self._on_battery:
+            log.info("power: %s", "on battery" if self._on_battery else "on mains")
+            if not self._on_battery:
+                self._battery_override = False
+
+    def _root_of(self, path: str) -> str | None:
+        for folder in self._watches:
+            if path == folder or path.startswith(folder.rstrip("/") + "/"):
+                return folder
+        return None
+
+    def _progress(self, report: IndexReport) -> None:
+        self._live = report
+        self.status.current = report.current
+        self.status.run_total, self.status.run_done = report.files_total, report.files_done
+        elapsed = time.perf_counter() - report.started
+        remaining = max(0, report.files_total - report.files_done)
+        self.status.eta_s = remaining * elapsed / report.files_done if report.files_done else None
+        tokens, units, seconds = self._last_tokens
+        if report.tokens > tokens:
+            self.throughput.add(
+                report.tokens - tokens, report.embedded - units, report.embed_seconds - seconds
+            )
+        self._last_tokens = (report.tokens, report.embedded, report.embed_seconds)
+        self._publish({"event": "progress", **self._status()})
+
+    def _account(self, report: IndexReport) -> None:
+        self._live = None
+        self._last_tokens = (0, 0, 0.0)
+        self.status.files_done += report.files_done
+        self.status.indexed += report.indexed
+        self.status.unchanged += report.unchanged
+        self.status.removed += report.removed
+        self.status.moved += report.moved
+        for path, reason in report.failed:
+            self.status.failed[path] = reason  # logged by the journal: path and reason, no text
+
+    def _skip(self, path: str) -> bool:
+        """Events on the index's own files must not feed back into indexing."""
+        return path.startswith(str(self.db))
+
+    # -- control ------------------------------------------------------------------
+
+    def _handle(self, request: dict[str, Any]) -> dict[str, Any]:
+        cmd = request["cmd"]
+        if cmd == "status":
+            return {"ok": True, "status": self._status()}
+        if cmd in ("pause", "resume"):
+            self._pause(cmd == "pause")
+            return {"ok": True, "paused": self._held(), "reason": self._pause_reason()}
+        if cmd == "shutdown":
+            self.stopping.set()
+            return {"ok": True}
+        if cmd == "embed":
+            return self._embed(request.get("texts", []))
+        paths = _paths(request)
+        if isinstance(paths, str):
+            return error(paths)
+        if cmd == "index":
+            return self._queue_index(paths)
+        return self._change_watch(cmd, paths)
+
+    def _embed(self, texts: object) -> dict[str, Any]:
+        """Query vectors from the loaded model, so a search in a new process skips loading it."""
+        if (
+            not isinstance(texts, list)
+            or len(texts) > MAX_QUERY_TEXTS
+            or not all(isinstance(t, str) for t in texts)
+        ):
+            return error(f"embed takes a list of at most {MAX_QUERY_TEXTS} texts")
+        embedder, vectors = self.models.embed_queries(texts)
+        model = {
+            "name": embedder.name,
+            "key": embedder.key,
+            "dim": embedder.dim,
+            "n_ctx_train": embedder.n_ctx_train,
+        }
+        return {"ok": True, "model": model, "vectors": vectors.tolist()}
+
+    def _queue_index(self, paths: list[str]) -> dict[str, Any]:
+        missing = [p for p in paths if not Path(p).exists()]
+        if missing:
+            return error(f"no such file or folder: {', '.join(missing)}")
+        with Store.open(self.db) as store:
+            store.add_pending(paths)
+        self.queue.put(paths)
+        return {"ok": True, "queued": paths}
+
+    def _change_watch(self, cmd: str, paths: list[str]) -> dict[str, Any]:
+        with Store.open(self.db) as store:
+            if cmd == "watch_add":
+                not_dirs = [p for p in paths if not Path(p).is_dir()]
+                if not_dirs:
+                    return error(f"not a folder: {', '.join(not_dirs)}")
+                changed = [p for p in paths if store.add_watch(p)]
+            else:
+                changed = [p for p in paths if store.remove_watch(p)]
+        self._watches_changed.set()
+        return {"ok": True, "changed": changed}
+
+    def _sync_watches(self, store: Store, watcher: Watcher) -> None:
+        """Apply watch changes made through the socket to the observers."""
+        if not self._watches_changed.is_set():
+            return
+        self._watches_changed.clear()
+        wanted = {w for w in store.watches() if Path(w).is_dir()}
+        for folder in sorted(wanted - self._watches):
+            watcher.add(folder)
+            self.queue.put([folder], "bulk")
+        for folder in sorted(self._watches - wanted):
+            watcher.remove(folder)
+        self._watches = wanted
+        self._modes = dict(watcher.modes)
+
+    def _status(self) -> dict[str, Any]:
+        s = self.status
+        tokens_s, units_s = self.throughput.rates()
+        remaining = max(0, s.run_total - s.run_done)
+        live = self._live
+        failed = dict(s.failed)
+        if live is not None:
+            failed.update(dict(live.failed))
+        return {
+            "pid": os.getpid(),
+            "state": s.state,
+            "paused_reason": self._pause_reason(),
+            "on_battery": self._on_battery,
+            "db": str(self.db),
+            "watches": [
+                {"path": w, "mode": self._modes.get(w, "native")} for w in sorted(self._watches)
+            ],
+            "queue": len(self.queue.snapshot()) + len(self.settler),
+            "current": s.current,
+            "files_done": s.files_done + (live.files_done if live else 0),
+            "indexed": s.indexed + (live.indexed if live else 0),
+            "unchanged": s.unchanged + (live.unchanged if live else 0),
+            "removed": s.removed + (live.removed if live else 0),
+            "moved": s.moved + (live.moved if live else 0),
+            "failed": [{"path": p, "reason": r} for p, r in sorted(failed.items())],
+            "run": {"total": s.run_total, "done": s.run_done, "remaining": remaining},
+            "eta_s": s.eta_s if remaining else None,
+            "tokens_per_s": tokens_s,
+            "units_per_s": units_s,
+            "backend": self._backend,
+            "switching": self._models.status() if self._models is not None else None,
+            "rss_mb": memory_rss() / 1e6,
+            "uptime_s": time.time() - s.started_at,
+        }
+
+    def _stream(self, send: Callable[[dict[str, Any]], bool]) -> None:
+        """Serve one subscriber: events until it hangs up or the daemon stops."""
+        inbox: queue.Queue[dict[str, Any]] = queue.Queue(maxsize=256)
+        with self._sub_lock:
+            self._subscribers.append(inbox)
+        try:
+            if not send({"event": "status", **self._status()}):
+                return
+            while not self.stopping.is_set():
+                try:
+                    event = inbox.get(timeout=1.0)
+                except queue.Empty:
+                    continue
+                if not send(event):
+                    return
+        finally:
+            with self._sub_lock:
+                self._subscribers.remove(inbox)
+
+    def _publish(self, event: dict[str, Any]) -> None:
+        with self._sub_lock:
+            # A slow subscriber misses progress events; it never blocks indexing.
+            for inbox in self._subscribers:
+                with contextlib.suppress(queue.Full):
+                    inbox.put_nowait(event)
+
+
+def _paths(request: dict[str, Any]) -> list[str] | str:
+    raw = request.get("paths")
+    if not isinstance(raw, list) or not raw or not all(isinstance(p, str) for p in raw):
+        return "'paths' must be a non-empty list of absolute paths"
+    if not all(os.path.isabs(p) for p in raw):
+        return "'paths' must be absolute"
+    return [os.path.normpath(p) for p in raw]
+
+
+def _lower_priority() -> None:
+    with contextlib.suppress(AttributeError, OSError):
+        os.nice(10)
