@@ -18,7 +18,6 @@ CHARS_PER_TOKEN = 3
 """Conservative characters per token, to cut texts a server would reject as too long."""
 
 
-
 class RemoteEmbedder(Embedder):
     """Embeddings from an OpenAI-compatible server (`embed_url`)."""
 

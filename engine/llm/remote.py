@@ -14,6 +14,7 @@ from semfind.engine.runtime.server import server_for
 REMOTE_CTX = 4096
 """Context assumed for a remote chat model (servers do not report theirs portably)."""
 
+
 class RemoteChat(ChatBackend):
     """A chat model on an OpenAI-compatible server (`llm_url`)."""
 
