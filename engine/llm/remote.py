@@ -47,15 +47,17 @@ class RemoteChat(ChatBackend):
         start = time.perf_counter()
         first: float | None = None
         pieces, usage = 0, None
-        for event in self.server.events("/chat/completions", body):
-            usage = event.get("usage") or usage
-            for choice in event.get("choices") or []:
-                piece = (choice.get("delta") or {}).get("content") or ""
-                if piece:
-                    first = first or time.perf_counter()
-                    pieces += 1
-                    yield piece
-        self.stats = _remote_stats(usage, pieces, start, first)
+        try:
+            for event in self.server.events("/chat/completions", body):
+                usage = event.get("usage") or usage
+                for choice in event.get("choices") or []:
+                    piece = (choice.get("delta") or {}).get("content") or ""
+                    if piece:
+                        first = first or time.perf_counter()
+                        pieces += 1
+                        yield piece
+        finally:  # also when the caller stops early: the pieces it got count
+            self.stats = _remote_stats(usage, pieces, start, first)
 
 
 def _remote_stats(usage: Any, pieces: int, start: float, first: float | None) -> LLMStats:
