@@ -137,6 +137,7 @@ class Indexer:
     def index_paths(self, roots: Sequence[Path]) -> IndexReport:
         """Bring the index in line with the files at `roots` (files or folders)."""
         require_paths(roots)
+        self.store.add_roots(str(root.resolve()) for root in roots if root.is_dir())
         for root in roots:
             self._index_root(root.resolve())
         self._flush()

@@ -88,6 +88,12 @@ async def _ask(app: SemfindApp, pilot: Pilot[Any], question: str) -> None:
     await settle(pilot)
 
 
+def _evidence_title(app: SemfindApp) -> str:
+    """The evidence preview's title as the user reads it: `[n] path:line`."""
+    title = app.query_one("#evidence-preview").border_title
+    return Content.from_markup(str(title)).plain if title else ""
+
+
 def _result_names(app: SemfindApp) -> list[str]:
     return [Path(h.path).name for h in app.query_one(SearchPane).hits]
 
@@ -295,9 +301,8 @@ async def test_ask_quotes_the_evidence_then_shows_the_checked_restatement(
         assert "In short: Water ferns twice a week in summer. [1]" in answer
         app.action_cite(2)
         await pilot.pause()
-        shown = str(app.query_one("#evidence-text", Static).render())
         second = pane.evidence[1]  # type: ignore[attr-defined]
-        assert shown.startswith("[2]") and second.path in shown
+        assert _evidence_title(app).startswith(f"[2] {second.path}")
 
 
 class HeldLLM(RoleLLM):
@@ -370,12 +375,11 @@ async def test_clicking_a_citation_with_the_mouse_shows_its_evidence(indexed: Se
         column = lines[row].index("[1]") + 1
         pad_x = answer.content_region.x - answer.region.x
         pad_y = answer.content_region.y - answer.region.y
-        assert not str(app.query_one("#evidence-text", Static).render()).startswith("[1]")
+        assert not _evidence_title(app).startswith("[1]")
         assert await pilot.click("#answer", offset=(pad_x + column, pad_y + row))
         await pilot.pause()
-        shown = str(app.query_one("#evidence-text", Static).render())
         first = pane.evidence[0]  # type: ignore[attr-defined]
-        assert shown.startswith("[1]") and first.path in shown
+        assert _evidence_title(app).startswith(f"[1] {first.path}")
 
 
 @pilot_test
@@ -389,7 +393,8 @@ async def test_ask_without_an_llm_gives_the_quoted_answer(indexed: Settings) -> 
         assert "No chat model is installed" in answer
         evidence = app.query_one("#evidence", OptionList)
         assert evidence.option_count >= 1
-        assert "kitchen.md" in str(app.query_one("#evidence-text", Static).render())
+        assert "kitchen.md" in _evidence_title(app)
+        assert "Sourdough" in str(app.query_one("#evidence-text", Static).render())
 
 
 @pilot_test
@@ -509,6 +514,34 @@ async def test_the_preview_scrolls_to_the_match(
         assert screen_y < preview.scrollable_content_region.bottom
 
 
+@pytest.mark.parametrize("size", [(100, 30), (80, 24)])
+@pilot_test
+async def test_the_ask_evidence_preview_scrolls_to_the_quoted_sentence(
+    tmp_path: Path, fake: FakeEmbedder, size: tuple[int, int]
+) -> None:
+    settings = Settings(db=tmp_path / "index.sqlite3", units="both", ask_min_score=0.0)
+    (tmp_path / "docs").mkdir()
+    _long_note(tmp_path / "docs")
+    with Store.open(settings.db_path()) as store:
+        Indexer(store, fake, settings).index_paths([tmp_path / "docs"])
+    app = create_app(_services(settings, answerer=None))
+    async with app.run_test(size=size) as pilot:
+        await _ask(app, pilot, "where is the key, under the flowerpot?")
+        await pilot.pause(0.2)
+        pane = app.query_one("#ask-pane")
+        hit = pane.evidence[0]  # type: ignore[attr-defined]
+        assert hit.passage.line_end - hit.passage.line_start >= 13
+        assert _evidence_title(app).startswith("[1] ") and "long.md:14" in _evidence_title(app)
+        preview = app.query_one("#evidence-preview")
+        body = app.query_one("#evidence-text", Static)
+        rows = body.render_lines(body.content_region.reset_offset)  # type: ignore[arg-type]
+        match_row = next(n for n, strip in enumerate(rows) if "flowerpot" in strip.text)
+        screen_y = body.content_region.y + match_row
+        assert preview.scroll_offset.y > 0
+        assert preview.scrollable_content_region.y <= screen_y
+        assert screen_y < preview.scrollable_content_region.bottom
+
+
 @pilot_test
 async def test_enter_in_the_folder_field_adds_the_folder(indexed: Settings, tmp_path: Path) -> None:
     daemon = FakeDaemon(running=True)
@@ -594,12 +627,17 @@ async def test_the_help_fits_80x24_and_scrolls_with_keys_and_the_wheel(indexed: 
 async def test_the_index_tab_lists_every_indexed_folder_watched_or_not(
     indexed: Settings, tmp_path: Path, fake: FakeEmbedder
 ) -> None:
-    other = tmp_path / "papers"
+    other = tmp_path / "papers"  # its files all lie in subfolders: still one row, as given
     (other / "2024").mkdir(parents=True)
+    (other / "notes").mkdir()
     (other / "2024" / "solar.md").write_text("Solar panels pay back in eight years.\n")
-    (other / "wind.txt").write_text("Wind turbines need a steady breeze.\n")
-    with Store.open(indexed.db_path()) as store:  # `semfind index papers`, never watched
-        Indexer(store, fake, indexed).index_paths([other])
+    (other / "notes" / "wind.txt").write_text("Wind turbines need a steady breeze.\n")
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    with Store.open(indexed.db_path()) as store:  # `semfind index papers gone`, never watched
+        Indexer(store, fake, indexed).index_paths([other, gone])
+        Indexer(store, fake, indexed).index_paths([other / "notes"])
+    gone.rmdir()  # a recorded folder gone from disk and empty is not listed
     app = create_app(_services(indexed, daemon=FakeDaemon(running=False)))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("f4")

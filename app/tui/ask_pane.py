@@ -14,6 +14,7 @@ from rich.text import Text
 from textual import on, work
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.markup import escape
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
@@ -21,7 +22,7 @@ from textual.worker import get_current_worker
 from semfind.engine.search.query import Filters
 
 from ..ask_render import QUOTED, footer, quoted, restated
-from .highlight import hanging, one_line, preview_text
+from .highlight import PassageView, hanging, one_line, preview_text
 from .messages import AnswerDone, AnswerExtracted, AnswerPiece, describe
 from .rows import FittedList
 
@@ -65,7 +66,7 @@ class AskPane(Vertical):
             with Vertical(id="evidence-box"):
                 yield FittedList(id="evidence")
                 with VerticalScroll(id="evidence-preview"):
-                    yield Static("", id="evidence-text")
+                    yield PassageView("", id="evidence-text")
 
     def model_known(self, available: bool) -> None:
         """Name the chat model (or say there is none) once the app has looked it up."""
@@ -137,7 +138,8 @@ class AskPane(Vertical):
         if hits:
             self.stage("Choosing the sentences that answer it…")
         else:
-            self.query_one("#evidence-text", Static).update("Nothing in the index matches.")
+            self.query_one("#evidence-preview").border_title = ""
+            self.query_one("#evidence-text", PassageView).show("Nothing in the index matches.")
 
     @on(AnswerExtracted)
     def _extracted(self, message: AnswerExtracted) -> None:
@@ -188,8 +190,10 @@ class AskPane(Vertical):
         hit = self.evidence[number - 1]
         if move:
             self.query_one("#evidence", OptionList).highlighted = number - 1
-        head = Content.styled(f"[{number}] {hit.location}\n", "bold")
-        self.query_one("#evidence-text", Static).update(head + preview_text(hit, ""))
+        # On the border, so the passage keeps every row and scrolls to its match under it.
+        title = escape(f"[{number}] {hit.location}")
+        self.query_one("#evidence-preview").border_title = f"[b]{title}[/b]"
+        self.query_one("#evidence-text", PassageView).show(preview_text(hit, ""), hit, "")
 
 
 def final_text(answer: Answer) -> Text:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import posixpath
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -37,16 +38,22 @@ def part_count(store: Store) -> int:
 
 
 def indexed_roots(store: Store) -> list[RootCount]:
-    """Every watched folder, and every folder indexed outside them, with its counts.
+    """Every watched folder, every folder given to `semfind index` outside them, and the
+    folders of files indexed outside both, each with its counts.
 
-    The index keeps files, not the folders they were indexed from, so a folder indexed
-    without being watched is found again as the topmost folder holding its files directly
-    (`semfind index ~/docs` gives ~/docs when files lie in it; a file indexed alone gives
-    its folder)."""
+    Nested folders count once, under the topmost. Indexes written before folders were
+    recorded (schema 7 and older) find a folder again as the topmost one holding files
+    directly; a recorded folder that is gone from disk and holds nothing is left out."""
     rows = _file_rows(store)
     watched = store.watches()
-    loose = {posixpath.dirname(r.path) for r in rows if _root_of(r.path, watched) is None}
-    roots = [(w, True) for w in watched] + [(d, False) for d in _topmost(loose)]
+    given = [
+        root
+        for root in _topmost({r for r in store.roots() if _root_of(r, watched) is None})
+        if os.path.isdir(root) or any(_below(row.path, root) for row in rows)
+    ]
+    known = watched + given
+    loose = {posixpath.dirname(r.path) for r in rows if _root_of(r.path, known) is None}
+    roots = [(w, True) for w in watched] + [(d, False) for d in _topmost(loose | set(given))]
     return sorted((_count(path, is_watched, rows) for path, is_watched in roots),
                   key=lambda r: r.path)  # fmt: skip
 

@@ -188,6 +188,12 @@ def _m0007_cjk_keywords(conn: apsw.Connection) -> None:
         )
 
 
+def _m0008_roots(conn: apsw.Connection) -> None:
+    # The folders a user indexed, so the TUI's Index tab lists them as given (a folder whose
+    # files all lie in subfolders is one row); older indexes fall back to inferring them.
+    conn.execute("CREATE TABLE roots (path TEXT PRIMARY KEY, added_at REAL NOT NULL)")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _m0001_initial,
     _m0002_propositions,
@@ -196,6 +202,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _m0005_compact_vectors,
     _m0006_titled_passages,
     _m0007_cjk_keywords,
+    _m0008_roots,
 )
 """Migration N (1-based) brings the schema from user_version N-1 to N."""
 

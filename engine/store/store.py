@@ -229,6 +229,18 @@ class Store:
             ).fetchone()
         return row is not None
 
+    def roots(self) -> list[str]:
+        """Folders given to the indexer, as they were given (resolved)."""
+        return [str(r[0]) for r in self.conn.execute("SELECT path FROM roots ORDER BY path")]
+
+    def add_roots(self, paths: Iterable[str]) -> None:
+        with self._writing():
+            for path in paths:
+                self.conn.execute(
+                    "INSERT INTO roots(path, added_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                    (path, time.time()),
+                )
+
     def pending(self) -> list[str]:
         return [str(r[0]) for r in self.conn.execute("SELECT path FROM pending ORDER BY queued_at")]
 
