@@ -110,11 +110,21 @@ def test_float_vectors_of_an_older_index_become_bits_and_codes(tmp_path: Path) -
         assert "vec_m1" not in names and "vbits_m1" in names
 
 
-def test_migration_5_is_frozen() -> None:
-    """It carries its SQL and quantization as of schema 5: later changes to the store's
-    vector code must not change what an old index is migrated to."""
+def test_migrations_are_frozen() -> None:
+    """Each carries its SQL and code as of its schema: later changes to the store's vector
+    or keyword code must not change what an old index is migrated to."""
     import inspect
 
     from semfind.engine.store import migrations
 
-    assert "semfind" not in inspect.getsource(migrations._m0005_compact_vectors)
+    assert "semfind" not in inspect.getsource(migrations)
+    for migration in migrations.MIGRATIONS:
+        assert "semfind" not in inspect.getsource(migration), migration.__name__
+
+
+def test_migration_7_keeps_the_bigram_rules_of_schema_7() -> None:
+    """The frozen copy writes what today's rules write (they have not changed since)."""
+    from semfind.engine.store import cjk, migrations
+
+    for text in ("私は金閣寺に行きました", "경복궁 and 猫", "plain English", "𠀋𠀌 ext B", ""):
+        assert migrations._fts_text7(text) == cjk.fts_text(text)

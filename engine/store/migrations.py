@@ -167,24 +167,42 @@ def _m0006_titled_passages(conn: apsw.Connection) -> None:
     )
 
 
-def _m0007_cjk_keywords(conn: apsw.Connection) -> None:
-    # Chinese, Japanese and Korean runs are keyword-indexed as bigrams (engine/store/cjk.py): the
-    # rows of units holding such text, in their text or their file's title, are rewritten.
-    from semfind.engine.store.cjk import CJK_GLOB, fts_text
+_CJK7 = (
+    "\u1100-\u11ff\u2e80-\u2fdf\u3005-\u3007\u3040-\u30ff\u3130-\u318f\u31f0-\u31ff"
+    "\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f"
+    "\U00020000-\U0003134f"
+)
+"""The characters schema 7 keyword-indexes as bigrams (Han, kana, Hangul), as of schema 7."""
 
+
+def _fts_text7(text: str) -> str:
+    """Schema 7's keyword text: each CJK run as its spaced bigrams plus its last character."""
+    import re
+
+    def spaced(run: str) -> str:
+        return " " + " ".join([run[i : i + 2] for i in range(len(run) - 1)] + [run[-1]]) + " "
+
+    return re.sub(f"[{_CJK7}]+", lambda m: spaced(m.group()), text)
+
+
+def _m0007_cjk_keywords(conn: apsw.Connection) -> None:
+    # Chinese, Japanese and Korean runs are keyword-indexed as bigrams: the rows of units
+    # holding such text, in their text or their file's title, are rewritten. Frozen: the
+    # rules as of schema 7 (today's are in engine/store/cjk.py), not today's store code.
+    glob = f"*[{_CJK7}]*"
     rows = conn.execute(
         "SELECT u.id, u.kind, f.title, f.path, u.text FROM units u"
         " JOIN files f ON f.id = u.file_id WHERE u.text GLOB ? OR f.title GLOB ?"
         " OR (f.title IS NULL AND f.path GLOB ?)",
-        (CJK_GLOB, CJK_GLOB, CJK_GLOB),
+        (glob, glob, glob),
     ).fetchall()
     for unit_id, kind, title, path, text in rows:
         table = "units_fts" if kind == "passage" else "parts_fts"
-        name = str(title or str(path).rsplit("/", 1)[-1])  # as Store._insert_units names it
+        name = str(title or str(path).rsplit("/", 1)[-1])  # as Store._insert_units named it
         conn.execute(f"DELETE FROM {table} WHERE rowid = ?", (unit_id,))
         conn.execute(
             f"INSERT INTO {table}(rowid, title, text) VALUES (?, ?, ?)",
-            (unit_id, fts_text(name), fts_text(str(text))),
+            (unit_id, _fts_text7(name), _fts_text7(str(text))),
         )
 
 
