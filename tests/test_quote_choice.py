@@ -58,6 +58,17 @@ def test_a_proposition_reaching_over_the_passage_edge_is_clamped_to_it() -> None
     assert found[0].start == start and found[0].line_start == 4
 
 
+def test_a_plain_passage_gives_each_sentence_its_own_line_only_when_lines_match_the_file() -> None:
+    text = "# Tides\n\nThe tide turns twice a day.\nBoats wait for it.\n\nGulls follow them."
+    whole = Part(3, text, 100, 100 + len(text), 10, 15, ((100, 100 + len(text)),), 0.5)
+    markdown = sentences(Passage(3, text, 100, 100 + len(text), 10, 15), [whole])
+    assert [(s.line_start, s.line_end) for s in markdown] == [(12, 12), (13, 13), (15, 15)]
+    # From HTML: the same text came from lines 40-41 of the file, laid out differently.
+    html = sentences(Passage(3, text, 100, 100 + len(text), 40, 41), [whole])
+    assert [text[s.start - 100 : s.end - 100] for s in html][-1] == "Gulls follow them."
+    assert {(s.line_start, s.line_end) for s in html} == {(40, 41)}
+
+
 def test_names_in_any_latin_script_and_months_only_when_capitalised() -> None:
     text = "It was founded by Émile Durkheim and Ørsted in 1890. You may march in May."
     names = [text[a:b] for a, b in typed_spans("person", text, set())]

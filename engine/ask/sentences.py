@@ -88,12 +88,17 @@ def _split_plain(passage: Passage, similarity: float | None) -> list[Sentence]:
     """A passage that was never cut into propositions, split at blank lines and plain
     sentence ends; Markdown headings are left out (they are context, not statements)."""
     text, base = passage.text, passage.char_start
+    # Extracted text (HTML, PDF) has its own line breaks, not the file's: its lines are
+    # then known only as the passage's, which is said rather than a wrong line guessed.
+    aligned = text.count("\n") == passage.line_end - passage.line_start
     found: list[Sentence] = []
     for start, end in _pieces(text):
         if _HEADING.match(text, start):
             continue
-        first = passage.line_start + text.count("\n", 0, start)
-        last = first + text.count("\n", start, end)
+        first, last = passage.line_start, passage.line_end
+        if aligned:
+            first += text.count("\n", 0, start)
+            last = first + text.count("\n", start, end)
         found.append(Sentence(base + start, base + end, first, last, similarity))
     return found
 
