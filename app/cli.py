@@ -400,15 +400,6 @@ def main() -> None:
         where = f": {exc.filename}" if exc.filename else ""
         err.print(f"[bold red]semfind:[/] {exc.strerror or exc}{where}", soft_wrap=True)
         sys.exit(1)
-    except Exception as exc:
-        # SQLite meets damage or a lock in the middle of a read, past the checks made when
-        # the index is opened; engine.store.db says what it means (imported only then).
-        from semfind.engine.store.db import sqlite_error
-
-        known = sqlite_error(exc)
-        if known is None:
-            raise
-        _fail(known)
     if isinstance(code, int) and code:
         sys.exit(code)
 
