@@ -33,7 +33,7 @@ def indexed(tmp_path: Path) -> Settings:
 def test_damage_met_in_a_read_is_a_store_error(indexed: Settings) -> None:
     _garble_all_but_schema_and_watches(indexed.db_path())
     with Store.open(indexed.db_path(), readonly=True) as store:
-        with pytest.raises(NotAnIndexError, match="the index is damaged .*semfind doctor"):
+        with pytest.raises(NotAnIndexError, match=r"the index is damaged .*semfind doctor"):
             store.counts()
         with pytest.raises(NotAnIndexError):
             list(store.conn.execute("SELECT text FROM units"))
