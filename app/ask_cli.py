@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from contextlib import ExitStack, closing, nullcontext
-from functools import partial
+from contextlib import nullcontext
 from typing import TYPE_CHECKING
 
 import click
@@ -20,7 +19,6 @@ from .since import SPANS_HELP
 # numpy, apsw or llama.cpp (and --help) starts about 0.4 s sooner (import semfind.app.cli
 # takes 0.3-0.5 s, with the searcher, model registry and answerer 0.7-0.9 s).
 if TYPE_CHECKING:
-    from semfind.engine.ask.answer import OpenLLM
     from semfind.engine.search.query import Filters
 
     from .context import Context
@@ -77,8 +75,6 @@ def ask(
     in a short answer, streamed; every sentence it writes is checked against the quotes,
     and one they do not back is left out. --no-llm (or ask_llm = false) skips the LLM.
     """
-    from semfind.engine.llm.factory import open_llm
-
     if not question.strip():
         raise UsageError("ask needs a question")
     settings = obj.settings
@@ -87,36 +83,23 @@ def ask(
     if no_llm:
         settings = dataclasses.replace(settings, ask_llm=False)
     filters = cli_filters(settings, path_glob, types, read_since_option(since))
-    _answer(settings, question, filters, as_json, partial(open_llm, settings))
+    _answer(settings, question, filters, as_json)
 
 
-def _answer(
-    settings: Settings,
-    question: str,
-    filters: Filters,
-    as_json: bool,
-    open_llm: OpenLLM,
-) -> None:
+def _answer(settings: Settings, question: str, filters: Filters, as_json: bool) -> None:
     """The quotes print as soon as they are chosen; the LLM loads beside the search."""
-    from semfind.engine.ask.answer import Asker
-    from semfind.engine.ask.evidence import gather_evidence
-    from semfind.engine.llm.preload import PreloadedLLM
-    from semfind.engine.search.searcher import Searcher
-    from semfind.engine.store.store import Store
+    from semfind.engine.session.engine import Engine
 
     from .ask_render import run_json, run_live, run_plain
     from .query_embedder import query_embedder
 
-    with Store.open(settings.db_path(), readonly=True) as store, ExitStack() as done:
+    with Engine(settings, open_embedder=query_embedder) as engine:
+        engine.store()  # a missing index is said before the LLM starts loading
         if settings.ask_llm:
-            open_llm = done.enter_context(closing(PreloadedLLM(open_llm)))
+            engine.preload_llm()
         with err.status("loading the model…", spinner="dots") if err.is_terminal else nullcontext():
-            embedder = done.enter_context(closing(query_embedder(settings)))
-        searcher = Searcher(store, embedder, settings)
-        asker = done.enter_context(
-            closing(Asker(open_llm, partial(gather_evidence, searcher), settings))
-        )
-        events = asker.ask(question, filters)
+            engine.embedder()
+        events = engine.asker().ask(question, filters)
         if as_json:
             click.echo(run_json(events))
         elif out.is_terminal:

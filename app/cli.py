@@ -34,6 +34,7 @@ from .since import SPANS_HELP
 if TYPE_CHECKING:
     from semfind.engine.embed.base import Embedder
     from semfind.engine.search.query import Expansion
+    from semfind.engine.session.engine import Engine
     from semfind.engine.store.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -141,9 +142,7 @@ def _run_tui(settings: Settings) -> None:
 @click.pass_obj
 def index(obj: Context, paths: tuple[Path, ...], quiet: bool, segmenter: str | None) -> None:
     """Index (or refresh) files and folders; unchanged files are skipped."""
-    from semfind.engine.models.registry import open_embedder
-    from semfind.engine.store.lock import WriterLock
-    from semfind.engine.store.store import Store
+    from semfind.engine.session.engine import Engine
     from semfind.indexer.extract.sandbox import sandboxed
     from semfind.indexer.indexing import Indexer, require_paths
 
@@ -160,8 +159,8 @@ def index(obj: Context, paths: tuple[Path, ...], quiet: bool, segmenter: str | N
         return
     if segmenter is not None:
         settings = dataclasses.replace(settings, segmenter=segmenter)
-    with WriterLock(settings.db_path()), Store.open(settings.db_path()) as store:
-        embedder = open_embedder(settings)
+    with Engine(settings, writer=True) as engine:
+        store, embedder = engine.store(), engine.embedder()
         extractor = sandboxed(settings)
         try:
             bar = IndexProgressBar(err)
@@ -176,7 +175,6 @@ def index(obj: Context, paths: tuple[Path, ...], quiet: bool, segmenter: str | N
                 report = indexer.index_paths(list(paths))
         finally:
             extractor.close()
-            embedder.close()
         print_report(err, report, embedder.name)
 
 
@@ -252,8 +250,7 @@ def search(
     verbose: bool,
 ) -> None:
     """Search the index by meaning and keywords; results are grouped per file."""
-    from semfind.engine.search.searcher import Searcher
-    from semfind.engine.store.store import Store
+    from semfind.engine.session.engine import Engine
 
     from .query_embedder import query_embedder
     from .render import hit_json, print_hits
@@ -265,22 +262,19 @@ def search(
     filters = cli_filters(settings, path_glob, types, since_read, units)
     if verbose and since_read is not None:
         err.print(f"[dim]modified since: {escape(since_read.meaning)}[/]")
-    with Store.open(settings.db_path(), readonly=True) as store:
-        embedder = query_embedder(settings) if mode != "keyword" else None
-        try:
-            searcher = Searcher(store, embedder, settings)
-            if embedder is not None and searcher.model is None:
-                err.print(
-                    f"[yellow]warning:[/] nothing is embedded with {embedder.name} yet; run "
-                    "`semfind index` to build its vectors (until then only keywords match)"
-                )
-            expansion = _expand(settings, reason, query, verbose) if reason else None
-            hits = searcher.search(query, k=k, mode=mode, filters=filters, expansion=expansion)
-            if verbose and embedder is not None:
-                err.print(f"[dim]query embedded by {_embedded_by(embedder)}[/]")
-        finally:
-            if embedder is not None:
-                embedder.close()
+    engine = Engine(settings, embed_queries=mode != "keyword", open_embedder=query_embedder)
+    with engine:
+        searcher = engine.searcher()
+        embedder = searcher.embedder
+        if embedder is not None and searcher.model is None:
+            err.print(
+                f"[yellow]warning:[/] nothing is embedded with {embedder.name} yet; run "
+                "`semfind index` to build its vectors (until then only keywords match)"
+            )
+        expansion = _expand(engine, reason, query, verbose) if reason else None
+        hits = searcher.search(query, k=k, mode=mode, filters=filters, expansion=expansion)
+        if verbose and embedder is not None:
+            err.print(f"[dim]query embedded by {_embedded_by(embedder)}[/]")
     if as_json:
         for rank, hit in enumerate(hits, start=1):
             click.echo(hit_json(rank, hit, mode))
@@ -308,19 +302,12 @@ def _print_switch(settings: Settings, store: Store) -> None:
         out.print(f"switching to {switch.progress(store, target).describe()}")
 
 
-def _expand(settings: Settings, kind: str, query: str, verbose: bool) -> Expansion:
+def _expand(engine: Engine, kind: str, query: str, verbose: bool) -> Expansion:
     """Run --think or --rewrite; the thought goes to stderr, so --json output stays clean."""
-    from semfind.engine.ask.reasoning import Reasoner
-    from semfind.engine.ask.thought_cache import ThoughtCache
-    from semfind.engine.llm.factory import open_llm
-
-    cache = ThoughtCache()
-    llm = open_llm(settings)
     try:
-        expansion = Reasoner(llm, settings.think_budget_s, cache).expand(kind, query)
+        expansion = engine.expand(kind, query)
     finally:
-        llm.close()
-        cache.close()
+        engine.close_llm()  # its memory is the search's
     if not expansion.used:
         err.print(f"[yellow]warning:[/] {escape(expansion.describe())}", soft_wrap=True)
     elif verbose:
@@ -335,12 +322,13 @@ def _expand(settings: Settings, kind: str, query: str, verbose: bool) -> Expansi
 @click.pass_obj
 def status(obj: Context, failed: bool) -> None:
     """What the index holds."""
-    from semfind.engine.store.store import Store
+    from semfind.engine.session.engine import Engine
 
     from .render import counts_table, failure_line, shown_path, vectors_line
 
     path = obj.settings.db_path()
-    with Store.open(path, readonly=True) as store:
+    with Engine(obj.settings) as engine:
+        store = engine.store()
         out.print(f"index: {shown_path(str(path))}", soft_wrap=True)
         counts, distinct = store.counts(), store.distinct_texts()
         out.print(counts_table(counts, distinct))
@@ -412,15 +400,6 @@ def main() -> None:
         where = f": {exc.filename}" if exc.filename else ""
         err.print(f"[bold red]semfind:[/] {exc.strerror or exc}{where}", soft_wrap=True)
         sys.exit(1)
-    except Exception as exc:
-        # SQLite meets damage or a lock in the middle of a read, past the checks made when
-        # the index is opened; engine.store.db says what it means (imported only then).
-        from semfind.engine.store.db import sqlite_error
-
-        known = sqlite_error(exc)
-        if known is None:
-            raise
-        _fail(known)
     if isinstance(code, int) and code:
         sys.exit(code)
 

@@ -25,7 +25,7 @@ from semfind.indexer.daemon.runtime import DaemonFiles
 from .daemon_client import DaemonClient
 from .daemon_render import print_failed, print_status
 from .params import PATH
-from .render import plural, printable, shown_path
+from .render import plural, printable, shown, shown_path
 from .service import run_quietly, service, write_service
 
 # Engine and indexer modules are imported inside the commands, not here, for start-up time
@@ -188,17 +188,18 @@ def install(ctx: click.Context, enable: bool) -> None:
     """Start the daemon at login (systemd user unit on Linux, launchd agent on macOS)."""
     target = service()
     write_service(target, _settings(ctx).db_path())
-    err.print(f"wrote {target.path}", soft_wrap=True)
+    err.print(f"wrote {shown_path(str(target.path))}", soft_wrap=True)
     if enable:
         problem = run_quietly(target.enable)
         if problem is None:
             err.print("enabled: the daemon starts at login")
         else:
             err.print(
-                f"[yellow]could not enable it[/] ({problem}); run: {shlex.join(target.enable)}"
+                f"[yellow]could not enable it[/] ({shown(problem)}); run: "
+                f"{shown(shlex.join(target.enable))}"
             )
     else:
-        err.print(f"to enable it: {shlex.join(target.enable)}")
+        err.print(f"to enable it: {shown(shlex.join(target.enable))}")
     err.print("to remove it: semfind daemon uninstall")
 
 
@@ -211,9 +212,9 @@ def uninstall(ctx: click.Context) -> None:
         raise UsageError(f"nothing to remove: {target.path} does not exist")
     problem = run_quietly(target.disable)
     if problem is not None:
-        err.print(f"[yellow]could not disable it[/] ({problem}); removing the file anyway")
+        err.print(f"[yellow]could not disable it[/] ({shown(problem)}); removing the file anyway")
     target.path.unlink()
-    err.print(f"removed {target.path}", soft_wrap=True)
+    err.print(f"removed {shown_path(str(target.path))}", soft_wrap=True)
 
 
 # -- watch ---------------------------------------------------------------------
@@ -279,7 +280,7 @@ def index_via_daemon(client: DaemonClient, paths: list[Path], quiet: bool) -> No
     client.index(resolved)
     if before.get("paused_reason"):
         err.print(
-            f"queued for the daemon, which is paused ({before['paused_reason']}); "
+            f"queued for the daemon, which is paused ({shown(before['paused_reason'])}); "
             "`semfind daemon pause --resume` starts it now"
         )
         return

@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from .render import plural, shown_path
+from .render import plural, shown, shown_path
 
 
 def print_status(console: Console, status: dict[str, Any]) -> None:
@@ -39,19 +39,19 @@ def print_status(console: Console, status: dict[str, Any]) -> None:
         f"{status['units_per_s']:,.1f} units/s"
     )
     console.print(
-        f"backend: {backend.get('model', '?')} on {backend.get('description', '?')}; "
+        f"backend: {shown(backend.get('model', '?'))} on {backend.get('description', '?')}; "
         f"memory {status['rss_mb']:,.0f} MB RSS",
         soft_wrap=True,
     )
     switching = status.get("switching") or {}
     if switching.get("name"):
         console.print(
-            f"new embedding model: {switching['name']}, {switching['done']:,} of "
-            f"{switching['total']:,} vectors built; search uses {backend.get('model', '?')} "
+            f"new embedding model: {shown(switching['name'])}, {switching['done']:,} of "
+            f"{switching['total']:,} vectors built; search uses {shown(backend.get('model', '?'))} "
             "until then"
         )
     if switching.get("error"):
-        console.print(f"[red]embedding model switch failed:[/] {switching['error']}")
+        console.print(f"[red]embedding model switch failed:[/] {shown(switching['error'])}")
     print_failed(console, status["failed"])
 
 

@@ -27,8 +27,14 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 def shown_path(path: str) -> str:
     """`path` safe to print as rich markup: control characters (a newline in a file name)
-    written as escapes, markup escaped."""
+    written as escapes, markup escaped. Every path printed as markup goes through here."""
     return escape(printable(path))
+
+
+def shown(text: object) -> str:
+    """A reason, an error or a command for rich markup: `[/]` or `[bold]` in it is printed
+    as written, never read as a style (rich would restyle or raise). Newlines are kept."""
+    return escape(str(text))
 
 
 def printable(path: str) -> str:

@@ -29,10 +29,10 @@ import numpy as np
 
 from semfind.engine import paths
 from semfind.engine.config import Settings, load_settings
-from semfind.engine.models.registry import open_embedder
 from semfind.engine.search.aggregate import RowCache
 from semfind.engine.search.query import Filters
 from semfind.engine.search.searcher import Legs, Searcher, depth_for
+from semfind.engine.session.engine import Engine
 from semfind.engine.store.hashing import text_hash
 from semfind.engine.store.records import FileMeta
 from semfind.engine.store.store import Store
@@ -151,8 +151,9 @@ def evaluate(runs: dict[str, list[str]], qrels: Qrels) -> dict[str, float]:
 # -- running --------------------------------------------------------------------
 
 
-def index_corpus(folder: Path, name: str, store: Store, settings: Settings) -> IndexReport:
-    embedder = open_embedder(settings)
+def index_corpus(folder: Path, name: str, engine: Engine) -> IndexReport:
+    """The corpus indexed with the engine's store and embedder (it stays loaded to search)."""
+    store, embedder, settings = engine.store(), engine.embedder(), engine.settings
     started = time.perf_counter()
 
     shown = {0}
@@ -167,11 +168,9 @@ def index_corpus(folder: Path, name: str, store: Store, settings: Settings) -> I
                 file=sys.stderr,
             )
 
-    report = Indexer(store, embedder, settings, on_progress=progress).index_documents(
+    return Indexer(store, embedder, settings, on_progress=progress).index_documents(
         documents(folder, name)
     )
-    embedder.close()
-    return report
 
 
 _VECTORS: dict[str, np.ndarray | None] = {}
@@ -296,12 +295,12 @@ def run(args: argparse.Namespace) -> None:
     )
     settings = dataclasses.replace(settings, db=db, segmenter=args.segmenter)
     print(f"benchmark index: {db}", file=sys.stderr)
-    with Store.open(db) as store:
-        report = index_corpus(folder, name, store, settings)
+    with Engine(settings, writer=True, warm=True) as engine:
+        store = engine.store()
+        report = index_corpus(folder, name, engine)
         indexing = _indexing_stats(report, db.with_suffix(".indexing.json"))
         indexing["segmentation units/s (1 core)"] = segmentation_speed(folder, name, settings)
-        embedder = open_embedder(settings)
-        searcher = Searcher(store, embedder, settings, warm=True)
+        searcher, embedder = engine.searcher(), engine.embedder()
         queries = load_queries(folder)
         qrels = load_qrels(folder, args.split)
         # A passage-only index is searched unfiltered, as the default units="both" does.
@@ -331,7 +330,6 @@ def run(args: argparse.Namespace) -> None:
             embedder.backend_info().describe(),
             embedder.name,
         )
-        embedder.close()
     if tmp:
         tmp.cleanup()
 

@@ -22,11 +22,10 @@ import beir
 
 from semfind.engine import paths
 from semfind.engine.config import load_settings
-from semfind.engine.models.registry import open_embedder
 from semfind.engine.search import searcher as search_module
 from semfind.engine.search.query import STOPWORDS, any_close, query_terms
 from semfind.engine.search.searcher import Legs, Searcher
-from semfind.engine.store.store import Store
+from semfind.engine.session.engine import Engine
 
 _OLD_WORD = re.compile(r"\w+", re.UNICODE)
 STOP_QUERIES = [
@@ -70,19 +69,16 @@ def run_issue20(args: argparse.Namespace) -> None:
     db = args.db or paths.cache_dir() / "bench" / f"{name}-{args.segmenter}.sqlite3"
     settings = dataclasses.replace(settings, db=db, segmenter=args.segmenter)
     print(f"benchmark index: {db}", file=sys.stderr)
-    with Store.open(db) as store:
-        report = beir.index_corpus(folder, name, store, settings)
+    with Engine(settings, writer=True, warm=True) as engine:
+        report = beir.index_corpus(folder, name, engine)
         print(f"indexed {report.indexed} docs in {report.elapsed:.0f} s", file=sys.stderr)
-        embedder = open_embedder(settings)
-        searcher = Searcher(store, embedder, settings, warm=True)
+        store, searcher = engine.store(), engine.searcher()
         queries = beir.load_queries(folder)
         qrels = beir.load_qrels(folder, args.split)
         ids = sorted(qrels)
         print(f"\n## {name}: {len(ids)} queries, {store.counts()['files']} docs indexed\n")
         _ranking(searcher, queries, qrels, ids)
         _floor(searcher, [queries[q] for q in ids], settings.close_match_cosine)
-        searcher.close()
-        embedder.close()
 
 
 def _ranking(

@@ -33,7 +33,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -47,11 +46,9 @@ from semfind.engine.ask.evidence import gather_evidence, pack
 from semfind.engine.ask.extractive import WEIGHTS, Candidate, Weights, score_all
 from semfind.engine.ask.extractive import candidates as all_candidates
 from semfind.engine.config import Settings, load_settings
-from semfind.engine.llm.factory import open_llm
-from semfind.engine.models.registry import open_embedder
 from semfind.engine.search.query import Filters
 from semfind.engine.search.searcher import Searcher
-from semfind.engine.store.store import Store
+from semfind.engine.session.engine import Engine
 from semfind.indexer.indexing import Indexer
 
 DECLINE_BUDGET = 0.07
@@ -381,25 +378,24 @@ def run(args: argparse.Namespace) -> None:
     db = root / "index.sqlite3"
     settings = dataclasses.replace(load_settings(), db=db)
     print(f"benchmark index: {db}", file=sys.stderr)
-    embedder = open_embedder(settings)
-    with Store.open(db) as store:
-        report = Indexer(store, embedder, settings).index_paths([root / "files"])
+    engine = Engine(settings, writer=True, warm=True)
+    with engine:
+        embedder = engine.embedder()
+        report = Indexer(engine.store(), embedder, settings).index_paths([root / "files"])
         print(f"indexed {report.files_done} files", file=sys.stderr)
-    with Store.open(db, readonly=True) as store:
-        searcher = Searcher(store, embedder, settings, warm=True)
+        searcher = engine.searcher()
         if args.tune:
             _, floor = tune(searcher, questions, settings)
             settings = dataclasses.replace(settings, ask_min_score=floor)
-        llm = open_llm(settings) if args.llm else None
+        llm = engine.llm() if args.llm else None  # loaded before the clock starts
         asker = Asker(
-            (lambda: llm) if llm else None,
-            partial(gather_evidence, searcher),
+            engine.llm if llm else None,
+            engine.evidence,
             dataclasses.replace(settings, ask_llm=bool(llm)),
         )
         answers = list(ask_all(asker, questions))
         parts = ("extract", "llm", "both") if llm else ("extract",)
         rows = [table(part, [outcome_of(q, a, part, t) for q, a, t in answers]) for part in parts]
-        searcher.close()
     print(
         f"\n{name}: {sum(1 for q in questions if q.answers)} answerable, "
         f"{sum(1 for q in questions if not q.answers)} unanswerable questions"
@@ -419,7 +415,6 @@ def run(args: argparse.Namespace) -> None:
             print(f"  semfind ask:          {_p50_p95([r.llm_s for r in runs])}")
             within = sum(r.within for r in runs)
             print(f"  within 2x --no-llm + own generation: {within}/{len(runs)}")
-    embedder.close()
 
 
 if __name__ == "__main__":

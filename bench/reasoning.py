@@ -23,14 +23,11 @@ from beir import doc_id, evaluate, load_qrels, load_queries, machine
 
 from semfind.engine import paths
 from semfind.engine.ask.reasoning import Reasoner
-from semfind.engine.ask.thought_cache import ThoughtCache
 from semfind.engine.config import load_settings
-from semfind.engine.llm.factory import open_llm
-from semfind.engine.models.registry import open_embedder
 from semfind.engine.search.aggregate import RowCache
 from semfind.engine.search.query import Expansion, Filters
 from semfind.engine.search.searcher import Searcher, depth_for
-from semfind.engine.store.store import Store
+from semfind.engine.session.engine import Engine
 
 ROWS: RowCache = {}
 
@@ -50,19 +47,14 @@ def main() -> None:
     queries = load_queries(args.folder)
     qrels = load_qrels(args.folder, "test")
     ids = sorted(qrels)[: args.limit or None]
-    with Store.open(db, readonly=True) as store:
-        embedder = open_embedder(settings)
-        llm = open_llm(settings)
-        searcher = Searcher(store, embedder, settings, warm=True)
-        reasoner = Reasoner(llm, settings.think_budget_s, ThoughtCache(bench / "thoughts.sqlite3"))
+    with Engine(settings, warm=True, thoughts=bench / "thoughts.sqlite3") as engine:
+        searcher, embedder, llm = engine.searcher(), engine.embedder(), engine.llm()
+        reasoner = Reasoner(llm, settings.think_budget_s, engine.thought_cache())
         rows = [
             run(searcher, reasoner, queries, ids, qrels, kind)
             for kind in (None, "think", "rewrite")
         ]
         print_table(name, len(ids), rows, llm.describe(), embedder.name)
-        searcher.close()
-        llm.close()
-        embedder.close()
 
 
 @dataclasses.dataclass

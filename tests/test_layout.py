@@ -10,12 +10,12 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ENGINE_ROOMS = ("runtime", "store", "embed", "models", "llm", "search", "ask")
+ENGINE_ROOMS = ("runtime", "store", "embed", "models", "llm", "search", "ask", "session")
 """Lowest first: a module in a room imports engine's top-level modules (errors, config,
 paths), its own room and the rooms before it, never one after. Derived from the graph:
 store and runtime need nothing of each other; embed runs on runtime; models resolve
 embedders; llm opens the models' GGUFs; search embeds queries over the store; ask searches
-and calls the LLM."""
+and calls the LLM; session's Engine hands all of them out."""
 INDEXER_ROOMS = ("extract", "segment", "", "daemon")
 """The same for indexer; "" is its top level (walk, indexing, journal, moves)."""
 FORBIDDEN = ("textual", "semfind.app", "app")

@@ -20,6 +20,7 @@ from semfind.engine.errors import UsageError
 from semfind.engine.models.catalog import CatalogEntry
 from semfind.engine.search.query import NO_CLOSE_MATCH, any_close, path_scope, query_terms
 from semfind.engine.search.searcher import Filters, Searcher
+from semfind.engine.session.engine import Engine
 from semfind.engine.store.store import Store
 from semfind.indexer.indexing import Indexer
 
@@ -174,7 +175,7 @@ async def test_the_tui_says_when_nothing_is_a_close_match(notes: Searcher, tmp_p
     entries = [CatalogEntry("embedder", "fake", "built-in", None, None, True, gpu_layers=0)]
     services = Services(
         settings=settings,
-        index=EngineIndex(settings, lambda s: FakeEmbedder()),
+        index=EngineIndex(Engine(settings, warm=True, open_embedder=lambda s: FakeEmbedder())),
         daemon=FakeDaemon(),
         models=lambda: entries,
         answerer=None,

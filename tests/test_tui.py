@@ -28,6 +28,7 @@ from semfind.engine.config import Settings
 from semfind.engine.embed.base import Embedder
 from semfind.engine.llm.base import ChatBackend
 from semfind.engine.models.catalog import CatalogEntry
+from semfind.engine.session.engine import Engine
 from semfind.engine.store.store import Store
 from semfind.indexer.indexing import Indexer
 
@@ -69,7 +70,7 @@ def _services(
     index: IndexReader | None = None,
 ) -> Services:
     entries = [CatalogEntry("embedder", "fake", "built-in", None, None, True, gpu_layers=0)]
-    index = index or EngineIndex(settings, embedder)
+    index = index or EngineIndex(Engine(settings, warm=True, open_embedder=embedder))
     if answerer is not None:
         answerer.index = index
     return Services(
@@ -205,7 +206,9 @@ async def test_think_toggle_asks_the_llm_and_shows_its_thought(indexed: Settings
 
 @pilot_test
 async def test_stale_results_are_discarded(indexed: Settings) -> None:
-    slow = SlowFirstSearch(EngineIndex(indexed, lambda s: FakeEmbedder()), delay=0.6)
+    slow = SlowFirstSearch(
+        EngineIndex(Engine(indexed, warm=True, open_embedder=lambda s: FakeEmbedder())), delay=0.6
+    )
     app = create_app(_services(indexed, index=slow))
     async with app.run_test(size=(100, 30)) as pilot:
         app.query_one("#query", Input).value = "sourdough"
@@ -404,7 +407,7 @@ async def test_a_missing_chat_model_is_found_out_late_and_the_quotes_shown(
     settings = dataclasses.replace(
         indexed, llm_model=str(indexed.db_path().parent / "no.gguf"), ask_min_score=0.0
     )
-    link = LLMLink(settings, cast("IndexReader", None), _refuse)
+    link = LLMLink(Engine(settings, open_llm=_refuse), cast("IndexReader", None))
     app = create_app(_services(settings, answerer=link))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause(0.5)

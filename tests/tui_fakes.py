@@ -22,6 +22,7 @@ from semfind.engine.errors import DaemonNotRunningError
 from semfind.engine.search.aggregate import Hit
 from semfind.engine.search.query import Expansion
 from semfind.engine.search.searcher import Filters
+from semfind.engine.session.engine import Engine
 
 from .fakes import ScriptedLLM
 
@@ -133,7 +134,9 @@ class FakeAnswerer(LLMLink):
         self.llm = RoleLLM()
         # The fake embedder scores below a real model: every question gets its quotes.
         settings = Settings(ask_min_similarity=-1.0, ask_min_score=0.0)
-        super().__init__(settings, cast("IndexReader", None), lambda s: self.llm, "fake-llm")
+        super().__init__(
+            Engine(settings, open_llm=lambda s: self.llm), cast("IndexReader", None), "fake-llm"
+        )
         self.questions: list[str] = []
 
     def available(self) -> bool:

@@ -16,7 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Input, Markdown, Select, TabbedContent, TabPane
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from semfind.engine.errors import SemfindError
 
@@ -235,32 +235,32 @@ class SemfindApp(App[None]):
     def action_cite(self, number: int) -> None:
         self.ask_pane.cite(number)
 
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """The one place an app worker's error becomes a message: semfind's as it is,
+        anything else "unexpected …" and logged (messages.describe). Workers that end in an
+        error rather than a result leave it to this (exit_on_error=False)."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self.notify(describe(event.worker.error), severity="error")
+
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, message: TabbedContent.TabActivated) -> None:
         if message.pane.id == "models":
             self._read_models()
 
-    @work(thread=True, exclusive=True, group="models")
+    @work(thread=True, exclusive=True, group="models", exit_on_error=False)
     def _read_models(self) -> None:
-        try:
-            entries = self.services.models()
-        except Exception as exc:
-            self.call_from_thread(self.notify, describe(exc), severity="error")
-            return
+        entries = self.services.models()
         self.call_from_thread(self.models_pane.show, entries)
 
-    @work(thread=True, exclusive=True, group="daemon-control")
+    @work(thread=True, exclusive=True, group="daemon-control", exit_on_error=False)
     def action_start_daemon(self) -> None:
         daemon = self.services.daemon
         if daemon.running_pid() is not None:
             self.call_from_thread(self.notify, "the daemon is already running")
             return
         self.call_from_thread(self.notify, "starting the daemon…", timeout=3)
-        try:
-            pid = daemon.start()
-        except Exception as exc:
-            self.call_from_thread(self.notify, describe(exc), severity="error")
-            return
+        pid = daemon.start()
         self.call_from_thread(self.notify, f"daemon started (pid {pid})")
         self.call_from_thread(self._follow_daemon)
 
@@ -329,13 +329,9 @@ class SemfindApp(App[None]):
         if folder:
             self._change_watch(False, folder)
 
-    @work(thread=True, group="daemon-control")
+    @work(thread=True, group="daemon-control", exit_on_error=False)
     def _change_watch(self, add: bool, folder: str) -> None:
-        try:
-            changed, running = self.services.daemon.change_watches(add, [folder])
-        except Exception as exc:
-            self.call_from_thread(self.notify, describe(exc), severity="error")
-            return
+        changed, running = self.services.daemon.change_watches(add, [folder])
         verb = "watching" if add else "no longer watching"
         text = f"{verb} {folder}" if changed else f"nothing changed for {folder}"
         if add and changed and not running:
@@ -347,13 +343,9 @@ class SemfindApp(App[None]):
     def _pause(self) -> None:
         self._set_paused(not bool(self.daemon_status and self.daemon_status.get("paused_reason")))
 
-    @work(thread=True, group="daemon-control")
+    @work(thread=True, group="daemon-control", exit_on_error=False)
     def _set_paused(self, pause: bool) -> None:
-        try:
-            reply = self.services.daemon.pause(pause)
-        except Exception as exc:
-            self.call_from_thread(self.notify, describe(exc), severity="error")
-            return
+        reply = self.services.daemon.pause(pause)
         self.call_from_thread(self.notify, "paused" if reply.get("paused") else "resumed")
 
     @on(Button.Pressed, "#retry, #retry-all")
@@ -366,7 +358,7 @@ class SemfindApp(App[None]):
         if paths:
             self._retry_paths([p for p in paths if os.path.exists(p)] or paths)
 
-    @work(thread=True, group="daemon-control")
+    @work(thread=True, group="daemon-control", exit_on_error=False)
     def _retry_paths(self, paths: list[str]) -> None:
         daemon = self.services.daemon
         if daemon.running_pid() is None:
@@ -374,11 +366,7 @@ class SemfindApp(App[None]):
                 self.notify, "retrying needs the daemon: ctrl+d starts it", severity="warning"
             )
             return
-        try:
-            daemon.index(paths)
-        except Exception as exc:
-            self.call_from_thread(self.notify, describe(exc), severity="error")
-            return
+        daemon.index(paths)
         self.call_from_thread(self.notify, f"queued {len(paths)} file(s) for another try")
 
     # -- command palette ------------------------------------------------------------

@@ -3,41 +3,32 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from semfind.engine.ask.answer import AskEvent
-    from semfind.engine.ask.thought_cache import ThoughtCache
     from semfind.engine.config import Settings
     from semfind.engine.llm.base import ChatBackend
     from semfind.engine.search.query import Expansion, Filters
+    from semfind.engine.session.engine import Engine
 
     from .services import IndexReader
 
 
 class LLMLink:
-    """Answers and thoughts from the engine, over the app's warm index."""
+    """Answers and thoughts from the engine's LLM, over the app's warm index."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        index: IndexReader,
-        open_llm: Callable[[Settings], ChatBackend],
-        name: str = "the local LLM",
-    ) -> None:
-        self.settings, self.index, self.name = settings, index, name
-        self._open_llm = open_llm
+    def __init__(self, engine: Engine, index: IndexReader, name: str = "the local LLM") -> None:
+        self.engine, self.index, self.name = engine, index, name
+        self.settings = engine.settings
         self._available: bool | None = None
         self._lock = threading.Lock()
-        self._llm: ChatBackend | None = None
-        self._cache: ThoughtCache | None = None
 
     def _ensure(self) -> ChatBackend:
-        if self._llm is None:
-            self._llm = self._open_llm(self.settings)
-            self.name = self._llm.name
-        return self._llm
+        llm = self.engine.llm()
+        self.name = llm.name
+        return llm
 
     def available(self) -> bool:
         """Whether a chat model is installed or configured; found out once, without loading
@@ -49,29 +40,19 @@ class LLMLink:
         return self._available
 
     def ask(self, question: str, filters: Filters) -> Generator[AskEvent]:
-        from semfind.engine.ask.answer import Asker
-
         with self._lock:
             # The LLM loads only once the quotes are out: they must not wait for it.
-            asker = Asker(self._ensure, self.index.evidence, self.settings)
+            asker = self.engine.asker(self.index.evidence, self._ensure)
             yield from asker.ask(question, filters)
 
     def expand(self, kind: str, query: str) -> Expansion:
-        from semfind.engine.ask.reasoning import Reasoner
-        from semfind.engine.ask.thought_cache import ThoughtCache
-
         with self._lock:
-            self._cache = self._cache or ThoughtCache()
-            reasoner = Reasoner(self._ensure(), self.settings.think_budget_s, self._cache)
-            return reasoner.expand(kind, query)
+            self._ensure()
+            return self.engine.expand(kind, query)
 
     def close(self) -> None:
         with self._lock:
-            if self._llm is not None:
-                self._llm.close()
-            if self._cache is not None:
-                self._cache.close()
-            self._llm = self._cache = None
+            self.engine.close_llm()
 
 
 def llm_name(settings: Settings) -> str | None:

@@ -15,11 +15,11 @@ if TYPE_CHECKING:
     from semfind.engine.ask.answer import AskEvent
     from semfind.engine.ask.evidence import Evidence
     from semfind.engine.config import Settings
-    from semfind.engine.embed.base import Embedder
     from semfind.engine.models.catalog import CatalogEntry
     from semfind.engine.search.aggregate import Hit
     from semfind.engine.search.query import Expansion, Filters
     from semfind.engine.search.searcher import Searcher
+    from semfind.engine.session.engine import Engine
     from semfind.engine.store.store import Store
 
 
@@ -107,23 +107,20 @@ class Services:
 
 
 class EngineIndex:
-    """The real index: a warm searcher opened on first use, one query at a time."""
+    """The real index: the engine's warm searcher, made on first use, one query at a time."""
 
-    def __init__(self, settings: Settings, open_embedder: Callable[[Settings], Embedder]) -> None:
-        self.settings = settings
-        self._open_embedder = open_embedder
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.settings = engine.settings
         self._lock = threading.Lock()
-        self._store: Store | None = None
-        self._embedder: Embedder | None = None
         self._searcher: Searcher | None = None
         self._facts_lock = threading.Lock()
         self._facts: Store | None = None
-        """A connection of its own, so counting never holds up a search."""
         self._cache: dict[str, tuple[tuple[int, int], Any]] = {}
 
     @property
     def db(self) -> Path:
-        return self.settings.db_path()
+        return self.engine.db
 
     def warm(self) -> None:
         """Open the index and load the model (a second or so) before the first query."""
@@ -138,10 +135,9 @@ class EngineIndex:
             return searcher.search(query, k=k, mode=mode, filters=filters, expansion=expansion)
 
     def evidence(self, question: str, k: int, filters: Filters) -> Evidence:
-        from semfind.engine.ask.evidence import gather_evidence
-
         with self._lock:
-            return gather_evidence(self._ensure_searcher(), question, k, filters)
+            self._ensure_searcher()
+            return self.engine.evidence(question, k, filters)
 
     def summary(self) -> IndexSummary:
         return self._fact("summary", _summary, IndexSummary(exists=False))
@@ -157,9 +153,12 @@ class EngineIndex:
         )
 
     def _fact(self, name: str, read: Callable[[Store], T], missing: T) -> T:
-        """Read a fact again only when the index changed: counting 100k rows is not free."""
+        """Read a fact again only when the index changed: counting 100k rows is not free.
+        The engine's second connection, so counting never holds up a search."""
         with self._facts_lock:
-            store = self._facts_store()
+            if self._facts is None and self.engine.exists():
+                self._facts = self.engine.reader()
+            store = self._facts
             if store is None:
                 return missing
             version = store.version()
@@ -168,48 +167,19 @@ class EngineIndex:
                 cached = self._cache[name] = (version, read(store))
             return cached[1]
 
-    def _facts_store(self) -> Store | None:
-        from semfind.engine.store.store import Store
-
-        if self._facts is None and self.db.exists():
-            self._facts = Store.open(self.db, readonly=True)
-        return self._facts
-
     def close(self) -> None:
-        with self._lock:
-            if self._searcher is not None:
-                self._searcher.close()
-            if self._embedder is not None:
-                self._embedder.close()
-            if self._store is not None:
-                self._store.close()
-            self._searcher = self._embedder = self._store = None
-        with self._facts_lock:
-            if self._facts is not None:
-                self._facts.close()
-            self._facts = None
-
-    def _open_store(self) -> Store | None:
-        from semfind.engine.store.store import Store
-
-        if self._store is None:
-            if not self.db.exists():
-                return None
-            self._store = Store.open(self.db, readonly=True)
-        return self._store
+        with self._lock, self._facts_lock:
+            self.engine.close_index()
+            self._searcher = self._facts = None
 
     def _ensure_searcher(self) -> Searcher:
-        from semfind.engine.search.searcher import Searcher
-
         if self._searcher is None:
-            store = self._open_store()
-            if store is None:
+            if not self.engine.exists():
                 raise StoreError(
                     f"no index yet at {self.db}: add a folder in the Index tab, "
                     "or run `semfind index PATH`"
                 )
-            self._embedder = self._open_embedder(self.settings)
-            self._searcher = Searcher(store, self._embedder, self.settings, warm=True)
+            self._searcher = self.engine.searcher()
         return self._searcher
 
 

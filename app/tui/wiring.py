@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
+from semfind.engine.session.engine import Engine
+
 from ..daemon_client import DaemonClient
 from .llm_link import LLMLink
 from .services import EngineIndex, Services
@@ -12,19 +14,19 @@ from .services import EngineIndex, Services
 if TYPE_CHECKING:
     from semfind.engine.config import Settings
     from semfind.engine.embed.base import Embedder
-    from semfind.engine.llm.base import ChatBackend
     from semfind.engine.models.catalog import CatalogEntry
 
 
 def build_services(settings: Settings) -> Services:
     """Nothing heavy happens here: the model loads in a worker after the first paint."""
-    index = EngineIndex(settings, _open_embedder)
+    engine = Engine(settings, warm=True, open_embedder=_open_embedder)
+    index = EngineIndex(engine)
     return Services(
         settings=settings,
         index=index,
         daemon=DaemonClient(settings),
         models=partial(_catalog, settings),
-        answerer=LLMLink(settings, index, _open_llm),
+        answerer=LLMLink(engine, index),
     )
 
 
@@ -33,12 +35,6 @@ def _open_embedder(settings: Settings) -> Embedder:
     from ..query_embedder import query_embedder
 
     return query_embedder(settings)
-
-
-def _open_llm(settings: Settings) -> ChatBackend:
-    from semfind.engine.llm.factory import open_llm
-
-    return open_llm(settings)
 
 
 def _catalog(settings: Settings) -> list[CatalogEntry]:

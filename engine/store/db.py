@@ -7,12 +7,19 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import apsw
 import sqlite_vec
 
 from semfind.engine import paths
-from semfind.engine.errors import IndexLockedError, NotAnIndexError, SchemaTooNewError, StoreError
+from semfind.engine.errors import (
+    DiskFullError,
+    IndexLockedError,
+    NotAnIndexError,
+    SchemaTooNewError,
+    StoreError,
+)
 from semfind.engine.store.migrations import LATEST_VERSION, MIGRATIONS
 
 APPLICATION_ID = 0x53454D46  # "SEMF": marks a file as a semfind index
@@ -102,16 +109,61 @@ def _create_private(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
-def sqlite_error(exc: BaseException) -> StoreError | None:
+def sqlite_error(exc: BaseException, path: str = "") -> StoreError | None:
     """What a SQLite error met in the middle of a command means for the user, or None for
-    anything else (damage and locks past the checks open_db makes)."""
+    anything else (damage, locks, a full disk and I/O errors past the checks open_db makes;
+    a bug such as bad SQL or a broken constraint stays what it is)."""
     if isinstance(exc, (apsw.CorruptError, apsw.NotADBError)):
         return NotAnIndexError(f"the index is damaged ({exc}): {DOCTOR}")
     if isinstance(exc, (apsw.BusyError, apsw.LockedError)):
         return IndexLockedError(
             f"the index is locked by another process ({exc}): {DOCTOR} to see which"
         )
+    if isinstance(exc, apsw.FullError):
+        return DiskFullError(disk_full_message(path or "the index"))
+    if isinstance(exc, (apsw.IOError, apsw.CantOpenError, apsw.ReadOnlyError)):
+        return StoreError(f"cannot read or write the index {path} ({exc}): {DOCTOR}")
     return None
+
+
+def disk_full_message(path: str | Path) -> str:
+    return (
+        f"the disk holding {path} is full; the last write was undone, nothing stored before "
+        "it is lost"
+    )
+
+
+class StoreCursor(apsw.Cursor):
+    """The index's cursors: a SQLite error they meet becomes semfind's (sqlite_error), so
+    every front end gets a StoreError with a message, never an apsw exception. fetchall
+    and iteration go through __next__; fetchone has its own path in apsw."""
+
+    def execute(self, *args: Any, **kwargs: Any) -> apsw.Cursor:
+        try:
+            return super().execute(*args, **kwargs)
+        except apsw.Error as exc:
+            raise self._translated(exc) from exc
+
+    def executemany(self, *args: Any, **kwargs: Any) -> apsw.Cursor:
+        try:
+            return super().executemany(*args, **kwargs)
+        except apsw.Error as exc:
+            raise self._translated(exc) from exc
+
+    def __next__(self) -> Any:
+        try:
+            return super().__next__()
+        except apsw.Error as exc:
+            raise self._translated(exc) from exc
+
+    def fetchone(self) -> Any:
+        try:
+            return super().fetchone()
+        except apsw.Error as exc:
+            raise self._translated(exc) from exc
+
+    def _translated(self, exc: apsw.Error) -> BaseException:
+        return sqlite_error(exc, self.connection.filename) or exc
 
 
 def _needs_migration(path: Path) -> bool:

@@ -14,7 +14,7 @@ import numpy as np
 
 from semfind.engine.errors import DiskFullError, StoreError
 from semfind.engine.store.cjk import fts_text
-from semfind.engine.store.db import open_db
+from semfind.engine.store.db import StoreCursor, disk_full_message, open_db
 from semfind.engine.store.records import EmbedModelRow, FileMeta, FileState, UnitDraft, titled
 from semfind.engine.store.vector_tables import create_vector_tables, insert_vectors
 
@@ -33,6 +33,7 @@ class Store:
     """All reads and writes of the index go through here."""
 
     def __init__(self, conn: apsw.Connection, path: Path) -> None:
+        conn.cursor_factory = StoreCursor  # SQLite errors leave the store as semfind's
         self.conn = conn
         self.path = path
 
@@ -281,11 +282,8 @@ class Store:
         try:
             with self.conn:
                 yield
-        except apsw.FullError as exc:
-            raise DiskFullError(
-                f"the disk holding {self.path} is full; the last write was undone, nothing "
-                "stored before it is lost"
-            ) from exc
+        except apsw.FullError as exc:  # at the commit, past the cursors
+            raise DiskFullError(disk_full_message(self.path)) from exc
 
     def version(self) -> tuple[int, int]:
         """Changes whenever this or any other connection has written to the database."""
