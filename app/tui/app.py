@@ -19,6 +19,7 @@ from textual.widgets import Button, Footer, Input, Markdown, Select, TabbedConte
 from textual.worker import get_current_worker
 
 from semfind.engine.errors import SemfindError
+from semfind.indexer.daemon.protocol import DaemonStatus, StatusEvent, Stopped
 
 from .ask_pane import AskPane
 from .idle_gc import IdleCollector
@@ -85,7 +86,7 @@ class SemfindApp(App[None]):
     def __init__(self, services: Services) -> None:
         super().__init__()
         self.services = services
-        self.daemon_status: dict[str, Any] | None = None
+        self.daemon_status: DaemonStatus | None = None
         # Held directly: messages may arrive while another screen (help) is on top.
         units = services.settings.units
         self.search_pane = SearchPane(services.index, units, answerer=services.answerer)
@@ -189,9 +190,9 @@ class SemfindApp(App[None]):
                 for event in daemon.events(idle=0.5):
                     if stopping():
                         return
-                    if event.get("event") in ("status", "progress"):
-                        self.post_message(DaemonEvent(True, event))
-                    elif event.get("event") == "stopped":
+                    if isinstance(event, StatusEvent):
+                        self.post_message(DaemonEvent(True, event.status))
+                    elif isinstance(event, Stopped):
                         break
             except (SemfindError, OSError, ValueError):
                 pass
@@ -345,7 +346,7 @@ class SemfindApp(App[None]):
 
     @on(Button.Pressed, "#pause")
     def _pause(self) -> None:
-        self._set_paused(not bool(self.daemon_status and self.daemon_status.get("paused_reason")))
+        self._set_paused(not bool(self.daemon_status and self.daemon_status.paused_reason))
 
     @work(thread=True, group="daemon-control")
     def _set_paused(self, pause: bool) -> None:
@@ -354,7 +355,7 @@ class SemfindApp(App[None]):
         except Exception as exc:
             self.call_from_thread(self.notify, describe(exc), severity="error")
             return
-        self.call_from_thread(self.notify, "paused" if reply.get("paused") else "resumed")
+        self.call_from_thread(self.notify, "paused" if reply.paused else "resumed")
 
     @on(Button.Pressed, "#retry, #retry-all")
     def _retry(self, message: Button.Pressed) -> None:

@@ -11,6 +11,8 @@ from textual.widgets import Button, DataTable, Input, Label
 if TYPE_CHECKING:
     from textual.app import ComposeResult
 
+    from semfind.indexer.daemon.protocol import DaemonStatus
+
     from .services import Failure, FolderCount
 
 
@@ -54,12 +56,12 @@ class IndexPane(Vertical):
             for failure in failures:
                 table.add_row(failure.path, failure.status, failure.reason, key=failure.path)
 
-    def show_daemon(self, status: dict[str, Any] | None) -> None:
-        modes = {w["path"]: w["mode"] for w in (status or {}).get("watches", [])}
+    def show_daemon(self, status: DaemonStatus | None) -> None:
+        modes = {w.path: w.mode for w in status.watches} if status else {}
         if modes != self.modes:
             self.modes = modes
             self._fill_folders()
-        paused = bool(status and status.get("paused_reason"))
+        paused = bool(status and status.paused_reason)
         button = self.query_one("#pause", Button)
         label = "Resume" if paused else "Pause"
         if str(button.label) != label:

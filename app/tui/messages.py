@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from semfind.engine.ask.extractive import Extract
     from semfind.engine.search.aggregate import Hit
     from semfind.engine.search.query import Expansion
+    from semfind.indexer.daemon.protocol import DaemonStatus
 
     from .services import Failure, FolderCount, IndexSummary
 
@@ -40,7 +41,7 @@ class DaemonEvent(Message):
     """A status or progress event from the daemon, or `running=False` when it is down."""
 
     running: bool
-    status: dict[str, Any] = field(default_factory=dict)
+    status: DaemonStatus | None = None
 
 
 @dataclass

@@ -10,7 +10,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,17 @@ from semfind.engine.store.store import Store
 from semfind.indexer.daemon.control import MAX_QUERY_TEXTS, ControlServer, error
 from semfind.indexer.daemon.model_switch import EmbedderKeeper
 from semfind.indexer.daemon.power import on_battery
+from semfind.indexer.daemon.protocol import (
+    Backend,
+    DaemonStatus,
+    FailedFile,
+    PauseReply,
+    Run,
+    State,
+    StatusEvent,
+    Stopped,
+    Watch,
+)
 from semfind.indexer.daemon.runtime import DaemonFiles, PidLock, memory_rss
 from semfind.indexer.daemon.watcher import Settler, Watcher
 from semfind.indexer.daemon.work import Lane, WorkQueue
@@ -69,7 +80,7 @@ class Throughput:
 class DaemonState:
     """What `status` reports; written by the indexing thread, read by control threads."""
 
-    state: str = "starting"
+    state: State = "starting"
     current: str = ""
     files_done: int = 0
     indexed: int = 0
@@ -110,13 +121,13 @@ class Daemon:
         self.stopping = threading.Event()
         self._disk_full_until: float | None = None
         """While set, the disk was full: indexing waits until then, then tries again."""
-        self._subscribers: list[queue.Queue[dict[str, Any]]] = []
+        self._subscribers: list[queue.Queue[StatusEvent | Stopped]] = []
         self._sub_lock = threading.Lock()
         self._watches: set[str] = set()
         self._watches_changed = threading.Event()
         self._moves: queue.SimpleQueue[tuple[str, str, bool]] = queue.SimpleQueue()
         self._modes: dict[str, str] = {}
-        self._backend: dict[str, Any] = {}
+        self._backend: Backend | None = None
         self._last_tokens: tuple[int, int, float] = (0, 0, 0.0)
         self._live: IndexReport | None = None
         """The run in progress, so counts move before it ends."""
@@ -161,7 +172,7 @@ class Daemon:
             sandbox.close()
             self.models.close()
             store.close()
-            self._publish({"event": "stopped"})
+            self._publish(Stopped())
             log.info("daemon stopped")
 
     def _watch_all(self, store: Store, watcher: Watcher) -> None:
@@ -175,8 +186,7 @@ class Daemon:
 
     def _describe_backend(self) -> None:
         embedder = self.models.embedder
-        info = embedder.backend_info()
-        self._backend = {**asdict(info), "description": info.describe(), "model": embedder.name}
+        self._backend = Backend.of(embedder.backend_info(), embedder.name)
 
     def _idle(self, store: Store) -> None:
         """Nothing to index: build a new embedding model's vectors, if one is asked for."""
@@ -189,7 +199,7 @@ class Daemon:
             return
         if built:
             self._describe_backend()
-            self._publish({"event": "status", **self._status()})
+            self._publish(StatusEvent("status", self._status()))
 
     def _loop(self, store: Store, sandbox: SandboxedExtractor, watcher: Watcher) -> None:
         while not self.stopping.is_set():
@@ -207,7 +217,7 @@ class Daemon:
             self._set_state("indexing")
             self._run_batch(store, sandbox, lane, paths)
             self.status.current = ""
-            self._publish({"event": "status", **self._status()})
+            self._publish(StatusEvent("status", self._status()))
 
     def _collect(self, store: Store) -> list[str]:
         """Apply renames, then queue the paths that settled; returns the paths moved."""
@@ -265,11 +275,11 @@ class Daemon:
             self._live, self._last_tokens = saved[0], saved[1]
             s.current, s.run_total, s.run_done, s.eta_s = saved[2:]
 
-    def _set_state(self, state: str) -> None:
+    def _set_state(self, state: State) -> None:
         """Subscribers hear of every change of state, not only of progress."""
         if state != self.status.state:
             self.status.state = state
-            self._publish({"event": "status", **self._status()})
+            self._publish(StatusEvent("status", self._status()))
 
     # -- one path ---------------------------------------------------------------
 
@@ -441,7 +451,7 @@ class Daemon:
                 report.tokens - tokens, report.embedded - units, report.embed_seconds - seconds
             )
         self._last_tokens = (report.tokens, report.embedded, report.embed_seconds)
-        self._publish({"event": "progress", **self._status()})
+        self._publish(StatusEvent("progress", self._status()))
 
     def _account(self, report: IndexReport) -> None:
         self._live = None
@@ -463,10 +473,10 @@ class Daemon:
     def _handle(self, request: dict[str, Any]) -> dict[str, Any]:
         cmd = request["cmd"]
         if cmd == "status":
-            return {"ok": True, "status": self._status()}
+            return {"ok": True, "status": self._status().to_json()}
         if cmd in ("pause", "resume"):
             self._pause(cmd == "pause")
-            return {"ok": True, "paused": self._held(), "reason": self._pause_reason()}
+            return PauseReply(self._held(), self._pause_reason()).to_json()
         if cmd == "shutdown":
             self.stopping.set()
             return {"ok": True}
@@ -531,7 +541,7 @@ class Daemon:
         self._watches = wanted
         self._modes = dict(watcher.modes)
 
-    def _status(self) -> dict[str, Any]:
+    def _status(self) -> DaemonStatus:
         s = self.status
         tokens_s, units_s = self.throughput.rates()
         remaining = max(0, s.run_total - s.run_done)
@@ -539,53 +549,51 @@ class Daemon:
         failed = dict(s.failed)
         if live is not None:
             failed.update(dict(live.failed))
-        return {
-            "pid": os.getpid(),
-            "state": s.state,
-            "paused_reason": self._pause_reason(),
-            "on_battery": self._on_battery,
-            "db": str(self.db),
-            "watches": [
-                {"path": w, "mode": self._modes.get(w, "native")} for w in sorted(self._watches)
-            ],
-            "queue": len(self.queue.snapshot()) + len(self.settler),
-            "current": s.current,
-            "files_done": s.files_done + (live.files_done if live else 0),
-            "indexed": s.indexed + (live.indexed if live else 0),
-            "unchanged": s.unchanged + (live.unchanged if live else 0),
-            "removed": s.removed + (live.removed if live else 0),
-            "moved": s.moved + (live.moved if live else 0),
-            "failed": [{"path": p, "reason": r} for p, r in sorted(failed.items())],
-            "run": {"total": s.run_total, "done": s.run_done, "remaining": remaining},
-            "eta_s": s.eta_s if remaining else None,
-            "tokens_per_s": tokens_s,
-            "units_per_s": units_s,
-            "backend": self._backend,
-            "switching": self._models.status() if self._models is not None else None,
-            "rss_mb": memory_rss() / 1e6,
-            "uptime_s": time.time() - s.started_at,
-        }
+        return DaemonStatus(
+            pid=os.getpid(),
+            state=s.state,
+            paused_reason=self._pause_reason(),
+            on_battery=self._on_battery,
+            db=str(self.db),
+            watches=tuple(Watch(w, self._modes.get(w, "native")) for w in sorted(self._watches)),
+            queue=len(self.queue.snapshot()) + len(self.settler),
+            current=s.current,
+            files_done=s.files_done + (live.files_done if live else 0),
+            indexed=s.indexed + (live.indexed if live else 0),
+            unchanged=s.unchanged + (live.unchanged if live else 0),
+            removed=s.removed + (live.removed if live else 0),
+            moved=s.moved + (live.moved if live else 0),
+            failed=tuple(FailedFile(p, r) for p, r in sorted(failed.items())),
+            run=Run(s.run_total, s.run_done, remaining),
+            eta_s=s.eta_s if remaining else None,
+            tokens_per_s=tokens_s,
+            units_per_s=units_s,
+            backend=self._backend,
+            switching=self._models.status() if self._models is not None else None,
+            rss_mb=memory_rss() / 1e6,
+            uptime_s=time.time() - s.started_at,
+        )
 
     def _stream(self, send: Callable[[dict[str, Any]], bool]) -> None:
         """Serve one subscriber: events until it hangs up or the daemon stops."""
-        inbox: queue.Queue[dict[str, Any]] = queue.Queue(maxsize=256)
+        inbox: queue.Queue[StatusEvent | Stopped] = queue.Queue(maxsize=256)
         with self._sub_lock:
             self._subscribers.append(inbox)
         try:
-            if not send({"event": "status", **self._status()}):
+            if not send(StatusEvent("status", self._status()).to_json()):
                 return
             while not self.stopping.is_set():
                 try:
                     event = inbox.get(timeout=1.0)
                 except queue.Empty:
                     continue
-                if not send(event):
+                if not send(event.to_json()):
                     return
         finally:
             with self._sub_lock:
                 self._subscribers.remove(inbox)
 
-    def _publish(self, event: dict[str, Any]) -> None:
+    def _publish(self, event: StatusEvent | Stopped) -> None:
         with self._sub_lock:
             # A slow subscriber misses progress events; it never blocks indexing.
             for inbox in self._subscribers:
