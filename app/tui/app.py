@@ -19,6 +19,7 @@ from textual.widgets import Button, Footer, Input, Markdown, Select, TabbedConte
 from textual.worker import get_current_worker
 
 from semfind.engine.errors import SemfindError
+from semfind.engine.search.query import MODES
 from semfind.indexer.daemon.protocol import DaemonStatus, StatusEvent, Stopped
 
 from .ask_pane import AskPane
@@ -392,7 +393,7 @@ class SemfindApp(App[None]):
             "Start the daemon", "Index watched folders in the background", self.action_start_daemon
         )
         yield SystemCommand("Toggle light/dark", "Switch theme (ctrl+t)", self.action_toggle_dark)
-        for mode in ("hybrid", "vector", "keyword"):
+        for mode in MODES:
             yield SystemCommand(
                 f"Mode: {mode}", f"Search in {mode} mode", partial(self._set_mode, mode)
             )
