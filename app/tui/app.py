@@ -15,7 +15,7 @@ from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Input, Markdown, Select, TabbedContent, TabPane
+from textual.widgets import Footer, Input, Markdown, Select, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from semfind.engine.errors import SemfindError
@@ -24,7 +24,7 @@ from semfind.indexer.daemon.protocol import DaemonStatus, StatusEvent, Stopped
 
 from .ask_pane import AskPane
 from .idle_gc import IdleCollector
-from .index_pane import IndexPane
+from .index_pane import DaemonStarted, IndexPane, WatchesChanged
 from .messages import DaemonEvent, IndexFacts, ResultsPainted, describe
 from .models_pane import ModelsPane
 from .opener import opener_for
@@ -92,7 +92,7 @@ class SemfindApp(App[None]):
         units = services.settings.units
         self.search_pane = SearchPane(services.index, units, answerer=services.answerer)
         self.ask_pane = AskPane(services.index, services.answerer, services.settings)
-        self.index_pane = IndexPane()
+        self.index_pane = IndexPane(services.daemon)
         self.models_pane = ModelsPane()
         self.status_bar = StatusBar()
         self.collector = IdleCollector()
@@ -251,20 +251,16 @@ class SemfindApp(App[None]):
             return
         self.call_from_thread(self.models_pane.show, entries)
 
-    @work(thread=True, exclusive=True, group="daemon-control")
     def action_start_daemon(self) -> None:
-        daemon = self.services.daemon
-        if daemon.running_pid() is not None:
-            self.call_from_thread(self.notify, "the daemon is already running")
-            return
-        self.call_from_thread(self.notify, "starting the daemon…", timeout=3)
-        try:
-            pid = daemon.start()
-        except Exception as exc:
-            self.call_from_thread(self.notify, describe(exc), severity="error")
-            return
-        self.call_from_thread(self.notify, f"daemon started (pid {pid})")
-        self.call_from_thread(self._follow_daemon)
+        self.index_pane.start_daemon()
+
+    @on(DaemonStarted)
+    def _daemon_started(self) -> None:
+        self._follow_daemon()
+
+    @on(WatchesChanged)
+    def _watches_changed(self) -> None:
+        self._read_facts()
 
     # -- opening a result -----------------------------------------------------------
 
@@ -309,79 +305,6 @@ class SemfindApp(App[None]):
         self.refresh(layout=True)
         if failure is not None:
             self.notify(f"cannot run {command[0]}: {failure.strerror or failure}", severity="error")
-
-    # -- index pane buttons ---------------------------------------------------------
-
-    @on(Button.Pressed, "#add-folder")
-    @on(Input.Submitted, "#new-folder")
-    def _add_folder(self) -> None:
-        folder = self.index_pane.new_folder()
-        if not folder:
-            self.notify("type a folder to watch first", severity="warning")
-            return
-        if not os.path.isdir(folder):
-            self.notify(f"not a folder: {folder}", severity="error")
-            return
-        self._change_watch(True, folder)
-        self.index_pane.query_one("#new-folder", Input).value = ""
-
-    @on(Button.Pressed, "#remove-folder")
-    def _remove_folder(self) -> None:
-        folder = self.index_pane.selected_folder
-        if folder:
-            self._change_watch(False, folder)
-
-    @work(thread=True, group="daemon-control")
-    def _change_watch(self, add: bool, folder: str) -> None:
-        try:
-            changed, running = self.services.daemon.change_watches(add, [folder])
-        except Exception as exc:
-            self.call_from_thread(self.notify, describe(exc), severity="error")
-            return
-        verb = "watching" if add else "no longer watching"
-        text = f"{verb} {folder}" if changed else f"nothing changed for {folder}"
-        if add and changed and not running:
-            text += "; start the daemon (ctrl+d) to index it"
-        self.call_from_thread(self.notify, text)
-        self._read_facts()
-
-    @on(Button.Pressed, "#pause")
-    def _pause(self) -> None:
-        self._set_paused(not bool(self.daemon_status and self.daemon_status.paused_reason))
-
-    @work(thread=True, group="daemon-control")
-    def _set_paused(self, pause: bool) -> None:
-        try:
-            reply = self.services.daemon.pause(pause)
-        except Exception as exc:
-            self.call_from_thread(self.notify, describe(exc), severity="error")
-            return
-        self.call_from_thread(self.notify, "paused" if reply.paused else "resumed")
-
-    @on(Button.Pressed, "#retry, #retry-all")
-    def _retry(self, message: Button.Pressed) -> None:
-        pane = self.index_pane
-        if message.button.id == "retry":
-            paths = [pane.selected_failure] if pane.selected_failure else []
-        else:
-            paths = [f.path for f in pane.failures]
-        if paths:
-            self._retry_paths([p for p in paths if os.path.exists(p)] or paths)
-
-    @work(thread=True, group="daemon-control")
-    def _retry_paths(self, paths: list[str]) -> None:
-        daemon = self.services.daemon
-        if daemon.running_pid() is None:
-            self.call_from_thread(
-                self.notify, "retrying needs the daemon: ctrl+d starts it", severity="warning"
-            )
-            return
-        try:
-            daemon.index(paths)
-        except Exception as exc:
-            self.call_from_thread(self.notify, describe(exc), severity="error")
-            return
-        self.call_from_thread(self.notify, f"queued {len(paths)} file(s) for another try")
 
     # -- command palette ------------------------------------------------------------
 
