@@ -16,9 +16,16 @@ from rich.console import Console
 from rich.markup import escape
 
 from semfind.engine import paths
-from semfind.engine.config import CHOICES, Settings, diagnose_settings, load_settings
+from semfind.engine.config import (
+    CHOICES,
+    SegmenterName,
+    Settings,
+    Units,
+    diagnose_settings,
+    load_settings,
+)
 from semfind.engine.errors import SemfindError, UsageError
-from semfind.engine.search.query import FILE_KINDS, MAX_K
+from semfind.engine.search.query import FILE_KINDS, MAX_K, MODES
 
 from . import ask_cli, daemon_cli, doctor_cli, models_cli
 from .context import Context, print_config_problems
@@ -140,7 +147,9 @@ def _run_tui(settings: Settings) -> None:
     f"{Settings.segmenter}).",
 )
 @click.pass_obj
-def index(obj: Context, paths: tuple[Path, ...], quiet: bool, segmenter: str | None) -> None:
+def index(
+    obj: Context, paths: tuple[Path, ...], quiet: bool, segmenter: SegmenterName | None
+) -> None:
     """Index (or refresh) files and folders; unchanged files are skipped."""
     from semfind.engine.session.engine import Engine
     from semfind.indexer.extract.sandbox import sandboxed
@@ -207,7 +216,7 @@ def index(obj: Context, paths: tuple[Path, ...], quiet: bool, segmenter: str | N
 )
 @click.option(
     "--mode",
-    type=click.Choice(["hybrid", "vector", "keyword"]),
+    type=click.Choice(MODES),
     default="hybrid",
     show_default=True,
 )
@@ -245,7 +254,7 @@ def search(
     types: tuple[str, ...],
     since: str | None,
     mode: str,
-    units: str | None,
+    units: Units | None,
     reason: str | None,
     verbose: bool,
 ) -> None:

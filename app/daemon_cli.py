@@ -8,7 +8,6 @@ import shlex
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.console import Console
@@ -120,12 +119,12 @@ def status(ctx: click.Context, as_json: bool) -> None:
         return
     status = client.status()
     if as_json:
-        click.echo(json.dumps({"running": True, **status}))
+        click.echo(json.dumps({"running": True, **status.to_json()}))
     else:
         print_status(out, status)
 
 
-def stopped_status(client: DaemonClient) -> dict[str, Any]:
+def stopped_status(client: DaemonClient) -> dict[str, object]:
     """What --json says of a stopped daemon: its index and log, and the watched folders."""
     from semfind.engine.store.store import Store
 
@@ -171,9 +170,9 @@ def logs(ctx: click.Context, lines: int, follow: bool) -> None:
 def pause(ctx: click.Context, pause: bool) -> None:
     """Pause indexing (events are still collected) or resume it."""
     reply = _client(ctx).pause(pause)
-    if not reply["paused"]:
+    if not reply.paused:
         err.print("resumed")
-    elif reply.get("reason") == "on battery":
+    elif reply.reason == "on battery":
         err.print("paused: on battery; it resumes on mains power, or with --resume")
     else:
         err.print("paused; `semfind daemon pause --resume` resumes")
@@ -278,14 +277,14 @@ def index_via_daemon(client: DaemonClient, paths: list[Path], quiet: bool) -> No
     resolved = [str(p.expanduser().resolve()) for p in paths]
     before = client.status()
     client.index(resolved)
-    if before.get("paused_reason"):
+    if before.paused_reason:
         err.print(
-            f"queued for the daemon, which is paused ({shown(before['paused_reason'])}); "
+            f"queued for the daemon, which is paused ({shown(before.paused_reason)}); "
             "`semfind daemon pause --resume` starts it now"
         )
         return
     if not quiet:
-        err.print(f"the daemon (pid {before['pid']}) is indexing; waiting for it to finish")
+        err.print(f"the daemon (pid {before.pid}) is indexing; waiting for it to finish")
     while True:
         time.sleep(0.3)
         status = client.status()
@@ -293,8 +292,8 @@ def index_via_daemon(client: DaemonClient, paths: list[Path], quiet: bool) -> No
             waiting = set(store.pending()) & set(resolved)
         if not waiting:
             break
-    done = status["indexed"] - before["indexed"]
-    failed = [f for f in status["failed"] if any(_below(f["path"], p) for p in resolved)]
+    done = status.indexed - before.indexed
+    failed = [f for f in status.failed if any(_below(f.path, p) for p in resolved)]
     err.print(f"indexed {plural(done, 'file')} through the daemon; {len(failed):,} failed")
     print_failed(err, failed)
 

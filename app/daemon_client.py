@@ -12,6 +12,7 @@ from semfind.engine import paths
 from semfind.engine.config import Settings
 from semfind.engine.errors import DaemonError
 from semfind.indexer.daemon import control
+from semfind.indexer.daemon.protocol import DaemonStatus, Event, PauseReply, event_from_json
 from semfind.indexer.daemon.runtime import DaemonFiles
 
 START_WAIT_S = 60.0
@@ -32,12 +33,16 @@ class DaemonClient:
         """One request; DaemonError when the daemon is down or refuses it."""
         return control.request(self.files.socket, message, timeout)
 
-    def status(self) -> dict[str, Any]:
-        return self.ask({"cmd": "status"})["status"]  # type: ignore[no-any-return]
+    def status(self) -> DaemonStatus:
+        return DaemonStatus.from_json(self.ask({"cmd": "status"})["status"])
 
-    def events(self, idle: float | None = None) -> Iterator[dict[str, Any]]:
-        """Status and progress events until the daemon stops; see control.events."""
-        return control.events(self.files.socket, idle)
+    def events(self, idle: float | None = None) -> Iterator[Event]:
+        """Status and progress events until the daemon stops; see control.events. Events of
+        a kind this client does not know are left out."""
+        for data in control.events(self.files.socket, idle):
+            event = event_from_json(data)
+            if event is not None:
+                yield event
 
     def start(self) -> int:
         """Start a detached daemon and wait until it answers; returns its pid."""
@@ -71,11 +76,12 @@ class DaemonClient:
                 close_fds=True,
             )
 
-    def pause(self, pause: bool) -> dict[str, Any]:
-        return self.ask({"cmd": "pause" if pause else "resume"})
+    def pause(self, pause: bool) -> PauseReply:
+        return PauseReply.from_json(self.ask({"cmd": "pause" if pause else "resume"}))
 
-    def index(self, paths: list[str]) -> dict[str, Any]:
-        return self.ask({"cmd": "index", "paths": paths})
+    def index(self, paths: list[str]) -> list[str]:
+        """Queue paths for indexing; returns them as the daemon queued them."""
+        return [str(p) for p in self.ask({"cmd": "index", "paths": paths})["queued"]]
 
     def change_watches(self, add: bool, paths: list[str]) -> tuple[list[str], bool]:
         """Through the daemon when it runs (it is the writer), else in the index directly.

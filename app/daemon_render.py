@@ -2,62 +2,63 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 from rich.console import Console
 from rich.markup import escape
 
+from semfind.indexer.daemon.protocol import DaemonStatus, FailedFile
+
 from .render import plural, shown, shown_path
 
 
-def print_status(console: Console, status: dict[str, Any]) -> None:
-    backend = status.get("backend") or {}
-    state = status["state"]
-    if status.get("paused_reason"):
-        state = f"paused ({status['paused_reason']})"
+def print_status(console: Console, status: DaemonStatus) -> None:
+    backend = status.backend
+    model = backend.model if backend else "?"
+    state = f"paused ({status.paused_reason})" if status.paused_reason else status.state
     console.print(
-        f"[bold]{escape(state)}[/] (pid {status['pid']}, index {shown_path(status['db'])})",
+        f"[bold]{escape(state)}[/] (pid {status.pid}, index {shown_path(status.db)})",
         soft_wrap=True,
     )
-    console.print(f"watched folders: {len(status['watches']) or 'none'}")
-    for watch in status["watches"]:
-        console.print(f"  {shown_path(watch['path'])}  [dim]{watch['mode']}[/]", soft_wrap=True)
+    console.print(f"watched folders: {len(status.watches) or 'none'}")
+    for watch in status.watches:
+        console.print(f"  {shown_path(watch.path)}  [dim]{watch.mode}[/]", soft_wrap=True)
     console.print(
-        f"queue: {plural(status['queue'], 'path')} waiting; run: {status['run']['done']:,} of "
-        f"{plural(status['run']['total'], 'file')}"
-        + (f", ETA {_duration(status['eta_s'])}" if status.get("eta_s") else "")
+        f"queue: {plural(status.queue, 'path')} waiting; run: {status.run.done:,} of "
+        f"{plural(status.run.total, 'file')}"
+        + (f", ETA {_duration(status.eta_s)}" if status.eta_s else "")
     )
-    if status.get("current"):
-        console.print(f"current: {shown_path(status['current'])}", soft_wrap=True)
+    if status.current:
+        console.print(f"current: {shown_path(status.current)}", soft_wrap=True)
     console.print(
-        f"since start: {status['indexed']} indexed, {status['unchanged']} unchanged, "
-        f"{status['moved']} moved, {status['removed']} removed, "
-        f"{len(status['failed'])} failed"
-    )
-    console.print(
-        f"throughput (last minute): {status['tokens_per_s']:,.0f} tokens/s, "
-        f"{status['units_per_s']:,.1f} units/s"
+        f"since start: {status.indexed} indexed, {status.unchanged} unchanged, "
+        f"{status.moved} moved, {status.removed} removed, "
+        f"{len(status.failed)} failed"
     )
     console.print(
-        f"backend: {shown(backend.get('model', '?'))} on {backend.get('description', '?')}; "
-        f"memory {status['rss_mb']:,.0f} MB RSS",
+        f"throughput (last minute): {status.tokens_per_s:,.0f} tokens/s, "
+        f"{status.units_per_s:,.1f} units/s"
+    )
+    console.print(
+        f"backend: {shown(model)} on {backend.description if backend else '?'}; "
+        f"memory {status.rss_mb:,.0f} MB RSS",
         soft_wrap=True,
     )
-    switching = status.get("switching") or {}
-    if switching.get("name"):
+    switching = status.switching
+    if switching and switching.name:
         console.print(
-            f"new embedding model: {shown(switching['name'])}, {switching['done']:,} of "
-            f"{switching['total']:,} vectors built; search uses {shown(backend.get('model', '?'))} "
+            f"new embedding model: {shown(switching.name)}, {switching.done:,} of "
+            f"{switching.total:,} vectors built; search uses {shown(model)} "
             "until then"
         )
-    if switching.get("error"):
-        console.print(f"[red]embedding model switch failed:[/] {shown(switching['error'])}")
-    print_failed(console, status["failed"])
+    if switching and switching.error:
+        console.print(f"[red]embedding model switch failed:[/] {shown(switching.error)}")
+    print_failed(console, status.failed)
 
 
-def print_failed(console: Console, failed: list[dict[str, str]]) -> None:
+def print_failed(console: Console, failed: Sequence[FailedFile]) -> None:
     for item in failed:
-        line = f"  [red]failed[/] {shown_path(item['path'])}: {escape(item['reason'])}"
+        line = f"  [red]failed[/] {shown_path(item.path)}: {escape(item.reason)}"
         console.print(line, soft_wrap=True)
 
 

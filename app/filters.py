@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from semfind.engine.config import Settings
+from semfind.engine.config import Settings, Units
 from semfind.engine.search.query import Filters, parse_types, path_scope
 
 from .since import Since, read_since
@@ -15,7 +15,7 @@ def cli_filters(
     path_glob: str | None,
     types: tuple[str, ...],
     since: Since | None,
-    units: str | None = None,
+    units: Units | None = None,
 ) -> Filters:
     """Filters from the options as typed; a bad --type is a UsageError naming the kinds,
     a --path that is neither a folder, a file nor a glob one naming the problem."""

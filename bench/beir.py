@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from semfind.engine import paths
-from semfind.engine.config import Settings, load_settings
+from semfind.engine.config import Settings, Units, load_settings
 from semfind.engine.search.aggregate import RowCache
 from semfind.engine.search.query import Filters
 from semfind.engine.search.searcher import Legs, Searcher, depth_for
@@ -177,7 +177,7 @@ _VECTORS: dict[str, np.ndarray | None] = {}
 
 
 def collect_legs(
-    searcher: Searcher, queries: dict[str, str], ids: list[str], units: str = "both"
+    searcher: Searcher, queries: dict[str, str], ids: list[str], units: Units = "both"
 ) -> dict[str, Legs]:
     filters, depth = Filters(units=units), depth_for(100)
     legs = {}
@@ -304,7 +304,9 @@ def run(args: argparse.Namespace) -> None:
         queries = load_queries(folder)
         qrels = load_qrels(folder, args.split)
         # A passage-only index is searched unfiltered, as the default units="both" does.
-        unit_sets = ("both",) if args.segmenter == "none" else ("passage", "proposition", "both")
+        unit_sets: tuple[Units, ...] = (
+            ("both",) if args.segmenter == "none" else ("passage", "proposition", "both")
+        )
         rows, lat = [], {}
         for units in unit_sets:
             searcher.settings = dataclasses.replace(settings, units=units)
@@ -413,7 +415,7 @@ def _tuned_rows(
     queries: dict[str, str],
     legs: dict[str, Legs],
     qrels: Qrels,
-    units: str,
+    units: Units,
 ) -> list[tuple[str, dict[str, float]]]:
     train = load_qrels(folder, "train")
     train_legs = collect_legs(searcher, queries, sorted(train), units)

@@ -275,7 +275,7 @@ def fuzz_control(data: bytes) -> None:
 
 def _serve(stream: bytes) -> None:
     from semfind.indexer.daemon import control
-    from semfind.indexer.daemon.daemon import _paths
+    from semfind.indexer.daemon.commands import request_paths as _paths
 
     failures: list[BaseException] = []
 

@@ -7,16 +7,20 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Any, Literal, get_args, get_type_hints
 
 from semfind.engine import paths
 from semfind.engine.errors import ConfigError
 
+Fusion = Literal["convex", "rrf"]
+SegmenterName = Literal["rules", "sentences", "llm", "none"]
+Units = Literal["proposition", "passage", "both"]
 CHOICES: dict[str, tuple[str, ...]] = {
-    "fusion": ("convex", "rrf"),
-    "segmenter": ("rules", "sentences", "llm", "none"),
-    "units": ("proposition", "passage", "both"),
+    "fusion": get_args(Fusion),
+    "segmenter": get_args(SegmenterName),
+    "units": get_args(Units),
 }
+"""The settings limited to a few values; the CLI's options offer the same."""
 MINIMUMS: dict[str, float] = {
     "n_threads": 0,
     "embed_batch_tokens": 64,
@@ -64,7 +68,7 @@ class Settings:
     passage_tokens: int = 256
     """Longest passage, in model tokens; never more than the model's trained context."""
 
-    segmenter: str = "rules"
+    segmenter: SegmenterName = "rules"
     """How passages are cut into propositions: "rules" (sentences, then safe clause and
     enumeration splits; no LLM), "sentences" (sentences only), "llm" (rules first, then a
     slower pass rewrites sentences into propositions with the local LLM) or "none"
@@ -117,7 +121,7 @@ class Settings:
     """Whether `semfind ask` lets the LLM restate the extracted answer (checked against it);
     false gives the extracted sentences alone, as `--no-llm` does."""
 
-    units: str = "both"
+    units: Units = "both"
     """Units searched by default: "both" (every unit), "proposition" (propositions, plus
     passages that have none) or "passage"."""
 
@@ -157,7 +161,7 @@ class Settings:
     reports it) and carries on when mains power returns; `semfind daemon pause --resume`
     overrides it until then."""
 
-    fusion: str = "convex"
+    fusion: Fusion = "convex"
     """How hybrid search merges its keyword lists (passages, propositions) and its vector
     list: "convex" (weighted sum of min-max normalised scores) or "rrf" (reciprocal rank
     fusion)."""

@@ -100,3 +100,31 @@ def test_the_shipped_config_file_documents_every_setting() -> None:
             ), field.name
         before = text[: shown[field.name].start()].rstrip("\n").rsplit("\n", 1)[-1]
         assert before.startswith("#"), f"{field.name} has no comment above it"
+
+
+def test_choices_come_from_one_literal_each() -> None:
+    from typing import get_args
+
+    import click
+
+    from semfind.app.cli import cli
+    from semfind.engine.config import CHOICES, Fusion, SegmenterName, Units
+    from semfind.engine.search.query import MODES, Mode
+
+    assert {
+        "fusion": get_args(Fusion),
+        "segmenter": get_args(SegmenterName),
+        "units": get_args(Units),
+    } == CHOICES
+    assert MODES == get_args(Mode) == ("hybrid", "vector", "keyword")
+    commands: dict[str, click.Command] = cli.commands  # type: ignore[attr-defined]
+    search = {p.name: p.type for p in commands["search"].params}
+    index = {p.name: p.type for p in commands["index"].params}
+    assert isinstance(search["mode"], click.Choice) and tuple(search["mode"].choices) == MODES
+    assert isinstance(search["units"], click.Choice)
+    assert tuple(search["units"].choices) == get_args(Units)
+    assert isinstance(index["segmenter"], click.Choice)
+    assert tuple(index["segmenter"].choices) == get_args(SegmenterName)
+    for name, value in (("units", "words"), ("fusion", "sum"), ("segmenter", "llama")):
+        with pytest.raises(ConfigError, match=f"setting {name}: '{value}' is not one of"):
+            Settings(**{name: value})  # type: ignore[arg-type]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any
 
 from click.testing import CliRunner
 from rich.console import Console
@@ -14,9 +13,11 @@ from semfind.app.cli import cli
 from semfind.app.daemon_render import print_status
 from semfind.engine.config import Settings
 from semfind.engine.session.engine import Engine
+from semfind.indexer.daemon.protocol import Backend, DaemonStatus, FailedFile, Switching, Watch
 from semfind.indexer.indexing import Indexer
 
 from .fakes import FakeEmbedder
+from .tui_fakes import daemon_status
 
 ODD = "ferns[/]and[bold]moss"
 
@@ -44,27 +45,15 @@ def test_status_failed_and_search_print_odd_paths_as_written(tmp_path: Path) -> 
     assert f"{note}:1" in found.output
 
 
-def _status(path: str) -> dict[str, Any]:
-    return {
-        "pid": 4242,
-        "db": f"{path}/index.sqlite3",
-        "state": "idle",
-        "paused_reason": None,
-        "watches": [{"path": path, "mode": "events"}],
-        "queue": 0,
-        "run": {"total": 1, "done": 1},
-        "current": f"{path}/now.md",
-        "indexed": 1,
-        "unchanged": 0,
-        "moved": 0,
-        "removed": 0,
-        "failed": [{"path": f"{path}/bad.pdf", "reason": "not a PDF [/] [bold]really"}],
-        "tokens_per_s": 10.0,
-        "units_per_s": 1.0,
-        "backend": {"model": f"model{ODD}", "description": "CPU"},
-        "rss_mb": 100.0,
-        "switching": {"name": f"next{ODD}", "done": 1, "total": 2, "error": f"gone {ODD}"},
-    }
+def _status(path: str) -> DaemonStatus:
+    return daemon_status(
+        db=f"{path}/index.sqlite3",
+        watches=(Watch(path, "events"),),
+        current=f"{path}/now.md",
+        failed=(FailedFile(f"{path}/bad.pdf", "not a PDF [/] [bold]really"),),
+        backend=Backend("llama.cpp", "cpu", 2, 0, "CPU", f"model{ODD}"),
+        switching=Switching(f"gone {ODD}", f"next{ODD}", 1, 2),
+    )
 
 
 def test_daemon_status_prints_odd_paths_reasons_and_names_as_written() -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from semfind.engine.config import Settings
 from semfind.engine.store.store import Store
-from semfind.indexer.daemon import control, daemon
+from semfind.indexer.daemon import control, pausing
 from semfind.indexer.daemon.daemon import Daemon
 from semfind.indexer.daemon.power import _linux_on_battery
 from semfind.indexer.daemon.runtime import DaemonFiles
@@ -75,7 +75,7 @@ def files(tmp_path: Path) -> Iterator[DaemonFiles]:
 def test_the_daemon_waits_on_battery_until_mains_or_resume(
     tmp_path: Path, files: DaemonFiles, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(daemon, "POWER_CHECK_S", 0.05)
+    monkeypatch.setattr(pausing, "POWER_CHECK_S", 0.05)
     battery = threading.Event()
     battery.set()
     settings = Settings(db=tmp_path / "index.sqlite3", segmenter="none", units="passage")

@@ -326,3 +326,15 @@ def test_the_cli_says_it_is_upgrading_an_old_index(
     result = CliRunner().invoke(cli, ["--db", str(tmp_path / "v5.db"), "status"])
     assert result.exit_code == 0, result.output
     assert "upgrading the index" in result.output and "index upgraded in" in result.output
+
+
+def test_named_rows_key_values_by_column_name(tmp_path: Path) -> None:
+    from semfind.engine.store.rows import named_rows
+
+    with Store.open(tmp_path / "rows.sqlite3") as store:
+        store.add_watch(str(tmp_path))
+        found = list(named_rows(store.conn.execute("SELECT path, 1 AS one FROM watches")))
+        assert found == [{"path": str(tmp_path), "one": 1}]
+        assert list(named_rows(store.conn.execute("SELECT path FROM watches WHERE 0"))) == []
+        with pytest.raises(ValueError, match="AS names"):
+            list(named_rows(store.conn.execute("SELECT path, path FROM watches")))

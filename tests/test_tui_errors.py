@@ -15,6 +15,7 @@ from semfind.engine.config import Settings
 from semfind.engine.errors import DaemonError
 from semfind.engine.models.catalog import CatalogEntry
 from semfind.engine.session.engine import Engine
+from semfind.indexer.daemon.protocol import PauseReply
 from semfind.indexer.indexing import Indexer
 
 from .fakes import FakeEmbedder
@@ -70,7 +71,7 @@ async def test_a_damaged_index_reaches_the_tui_as_a_clear_message(damaged: Setti
 
 
 class FailingDaemon(FakeDaemon):
-    def pause(self, pause: bool) -> dict[str, Any]:
+    def pause(self, pause: bool) -> PauseReply:
         raise DaemonError("the daemon did not answer in 5 s")
 
     def start(self) -> int:
@@ -88,7 +89,7 @@ async def test_worker_errors_become_one_message_each_and_the_app_goes_on(
     app = create_app(services)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        app._set_paused(True)
+        app.index_pane._set_paused(True)
         await _ended(pilot)
         assert "the daemon did not answer in 5 s" in _messages(app)
         app.action_start_daemon()

@@ -25,6 +25,7 @@ from semfind.engine.models.gguf_info import GGUFInfo
 from semfind.engine.search.aggregate import Hit, Match, Passage
 from semfind.engine.search.query import Expansion
 from semfind.engine.search.searcher import Filters
+from semfind.indexer.daemon.protocol import Run, Watch
 
 from .tui_fakes import FakeAnswerer, FakeDaemon, daemon_status, settle
 
@@ -129,10 +130,12 @@ def _app(running: bool = True, answerer: FakeAnswerer | None = None) -> SemfindA
     status = daemon_status(
         state="indexing",
         queue=12,
-        run={"total": 40, "done": 28, "remaining": 12},
-        watches=[{"path": "/home/ada/notes", "mode": "native"},
-                 {"path": "/home/ada/papers", "mode": "polling (asked for)"}],
-    )  # fmt: skip
+        run=Run(total=40, done=28, remaining=12),
+        watches=(
+            Watch("/home/ada/notes", "native"),
+            Watch("/home/ada/papers", "polling (asked for)"),
+        ),
+    )
     index = FixedIndex()
     if answerer is not None:
         answerer.index = index

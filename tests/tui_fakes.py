@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import threading
 import time
@@ -23,6 +24,15 @@ from semfind.engine.search.aggregate import Hit
 from semfind.engine.search.query import Expansion
 from semfind.engine.search.searcher import Filters
 from semfind.engine.session.engine import Engine
+from semfind.indexer.daemon.protocol import (
+    Backend,
+    DaemonStatus,
+    Event,
+    Idle,
+    PauseReply,
+    Run,
+    StatusEvent,
+)
 
 from .fakes import ScriptedLLM
 
@@ -50,26 +60,40 @@ async def settle(pilot: Pilot[Any]) -> None:
         await pilot.pause()
 
 
-def daemon_status(**overrides: Any) -> dict[str, Any]:
-    status: dict[str, Any] = {
-        "event": "status",
-        "pid": 4242,
-        "state": "idle",
-        "paused_reason": None,
-        "watches": [],
-        "queue": 0,
-        "run": {"total": 0, "done": 0, "remaining": 0},
-        "tokens_per_s": 2675.0,
-        "backend": {"device": "CPU", "threads": 2, "n_gpu_layers": 0},
-    }
-    status.update(overrides)
-    return status
+_IDLE = DaemonStatus(
+    pid=4242,
+    state="idle",
+    paused_reason=None,
+    on_battery=False,
+    db="/home/ada/.local/share/semfind/index.sqlite3",
+    watches=(),
+    queue=0,
+    current="",
+    files_done=0,
+    indexed=0,
+    unchanged=0,
+    removed=0,
+    moved=0,
+    failed=(),
+    run=Run(0, 0, 0),
+    eta_s=None,
+    tokens_per_s=2675.0,
+    units_per_s=80.0,
+    backend=Backend("llama.cpp", "CPU", 2, 0, "llama.cpp on CPU, 2 threads", "fake-model"),
+    switching=None,
+    rss_mb=150.0,
+    uptime_s=60.0,
+)
+
+
+def daemon_status(**overrides: Any) -> DaemonStatus:
+    return dataclasses.replace(_IDLE, **overrides)
 
 
 class FakeDaemon:
     """A daemon that is up or down on command and records what it was asked."""
 
-    def __init__(self, running: bool = False, status: dict[str, Any] | None = None) -> None:
+    def __init__(self, running: bool = False, status: DaemonStatus | None = None) -> None:
         self.running = running
         self.current = status or daemon_status()
         self.indexed: list[list[str]] = []
@@ -80,31 +104,31 @@ class FakeDaemon:
     def running_pid(self) -> int | None:
         return 4242 if self.running else None
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> DaemonStatus:
         if not self.running:
             raise DaemonNotRunningError("the semfind daemon is not running")
         return self.current
 
-    def events(self, idle: float | None = None) -> Iterator[dict[str, Any]]:
+    def events(self, idle: float | None = None) -> Iterator[Event]:
         if not self.running:
             raise DaemonNotRunningError("the semfind daemon is not running")
-        yield self.current
+        yield StatusEvent("status", self.current)
         while self.running:
             time.sleep(idle or 0.1)
-            yield {"event": "idle"}
+            yield Idle()
 
     def start(self) -> int:
         self.running = True
         self.started.set()
         return 4242
 
-    def pause(self, pause: bool) -> dict[str, Any]:
+    def pause(self, pause: bool) -> PauseReply:
         self.paused.append(pause)
-        return {"ok": True, "paused": pause}
+        return PauseReply(pause, "asked" if pause else None)
 
-    def index(self, paths: list[str]) -> dict[str, Any]:
+    def index(self, paths: list[str]) -> list[str]:
         self.indexed.append(paths)
-        return {"ok": True, "queued": paths}
+        return paths
 
     def change_watches(self, add: bool, paths: list[str]) -> tuple[list[str], bool]:
         self.watch_changes.append((add, paths))

@@ -15,15 +15,17 @@ from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Input, Markdown, Select, TabbedContent, TabPane
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.widgets import Footer, Input, Markdown, Select, TabbedContent, TabPane
+from textual.worker import Worker, get_current_worker
 
 from semfind.engine.errors import SemfindError
+from semfind.engine.search.query import MODES
+from semfind.indexer.daemon.protocol import DaemonStatus, StatusEvent, Stopped
 
 from .ask_pane import AskPane
 from .idle_gc import IdleCollector
-from .index_pane import IndexPane
-from .messages import DaemonEvent, IndexFacts, ResultsPainted, describe
+from .index_pane import DaemonStarted, IndexPane, WatchesChanged
+from .messages import DaemonEvent, IndexFacts, ResultsPainted, describe, report_worker_error
 from .models_pane import ModelsPane
 from .opener import opener_for
 from .search_pane import OpenRequest, SearchPane
@@ -85,12 +87,12 @@ class SemfindApp(App[None]):
     def __init__(self, services: Services) -> None:
         super().__init__()
         self.services = services
-        self.daemon_status: dict[str, Any] | None = None
+        self.daemon_status: DaemonStatus | None = None
         # Held directly: messages may arrive while another screen (help) is on top.
         units = services.settings.units
         self.search_pane = SearchPane(services.index, units, answerer=services.answerer)
         self.ask_pane = AskPane(services.index, services.answerer, services.settings)
-        self.index_pane = IndexPane()
+        self.index_pane = IndexPane(services.daemon)
         self.models_pane = ModelsPane()
         self.status_bar = StatusBar()
         self.collector = IdleCollector()
@@ -189,9 +191,9 @@ class SemfindApp(App[None]):
                 for event in daemon.events(idle=0.5):
                     if stopping():
                         return
-                    if event.get("event") in ("status", "progress"):
-                        self.post_message(DaemonEvent(True, event))
-                    elif event.get("event") == "stopped":
+                    if isinstance(event, StatusEvent):
+                        self.post_message(DaemonEvent(True, event.status))
+                    elif isinstance(event, Stopped):
                         break
             except (SemfindError, OSError, ValueError):
                 pass
@@ -237,11 +239,7 @@ class SemfindApp(App[None]):
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
-        """The one place an app worker's error becomes a message: semfind's as it is,
-        anything else "unexpected …" and logged (messages.describe). Workers that end in an
-        error rather than a result leave it to this (exit_on_error=False)."""
-        if event.state == WorkerState.ERROR and event.worker.error is not None:
-            self.notify(describe(event.worker.error), severity="error")
+        report_worker_error(self, event)
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, message: TabbedContent.TabActivated) -> None:
@@ -253,16 +251,16 @@ class SemfindApp(App[None]):
         entries = self.services.models()
         self.call_from_thread(self.models_pane.show, entries)
 
-    @work(thread=True, exclusive=True, group="daemon-control", exit_on_error=False)
     def action_start_daemon(self) -> None:
-        daemon = self.services.daemon
-        if daemon.running_pid() is not None:
-            self.call_from_thread(self.notify, "the daemon is already running")
-            return
-        self.call_from_thread(self.notify, "starting the daemon…", timeout=3)
-        pid = daemon.start()
-        self.call_from_thread(self.notify, f"daemon started (pid {pid})")
-        self.call_from_thread(self._follow_daemon)
+        self.index_pane.start_daemon()
+
+    @on(DaemonStarted)
+    def _daemon_started(self) -> None:
+        self._follow_daemon()
+
+    @on(WatchesChanged)
+    def _watches_changed(self) -> None:
+        self._read_facts()
 
     # -- opening a result -----------------------------------------------------------
 
@@ -308,67 +306,6 @@ class SemfindApp(App[None]):
         if failure is not None:
             self.notify(f"cannot run {command[0]}: {failure.strerror or failure}", severity="error")
 
-    # -- index pane buttons ---------------------------------------------------------
-
-    @on(Button.Pressed, "#add-folder")
-    @on(Input.Submitted, "#new-folder")
-    def _add_folder(self) -> None:
-        folder = self.index_pane.new_folder()
-        if not folder:
-            self.notify("type a folder to watch first", severity="warning")
-            return
-        if not os.path.isdir(folder):
-            self.notify(f"not a folder: {folder}", severity="error")
-            return
-        self._change_watch(True, folder)
-        self.index_pane.query_one("#new-folder", Input).value = ""
-
-    @on(Button.Pressed, "#remove-folder")
-    def _remove_folder(self) -> None:
-        folder = self.index_pane.selected_folder
-        if folder:
-            self._change_watch(False, folder)
-
-    @work(thread=True, group="daemon-control", exit_on_error=False)
-    def _change_watch(self, add: bool, folder: str) -> None:
-        changed, running = self.services.daemon.change_watches(add, [folder])
-        verb = "watching" if add else "no longer watching"
-        text = f"{verb} {folder}" if changed else f"nothing changed for {folder}"
-        if add and changed and not running:
-            text += "; start the daemon (ctrl+d) to index it"
-        self.call_from_thread(self.notify, text)
-        self._read_facts()
-
-    @on(Button.Pressed, "#pause")
-    def _pause(self) -> None:
-        self._set_paused(not bool(self.daemon_status and self.daemon_status.get("paused_reason")))
-
-    @work(thread=True, group="daemon-control", exit_on_error=False)
-    def _set_paused(self, pause: bool) -> None:
-        reply = self.services.daemon.pause(pause)
-        self.call_from_thread(self.notify, "paused" if reply.get("paused") else "resumed")
-
-    @on(Button.Pressed, "#retry, #retry-all")
-    def _retry(self, message: Button.Pressed) -> None:
-        pane = self.index_pane
-        if message.button.id == "retry":
-            paths = [pane.selected_failure] if pane.selected_failure else []
-        else:
-            paths = [f.path for f in pane.failures]
-        if paths:
-            self._retry_paths([p for p in paths if os.path.exists(p)] or paths)
-
-    @work(thread=True, group="daemon-control", exit_on_error=False)
-    def _retry_paths(self, paths: list[str]) -> None:
-        daemon = self.services.daemon
-        if daemon.running_pid() is None:
-            self.call_from_thread(
-                self.notify, "retrying needs the daemon: ctrl+d starts it", severity="warning"
-            )
-            return
-        daemon.index(paths)
-        self.call_from_thread(self.notify, f"queued {len(paths)} file(s) for another try")
-
     # -- command palette ------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
@@ -379,7 +316,7 @@ class SemfindApp(App[None]):
             "Start the daemon", "Index watched folders in the background", self.action_start_daemon
         )
         yield SystemCommand("Toggle light/dark", "Switch theme (ctrl+t)", self.action_toggle_dark)
-        for mode in ("hybrid", "vector", "keyword"):
+        for mode in MODES:
             yield SystemCommand(
                 f"Mode: {mode}", f"Search in {mode} mode", partial(self._set_mode, mode)
             )

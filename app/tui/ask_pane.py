@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from semfind.engine.ask.answer import Answer, AskEvent
     from semfind.engine.ask.extractive import Extract
-    from semfind.engine.config import Settings
+    from semfind.engine.config import Settings, Units
     from semfind.engine.search.aggregate import Hit
 
     from .services import Answerer, IndexReader
@@ -99,7 +99,7 @@ class AskPane(Vertical):
         self.query_one("#answer-box").border_title = text
 
     @work(thread=True, exclusive=True, group="ask")
-    def _work(self, serial: int, question: str, units: str) -> None:
+    def _work(self, serial: int, question: str, units: Units) -> None:
         try:
             events = self._events(question, Filters(units=units))
             with closing(events):  # a newer question stops this one's generation

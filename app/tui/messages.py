@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
+from textual.worker import Worker, WorkerState
 
 from semfind.engine.errors import SemfindError
 
 if TYPE_CHECKING:
+    from textual.app import App
+    from textual.widget import Widget
+
     from semfind.engine.ask.answer import Answer
     from semfind.engine.ask.extractive import Extract
     from semfind.engine.search.aggregate import Hit
     from semfind.engine.search.query import Expansion
+    from semfind.indexer.daemon.protocol import DaemonStatus
 
     from .services import Failure, FolderCount, IndexSummary
 
@@ -40,7 +45,7 @@ class DaemonEvent(Message):
     """A status or progress event from the daemon, or `running=False` when it is down."""
 
     running: bool
-    status: dict[str, Any] = field(default_factory=dict)
+    status: DaemonStatus | None = None
 
 
 @dataclass
@@ -93,3 +98,12 @@ def describe(exc: BaseException) -> str:
         return str(exc)
     logging.getLogger("semfind.tui").error("unexpected error", exc_info=exc)
     return f"unexpected {type(exc).__name__}: {exc}"
+
+
+def report_worker_error(node: Widget | App[Any], event: Worker.StateChanged) -> None:
+    """The one place a worker's error becomes a message (semfind's as it is, anything else
+    "unexpected …" and logged). Workers that end in an error rather than a result leave it
+    to this (exit_on_error=False); the app and each pane that runs such workers call it,
+    since Textual does not bubble worker events."""
+    if event.state == WorkerState.ERROR and event.worker.error is not None:
+        node.notify(describe(event.worker.error), severity="error")

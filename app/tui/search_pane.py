@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from semfind.engine.errors import SemfindError
-from semfind.engine.search.query import NO_CLOSE_MATCH, Filters, any_close, path_scope
+from semfind.engine.search.query import MODES, NO_CLOSE_MATCH, Filters, any_close, path_scope
 
 from ..since import parse_since
 from .highlight import SCROLLBAR, PassageView, hanging, one_line, preview_text, with_terms
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from textual.app import ComposeResult
     from textual.timer import Timer
 
+    from semfind.engine.config import Units
     from semfind.engine.search.aggregate import Hit
     from semfind.engine.search.query import Expansion
 
@@ -39,7 +40,6 @@ RESULTS = 20
 KINDS = ("markdown", "text", "code", "pdf", "html", "rst")
 SINCE = (("any time", ""), ("last 24 hours", "1d"), ("last 7 days", "7d"),
          ("last 30 days", "30d"), ("last year", "1y"))  # fmt: skip
-MODES = ("hybrid", "vector", "keyword")
 REASONING = ("think", "rewrite")
 THINK_SETTLE_S = 0.4
 """Pause after the plain results before asking the LLM, so typing does not queue thoughts."""
@@ -84,7 +84,7 @@ class SearchPane(Vertical):
     def __init__(
         self,
         index: IndexReader,
-        units: str,
+        units: Units,
         mode: str = "hybrid",
         answerer: Answerer | None = None,
     ) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.content import Content
 from textual.widgets import Static
@@ -19,6 +19,8 @@ from .services import IndexSummary
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from semfind.indexer.daemon.protocol import Backend, DaemonStatus
+
 _PROBLEMS: tuple[tuple[type[Exception], str], ...] = (
     (NotAnIndexError, "is not an index"),
     (SchemaTooNewError, "is from a newer semfind"),
@@ -32,11 +34,11 @@ class StatusBar(Static):
 
     def __init__(self) -> None:
         super().__init__(id="status-bar")
-        self.daemon: dict[str, Any] | None = None
+        self.daemon: DaemonStatus | None = None
         self.summary = IndexSummary(exists=False)
         self._shown: str | None = None
 
-    def show(self, daemon: dict[str, Any] | None, summary: IndexSummary | None = None) -> None:
+    def show(self, daemon: DaemonStatus | None, summary: IndexSummary | None = None) -> None:
         self.daemon = daemon
         if summary is not None:
             self.summary = summary
@@ -52,26 +54,24 @@ class StatusBar(Static):
         self.show(self.daemon)
 
 
-def status_line(daemon: dict[str, Any] | None, summary: IndexSummary, wide: bool = True) -> Content:
+def status_line(daemon: DaemonStatus | None, summary: IndexSummary, wide: bool = True) -> Content:
     parts: list[tuple[str, str] | str] = []
     if daemon is None:
         parts.append(("○ daemon stopped", "bold $warning"))
         if wide or not summary.problem:  # the problem needs the room more than the hint
             parts.append((" (ctrl+d starts it)", "dim"))
     else:
-        state = str(daemon.get("state", "?"))
-        if daemon.get("paused_reason"):
-            state = f"paused ({daemon['paused_reason']})"
+        state = f"paused ({daemon.paused_reason})" if daemon.paused_reason else daemon.state
         parts.append((f"● {state}", "bold $success"))
-        run = daemon.get("run") or {}
-        if state == "indexing" and run.get("total"):
-            parts.append(f" {run.get('done', 0)}/{run['total']}")
-        parts.append(f" · queue {daemon.get('queue', 0)}")
-        tokens = float(daemon.get("tokens_per_s") or 0)
+        run = daemon.run
+        if state == "indexing" and run.total:
+            parts.append(f" {run.done}/{run.total}")
+        parts.append(f" · queue {daemon.queue}")
+        tokens = daemon.tokens_per_s
         if tokens and state == "indexing":  # the rate covers the last minute: stale when idle
             parts.append(f" · {tokens:,.0f} tok/s")
-        backend = daemon.get("backend") or {}
-        if backend.get("device") and wide:
+        backend = daemon.backend
+        if backend and backend.device and wide:
             parts.append((f" · {_device(backend)}", "dim"))
     parts.append(("  │  ", "dim"))
     if summary.problem:
@@ -87,10 +87,10 @@ def status_line(daemon: dict[str, Any] | None, summary: IndexSummary, wide: bool
     return Content.assemble(*parts)
 
 
-def _device(backend: dict[str, Any]) -> str:
-    if backend.get("device") == "CPU":
-        return f"CPU {backend.get('threads', '?')} thr"
-    return f"{backend['device']} ngl={backend.get('n_gpu_layers', '?')}"
+def _device(backend: Backend) -> str:
+    if backend.device == "CPU":
+        return f"CPU {backend.threads} thr"
+    return f"{backend.device} ngl={backend.n_gpu_layers}"
 
 
 def index_problem(exc: BaseException, db: Path) -> str:

@@ -11,6 +11,7 @@ import numpy as np
 
 from semfind.engine.store.quantize import from_int8
 from semfind.engine.store.records import EmbedModelRow, decode_spans
+from semfind.engine.store.rows import named_rows
 from semfind.engine.store.store import Store, in_batches
 
 
@@ -50,19 +51,29 @@ def read_parts(
     for part, marks in in_batches(ids):
         cursor = store.conn.execute(
             "SELECT u.id, u.parent_id, u.text, u.char_start, u.char_end, u.line_start,"
-            " u.line_end, u.spans, v.id FROM units u"
+            " u.line_end, u.spans, v.id AS vector_id FROM units u"
             " LEFT JOIN vectors v ON v.model_id = ? AND v.text_hash = u.embed_hash"
             f" WHERE u.parent_id IN ({marks}) OR u.id IN ({marks})",
             (model.id if model else -1, *part, *part),
         )
-        for r in cursor:
-            spans = decode_spans(r[7], r[3], r[4])
-            unit = Part(int(r[0]), r[2], r[3], r[4], r[5], r[6], spans, None)
-            vector_id = int(r[8]) if r[8] is not None else None
-            if r[1] is None:
+        for r in named_rows(cursor):
+            start, end = r["char_start"], r["char_end"]
+            spans = decode_spans(r["spans"], start, end)
+            unit = Part(
+                unit_id=int(r["id"]),
+                text=r["text"],
+                char_start=start,
+                char_end=end,
+                line_start=r["line_start"],
+                line_end=r["line_end"],
+                spans=spans,
+                similarity=None,
+            )
+            vector_id = int(r["vector_id"]) if r["vector_id"] is not None else None
+            if r["parent_id"] is None:
                 own[unit.unit_id] = (unit, vector_id)
             else:
-                rows[int(r[1])].append((unit, vector_id))
+                rows[int(r["parent_id"])].append((unit, vector_id))
     sims = _similarities(store, model, query, [*own.values(), *_flat(rows.values())])
     found: dict[int, PassageParts] = {}
     for passage_id in ids:

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from semfind.engine.store.records import decode_spans
+from semfind.engine.store.rows import named_rows
 from semfind.engine.store.store import Store, in_batches
 
 
@@ -265,32 +266,32 @@ def _rows(store: Store, unit_ids: Iterable[int]) -> dict[int, _Row]:
     found: dict[int, _Row] = {}
     for part, marks in in_batches(unit_ids):
         cursor = store.conn.execute(
-            "SELECT u.id, u.parent_id, f.path, f.title, f.kind, u.kind, u.text, u.page,"
-            " u.char_start, u.char_end, u.line_start, u.line_end, u.spans, u.file_id"
+            "SELECT u.id, u.parent_id, f.path, f.title, f.kind AS file_kind, u.kind, u.text,"
+            " u.page, u.char_start, u.char_end, u.line_start, u.line_end, u.spans, u.file_id"
             " FROM units u JOIN files f ON f.id = u.file_id"
             f" WHERE u.id IN ({marks})",
             tuple(part),
         )
-        for r in cursor:
-            found[int(r[0])] = _row(r)
+        for r in named_rows(cursor):
+            found[int(r["id"])] = _row(r)
     return found
 
 
-def _row(r: Any) -> _Row:
-    spans = decode_spans(r[12], r[8], r[9])
+def _row(r: Mapping[str, Any]) -> _Row:
+    spans = decode_spans(r["spans"], r["char_start"], r["char_end"])
     return _Row(
-        id=int(r[0]),
-        parent_id=r[1],
-        file_id=int(r[13]),
-        path=r[2],
-        title=r[3],
-        file_kind=r[4],
-        kind=r[5],
-        text=r[6],
-        page=r[7],
-        char_start=r[8],
-        char_end=r[9],
-        line_start=r[10],
-        line_end=r[11],
+        id=int(r["id"]),
+        parent_id=r["parent_id"],
+        file_id=int(r["file_id"]),
+        path=r["path"],
+        title=r["title"],
+        file_kind=r["file_kind"],
+        kind=r["kind"],
+        text=r["text"],
+        page=r["page"],
+        char_start=r["char_start"],
+        char_end=r["char_end"],
+        line_start=r["line_start"],
+        line_end=r["line_end"],
         spans=spans,
     )

@@ -7,8 +7,9 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, get_args
 
+from semfind.engine.config import Units
 from semfind.engine.errors import UsageError
 from semfind.engine.store.cjk import CJK_CHARS, CJK_RUN
 
@@ -27,6 +28,9 @@ _STOP_LIST = (
 STOPWORDS = frozenset(_STOP_LIST.split())
 MAX_K = 1000
 """Most files one search returns: each asks for twice as many candidates per leg."""
+Mode = Literal["hybrid", "vector", "keyword"]
+MODES: tuple[Mode, ...] = get_args(Mode)
+"""How a search matches: both legs fused, or one of them."""
 FILE_KINDS = ("text", "markdown", "rst", "code", "html", "pdf", "plugin")
 """The kinds of file the indexer tells apart (`--type`, the TUI's type filter)."""
 # File modification times are stored in nanoseconds, as SQLite's signed 64-bit integers.
@@ -50,7 +54,7 @@ class Filters:
     ("*.md", "notes/*")."""
     types: tuple[str, ...] = ()
     """File kinds (markdown, pdf, code, ...) or extensions (md, py, ...)."""
-    units: str = "both"
+    units: Units = "both"
     """Which units to match: "proposition" (and passages without any), "passage" or "both"."""
     modified_since: float | None = None
     """Only files modified at or after this Unix time; one before (after) any time a file

@@ -19,6 +19,7 @@ from semfind.engine.search.keyword_plan import KeywordPlanner
 from semfind.engine.search.query import (
     FILE_KINDS,
     MAX_K,
+    MODES,
     Expansion,
     content_terms,
     holds_all,
@@ -34,7 +35,6 @@ from semfind.engine.store.records import EmbedModelRow
 from semfind.engine.store.store import Store, in_batches
 from semfind.engine.store.vector_tables import read_bits
 
-MODES = ("hybrid", "vector", "keyword")
 UNITS = CHOICES["units"]
 KINDS = FILE_KINDS
 VEC_MAX_K = 4096

@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Literal
 
 from semfind.engine.store.hashing import text_hash
+
+FileStatus = Literal["indexed", "failed", "skipped"]
+"""A file row's status (the files table checks the same three)."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,7 @@ class FileState:
     size: int
     mtime_ns: int
     content_hash: str | None
-    status: str
+    status: FileStatus
     error: str | None
     kind: str | None
     segmenter: str | None = None

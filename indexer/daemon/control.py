@@ -19,20 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from semfind.engine.errors import DaemonError, DaemonNotRunningError
+from semfind.indexer.daemon.protocol import COMMANDS as COMMANDS  # bench/fuzz.py reads it here
 
 MAX_MESSAGE = 64 * 1024
 """Longest request line; a longer one gets an error reply and the connection is closed."""
-COMMANDS = (
-    "status",
-    "subscribe",
-    "pause",
-    "resume",
-    "index",
-    "watch_add",
-    "watch_remove",
-    "shutdown",
-    "embed",
-)
 MAX_QUERY_TEXTS = 16
 """Texts one "embed" request may carry: it serves searches, not indexing."""
 

@@ -10,7 +10,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +19,22 @@ from semfind.engine.embed.base import Embedder
 from semfind.engine.errors import DiskFullError, SemfindError
 from semfind.engine.store.lock import WriterLock
 from semfind.engine.store.store import Store
-from semfind.indexer.daemon.control import MAX_QUERY_TEXTS, ControlServer, error
+from semfind.indexer.daemon.commands import Commands
+from semfind.indexer.daemon.control import ControlServer
 from semfind.indexer.daemon.model_switch import EmbedderKeeper
+from semfind.indexer.daemon.pausing import PausePolicy
 from semfind.indexer.daemon.power import on_battery
+from semfind.indexer.daemon.protocol import (
+    Backend,
+    DaemonStatus,
+    FailedFile,
+    Run,
+    State,
+    StatusEvent,
+    Stopped,
+    Watch,
+)
+from semfind.indexer.daemon.publisher import Publisher
 from semfind.indexer.daemon.runtime import DaemonFiles, PidLock, memory_rss
 from semfind.indexer.daemon.watcher import Settler, Watcher
 from semfind.indexer.daemon.work import Lane, WorkQueue
@@ -34,13 +47,9 @@ from semfind.indexer.walk import Candidate, visible, walk
 
 log = logging.getLogger(__name__)
 
-POWER_CHECK_S = 15.0
-"""How often the power source is checked (pause_on_battery)."""
 WINDOW_S = 60.0
 """Throughput is reported over this many recent seconds."""
 TICK_S = 0.2
-DISK_RETRY_S = 15.0
-"""After a full disk, indexing waits this long before it tries again."""
 
 
 @dataclass
@@ -69,7 +78,7 @@ class Throughput:
 class DaemonState:
     """What `status` reports; written by the indexing thread, read by control threads."""
 
-    state: str = "starting"
+    state: State = "starting"
     current: str = ""
     files_done: int = 0
     indexed: int = 0
@@ -101,22 +110,23 @@ class Daemon:
         self.settler = Settler()
         self.status = DaemonState()
         self.throughput = Throughput()
-        self.paused = threading.Event()
-        """Paused on request (`semfind daemon pause`)."""
-        self._power = power
-        self._on_battery = False
-        self._battery_override = False
-        self._power_checked = -POWER_CHECK_S
+        self.pausing = PausePolicy(settings, power)
         self.stopping = threading.Event()
-        self._disk_full_until: float | None = None
-        """While set, the disk was full: indexing waits until then, then tries again."""
-        self._subscribers: list[queue.Queue[dict[str, Any]]] = []
-        self._sub_lock = threading.Lock()
+        self.events = Publisher(self.stopping)
         self._watches: set[str] = set()
         self._watches_changed = threading.Event()
+        self.commands = Commands(
+            self.db,
+            self.queue,
+            self.pausing,
+            self.stopping,
+            self._watches_changed,
+            self._status,
+            lambda: self.models,
+        )
         self._moves: queue.SimpleQueue[tuple[str, str, bool]] = queue.SimpleQueue()
         self._modes: dict[str, str] = {}
-        self._backend: dict[str, Any] = {}
+        self._backend: Backend | None = None
         self._last_tokens: tuple[int, int, float] = (0, 0, 0.0)
         self._live: IndexReport | None = None
         """The run in progress, so counts move before it ends."""
@@ -161,7 +171,7 @@ class Daemon:
             sandbox.close()
             self.models.close()
             store.close()
-            self._publish({"event": "stopped"})
+            self.events.publish(Stopped())
             log.info("daemon stopped")
 
     def _watch_all(self, store: Store, watcher: Watcher) -> None:
@@ -175,13 +185,12 @@ class Daemon:
 
     def _describe_backend(self) -> None:
         embedder = self.models.embedder
-        info = embedder.backend_info()
-        self._backend = {**asdict(info), "description": info.describe(), "model": embedder.name}
+        self._backend = Backend.of(embedder.backend_info(), embedder.name)
 
     def _idle(self, store: Store) -> None:
         """Nothing to index: build a new embedding model's vectors, if one is asked for."""
         self._set_state("idle")
-        busy = lambda: self.stopping.is_set() or self._held() or bool(self.queue.snapshot())  # noqa: E731
+        busy = lambda: self.stopping.is_set() or self.pausing.held() or bool(self.queue.snapshot())  # noqa: E731
         try:
             built = self.models.maintain(store, busy)
         except DiskFullError as exc:
@@ -189,14 +198,14 @@ class Daemon:
             return
         if built:
             self._describe_backend()
-            self._publish({"event": "status", **self._status()})
+            self.events.publish(StatusEvent("status", self._status()))
 
     def _loop(self, store: Store, sandbox: SandboxedExtractor, watcher: Watcher) -> None:
         while not self.stopping.is_set():
             self._collect(store)
             self._sync_watches(store, watcher)
-            self._check_power()
-            if self._held():
+            self.pausing.check_power()
+            if self.pausing.held():
                 self._set_state("paused")
                 self.stopping.wait(TICK_S)
                 continue
@@ -207,7 +216,7 @@ class Daemon:
             self._set_state("indexing")
             self._run_batch(store, sandbox, lane, paths)
             self.status.current = ""
-            self._publish({"event": "status", **self._status()})
+            self.events.publish(StatusEvent("status", self._status()))
 
     def _collect(self, store: Store) -> list[str]:
         """Apply renames, then queue the paths that settled; returns the paths moved."""
@@ -223,7 +232,7 @@ class Daemon:
     ) -> None:
         self._changes.begin()
         for path in paths:
-            if self.stopping.is_set() or self._held():
+            if self.stopping.is_set() or self.pausing.held():
                 self.queue.put([path], lane)
                 continue
             if lane == "live":
@@ -243,7 +252,7 @@ class Daemon:
         if self._interleaving or self.stopping.is_set():
             return []
         done = self._collect(store)
-        paths = [] if self._held() else self.queue.take_live()
+        paths = [] if self.pausing.held() else self.queue.take_live()
         if paths:
             self._interleaving = True
             try:
@@ -265,11 +274,11 @@ class Daemon:
             self._live, self._last_tokens = saved[0], saved[1]
             s.current, s.run_total, s.run_done, s.eta_s = saved[2:]
 
-    def _set_state(self, state: str) -> None:
+    def _set_state(self, state: State) -> None:
         """Subscribers hear of every change of state, not only of progress."""
         if state != self.status.state:
             self.status.state = state
-            self._publish({"event": "status", **self._status()})
+            self.events.publish(StatusEvent("status", self._status()))
 
     # -- one path ---------------------------------------------------------------
 
@@ -301,7 +310,7 @@ class Daemon:
                     self.settings,
                     on_progress=self._progress,
                     extractor=sandbox,
-                    cancelled=lambda: self.stopping.is_set() or self._held(),
+                    cancelled=lambda: self.stopping.is_set() or self.pausing.held(),
                     yield_to=(lambda: self._interleave(store, sandbox)) if bulk else None,
                     on_file=journal.record,
                 )
@@ -326,7 +335,7 @@ class Daemon:
         self._live = None
         if path is not None:
             self.queue.put([path])
-        self._disk_full_until = time.monotonic() + DISK_RETRY_S
+        self.pausing.disk_full()
         self._set_state("paused")
 
     def _moved(self, src: str, dest: str, is_directory: bool) -> None:
@@ -382,46 +391,6 @@ class Daemon:
             self._changes.record(FileEvent("moved", new, old))
         return [p for pair in moved.items() for p in pair]
 
-    # -- pausing ------------------------------------------------------------------
-
-    def _held(self) -> bool:
-        """Whether indexing waits: paused on request, or on battery without an override."""
-        return self._pause_reason() is not None
-
-    def _pause_reason(self) -> str | None:
-        if self.paused.is_set():
-            return "asked"
-        if self._disk_full_until is not None and time.monotonic() < self._disk_full_until:
-            return (
-                "disk full: nothing is lost; free some space, then `semfind daemon pause "
-                f"--resume` (or wait: it tries again every {DISK_RETRY_S:g} s)"
-            )
-        if self._on_battery and self.settings.pause_on_battery and not self._battery_override:
-            return "on battery"
-        return None
-
-    def _pause(self, pause: bool) -> None:
-        if pause:
-            self.paused.set()
-        else:
-            self.paused.clear()
-            self._battery_override = self._on_battery  # until mains power returns
-            self._disk_full_until = None  # space was freed: try at once
-
-    def _check_power(self) -> None:
-        if not self.settings.pause_on_battery:
-            return
-        now = time.monotonic()
-        if now - self._power_checked < POWER_CHECK_S:
-            return
-        self._power_checked = now
-        was = self._on_battery
-        self._on_battery = self._power()
-        if was != self._on_battery:
-            log.info("power: %s", "on battery" if self._on_battery else "on mains")
-            if not self._on_battery:
-                self._battery_override = False
-
     def _root_of(self, path: str) -> str | None:
         for folder in self._watches:
             if path == folder or path.startswith(folder.rstrip("/") + "/"):
@@ -441,7 +410,7 @@ class Daemon:
                 report.tokens - tokens, report.embedded - units, report.embed_seconds - seconds
             )
         self._last_tokens = (report.tokens, report.embedded, report.embed_seconds)
-        self._publish({"event": "progress", **self._status()})
+        self.events.publish(StatusEvent("progress", self._status()))
 
     def _account(self, report: IndexReport) -> None:
         self._live = None
@@ -461,61 +430,7 @@ class Daemon:
     # -- control ------------------------------------------------------------------
 
     def _handle(self, request: dict[str, Any]) -> dict[str, Any]:
-        cmd = request["cmd"]
-        if cmd == "status":
-            return {"ok": True, "status": self._status()}
-        if cmd in ("pause", "resume"):
-            self._pause(cmd == "pause")
-            return {"ok": True, "paused": self._held(), "reason": self._pause_reason()}
-        if cmd == "shutdown":
-            self.stopping.set()
-            return {"ok": True}
-        if cmd == "embed":
-            return self._embed(request.get("texts", []))
-        paths = _paths(request)
-        if isinstance(paths, str):
-            return error(paths)
-        if cmd == "index":
-            return self._queue_index(paths)
-        return self._change_watch(cmd, paths)
-
-    def _embed(self, texts: object) -> dict[str, Any]:
-        """Query vectors from the loaded model, so a search in a new process skips loading it."""
-        if (
-            not isinstance(texts, list)
-            or len(texts) > MAX_QUERY_TEXTS
-            or not all(isinstance(t, str) for t in texts)
-        ):
-            return error(f"embed takes a list of at most {MAX_QUERY_TEXTS} texts")
-        embedder, vectors = self.models.embed_queries(texts)
-        model = {
-            "name": embedder.name,
-            "key": embedder.key,
-            "dim": embedder.dim,
-            "n_ctx_train": embedder.n_ctx_train,
-        }
-        return {"ok": True, "model": model, "vectors": vectors.tolist()}
-
-    def _queue_index(self, paths: list[str]) -> dict[str, Any]:
-        missing = [p for p in paths if not Path(p).exists()]
-        if missing:
-            return error(f"no such file or folder: {', '.join(missing)}")
-        with Store.open(self.db) as store:
-            store.add_pending(paths)
-        self.queue.put(paths)
-        return {"ok": True, "queued": paths}
-
-    def _change_watch(self, cmd: str, paths: list[str]) -> dict[str, Any]:
-        with Store.open(self.db) as store:
-            if cmd == "watch_add":
-                not_dirs = [p for p in paths if not Path(p).is_dir()]
-                if not_dirs:
-                    return error(f"not a folder: {', '.join(not_dirs)}")
-                changed = [p for p in paths if store.add_watch(p)]
-            else:
-                changed = [p for p in paths if store.remove_watch(p)]
-        self._watches_changed.set()
-        return {"ok": True, "changed": changed}
+        return self.commands.handle(request)
 
     def _sync_watches(self, store: Store, watcher: Watcher) -> None:
         """Apply watch changes made through the socket to the observers."""
@@ -531,7 +446,7 @@ class Daemon:
         self._watches = wanted
         self._modes = dict(watcher.modes)
 
-    def _status(self) -> dict[str, Any]:
+    def _status(self) -> DaemonStatus:
         s = self.status
         tokens_s, units_s = self.throughput.rates()
         remaining = max(0, s.run_total - s.run_done)
@@ -539,67 +454,33 @@ class Daemon:
         failed = dict(s.failed)
         if live is not None:
             failed.update(dict(live.failed))
-        return {
-            "pid": os.getpid(),
-            "state": s.state,
-            "paused_reason": self._pause_reason(),
-            "on_battery": self._on_battery,
-            "db": str(self.db),
-            "watches": [
-                {"path": w, "mode": self._modes.get(w, "native")} for w in sorted(self._watches)
-            ],
-            "queue": len(self.queue.snapshot()) + len(self.settler),
-            "current": s.current,
-            "files_done": s.files_done + (live.files_done if live else 0),
-            "indexed": s.indexed + (live.indexed if live else 0),
-            "unchanged": s.unchanged + (live.unchanged if live else 0),
-            "removed": s.removed + (live.removed if live else 0),
-            "moved": s.moved + (live.moved if live else 0),
-            "failed": [{"path": p, "reason": r} for p, r in sorted(failed.items())],
-            "run": {"total": s.run_total, "done": s.run_done, "remaining": remaining},
-            "eta_s": s.eta_s if remaining else None,
-            "tokens_per_s": tokens_s,
-            "units_per_s": units_s,
-            "backend": self._backend,
-            "switching": self._models.status() if self._models is not None else None,
-            "rss_mb": memory_rss() / 1e6,
-            "uptime_s": time.time() - s.started_at,
-        }
+        return DaemonStatus(
+            pid=os.getpid(),
+            state=s.state,
+            paused_reason=self.pausing.reason(),
+            on_battery=self.pausing.on_battery,
+            db=str(self.db),
+            watches=tuple(Watch(w, self._modes.get(w, "native")) for w in sorted(self._watches)),
+            queue=len(self.queue.snapshot()) + len(self.settler),
+            current=s.current,
+            files_done=s.files_done + (live.files_done if live else 0),
+            indexed=s.indexed + (live.indexed if live else 0),
+            unchanged=s.unchanged + (live.unchanged if live else 0),
+            removed=s.removed + (live.removed if live else 0),
+            moved=s.moved + (live.moved if live else 0),
+            failed=tuple(FailedFile(p, r) for p, r in sorted(failed.items())),
+            run=Run(s.run_total, s.run_done, remaining),
+            eta_s=s.eta_s if remaining else None,
+            tokens_per_s=tokens_s,
+            units_per_s=units_s,
+            backend=self._backend,
+            switching=self._models.status() if self._models is not None else None,
+            rss_mb=memory_rss() / 1e6,
+            uptime_s=time.time() - s.started_at,
+        )
 
     def _stream(self, send: Callable[[dict[str, Any]], bool]) -> None:
-        """Serve one subscriber: events until it hangs up or the daemon stops."""
-        inbox: queue.Queue[dict[str, Any]] = queue.Queue(maxsize=256)
-        with self._sub_lock:
-            self._subscribers.append(inbox)
-        try:
-            if not send({"event": "status", **self._status()}):
-                return
-            while not self.stopping.is_set():
-                try:
-                    event = inbox.get(timeout=1.0)
-                except queue.Empty:
-                    continue
-                if not send(event):
-                    return
-        finally:
-            with self._sub_lock:
-                self._subscribers.remove(inbox)
-
-    def _publish(self, event: dict[str, Any]) -> None:
-        with self._sub_lock:
-            # A slow subscriber misses progress events; it never blocks indexing.
-            for inbox in self._subscribers:
-                with contextlib.suppress(queue.Full):
-                    inbox.put_nowait(event)
-
-
-def _paths(request: dict[str, Any]) -> list[str] | str:
-    raw = request.get("paths")
-    if not isinstance(raw, list) or not raw or not all(isinstance(p, str) for p in raw):
-        return "'paths' must be a non-empty list of absolute paths"
-    if not all(os.path.isabs(p) for p in raw):
-        return "'paths' must be absolute"
-    return [os.path.normpath(p) for p in raw]
+        self.events.serve(send, lambda: StatusEvent("status", self._status()))
 
 
 def _lower_priority() -> None:

@@ -16,6 +16,7 @@ from semfind.engine.errors import SemfindError
 from semfind.engine.models.registry import Registry, registry_path
 from semfind.engine.models.switch import ROLE, Progress, active_name, build, finish
 from semfind.engine.store.store import Store
+from semfind.indexer.daemon.protocol import Switching
 
 log = logging.getLogger("semfind.daemon")
 
@@ -116,11 +117,11 @@ class EmbedderKeeper:
         registry.save()
         self._drop_target()
 
-    def status(self) -> dict[str, object] | None:
-        if self.progress is None and self.error is None:
-            return None
-        found = dataclasses.asdict(self.progress) if self.progress is not None else {}
-        return {**found, "error": self.error}
+    def status(self) -> Switching | None:
+        if self.progress is None:
+            return None if self.error is None else Switching(self.error)
+        progress = self.progress
+        return Switching(self.error, progress.name, progress.done, progress.total)
 
     def close(self) -> None:
         self._drop_target()
