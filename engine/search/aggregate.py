@@ -25,6 +25,8 @@ class Match:
     line_end: int
     spans: tuple[tuple[int, int], ...]
     """Exact character spans (in the page's text) that make up the unit."""
+    label: str | None = None
+    """Where the unit is in a document's own terms (see UnitDraft.label)."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class Passage:
     char_end: int
     line_start: int
     line_end: int
+    label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,14 +81,25 @@ class Hit:
 
     @property
     def location(self) -> str:
-        """path:page:line of the best match (path:line outside PDFs)."""
+        """path:page:line of the best match (path:line outside PDFs; the path and the
+        match's label in documents that have labels)."""
         return self.location_at(self.best.line_start)
 
     def location_at(self, line: int) -> str:
-        """path:page:line for PDFs, path:line otherwise."""
+        """path:page:line for PDFs, path:line for text, the path and the label of the
+        match (else the passage) holding `line` in labelled documents."""
+        label = self._label_at(line)
+        if label is not None:
+            return self.path + label.replace("{line}", str(line))
         if self.page is not None:
             return f"{self.path}:{self.page}:{line}"
         return f"{self.path}:{line}"
+
+    def _label_at(self, line: int) -> str | None:
+        for match in self.matches:
+            if match.label is not None and match.line_start <= line <= match.line_end:
+                return match.label
+        return self.best.label or self.passage.label
 
     def to_json(self) -> dict[str, Any]:
         best = self.best
@@ -127,9 +141,14 @@ class _Row:
     line_start: int
     line_end: int
     spans: tuple[tuple[int, int], ...]
+    label: str | None = None
 
 
 RowCache = dict[int, "_Row"]
+Result = tuple[int, int]
+"""What one result stands for: (file id, message number in a mail archive, else 0)."""
+_SPLIT_KINDS = ("email",)
+"""File kinds whose pages (the messages of an mbox) are results of their own."""
 
 
 def rank_files(
@@ -143,10 +162,10 @@ def rank_files(
     """
     keys = _keys(store, scores, cache)
     groups = _groups(scores, keys)
-    best: dict[int, tuple[float, int]] = {}
-    for passage_id, (score, file_id) in _passage_scores(groups, keys, bonus).items():
-        if file_id not in best or score > best[file_id][0]:
-            best[file_id] = (score, passage_id)
+    best: dict[Result, tuple[float, int]] = {}
+    for passage_id, (score, result) in _passage_scores(groups, keys, bonus).items():
+        if result not in best or score > best[result][0]:
+            best[result] = (score, passage_id)
     ranked = sorted(best.values(), key=lambda item: (-item[0], item[1]))[:k]
     return _hits(store, ranked, groups, cache)
 
@@ -160,11 +179,11 @@ def rank_passages(
     keys = _keys(store, scores, None)
     groups = _groups(scores, keys)
     ranked: list[tuple[float, int]] = []
-    taken: dict[int, int] = defaultdict(int)
+    taken: dict[Result, int] = defaultdict(int)
     passages = _passage_scores(groups, keys, bonus)
-    for passage_id, (score, file_id) in sorted(passages.items(), key=lambda i: (-i[1][0], i[0])):
-        if taken[file_id] < per_file:
-            taken[file_id] += 1
+    for passage_id, (score, result) in sorted(passages.items(), key=lambda i: (-i[1][0], i[0])):
+        if taken[result] < per_file:
+            taken[result] += 1
             ranked.append((score, passage_id))
             if len(ranked) == k:
                 break
@@ -172,7 +191,7 @@ def rank_passages(
 
 
 def _groups(
-    scores: Mapping[int, float], keys: Mapping[int, tuple[int, int]]
+    scores: Mapping[int, float], keys: Mapping[int, tuple[int, Result]]
 ) -> dict[int, list[tuple[float, int]]]:
     """passage id -> its matching units as (score, unit id), best first."""
     groups: dict[int, list[tuple[float, int]]] = defaultdict(list)
@@ -187,10 +206,10 @@ def _groups(
 
 def _passage_scores(
     groups: Mapping[int, list[tuple[float, int]]],
-    keys: Mapping[int, tuple[int, int]],
+    keys: Mapping[int, tuple[int, Result]],
     bonus: float,
-) -> dict[int, tuple[float, int]]:
-    """passage id -> (its score, its file id)."""
+) -> dict[int, tuple[float, Result]]:
+    """passage id -> (its score, the result it belongs to)."""
     return {
         passage_id: (_passage_score([s for s, _ in members], bonus), keys[members[0][1]][1])
         for passage_id, members in groups.items()
@@ -210,19 +229,27 @@ def _hits(
 
 def _keys(
     store: Store, unit_ids: Iterable[int], cache: RowCache | None
-) -> dict[int, tuple[int, int]]:
-    """unit id -> (its passage id, its file id)."""
+) -> dict[int, tuple[int, Result]]:
+    """unit id -> (its passage id, the result it belongs to)."""
     if cache is not None:
         rows = _cached_rows(store, unit_ids, cache)
-        return {i: (r.parent_id or i, r.file_id) for i, r in rows.items()}
-    found: dict[int, tuple[int, int]] = {}
+        return {
+            i: (r.parent_id or i, _result(r.file_id, r.file_kind, r.page)) for i, r in rows.items()
+        }
+    found: dict[int, tuple[int, Result]] = {}
     for part, marks in in_batches(unit_ids):
         cursor = store.conn.execute(
-            f"SELECT id, parent_id, file_id FROM units WHERE id IN ({marks})", tuple(part)
+            "SELECT u.id, u.parent_id, u.file_id, f.kind, u.page FROM units u"
+            f" JOIN files f ON f.id = u.file_id WHERE u.id IN ({marks})",
+            tuple(part),
         )
-        for unit_id, parent_id, file_id in cursor:
-            found[int(unit_id)] = (int(parent_id or unit_id), int(file_id))
+        for unit_id, parent_id, file_id, kind, page in cursor:
+            found[int(unit_id)] = (int(parent_id or unit_id), _result(int(file_id), kind, page))
     return found
+
+
+def _result(file_id: int, kind: str | None, page: int | None) -> Result:
+    return (file_id, page or 0) if kind in _SPLIT_KINDS else (file_id, 0)
 
 
 def _passage_score(scores: list[float], bonus: float) -> float:
@@ -232,7 +259,18 @@ def _passage_score(scores: list[float], bonus: float) -> float:
 
 def _hit(passage: _Row, score: float, members: list[tuple[float, _Row]]) -> Hit:
     matches = tuple(
-        Match(r.id, r.kind, r.text, s, r.char_start, r.char_end, r.line_start, r.line_end, r.spans)
+        Match(
+            r.id,
+            r.kind,
+            r.text,
+            s,
+            r.char_start,
+            r.char_end,
+            r.line_start,
+            r.line_end,
+            r.spans,
+            r.label,
+        )
         for s, r in members
     )
     return Hit(
@@ -248,6 +286,7 @@ def _hit(passage: _Row, score: float, members: list[tuple[float, _Row]]) -> Hit:
             passage.char_end,
             passage.line_start,
             passage.line_end,
+            passage.label,
         ),
         matches=matches,
     )
@@ -266,7 +305,7 @@ def _rows(store: Store, unit_ids: Iterable[int]) -> dict[int, _Row]:
     for part, marks in in_batches(unit_ids):
         cursor = store.conn.execute(
             "SELECT u.id, u.parent_id, f.path, f.title, f.kind, u.kind, u.text, u.page,"
-            " u.char_start, u.char_end, u.line_start, u.line_end, u.spans, u.file_id"
+            " u.char_start, u.char_end, u.line_start, u.line_end, u.spans, u.file_id, u.label"
             " FROM units u JOIN files f ON f.id = u.file_id"
             f" WHERE u.id IN ({marks})",
             tuple(part),
@@ -293,4 +332,5 @@ def _row(r: Any) -> _Row:
         line_start=r[10],
         line_end=r[11],
         spans=spans,
+        label=r[14],
     )

@@ -27,7 +27,10 @@ _STOP_LIST = (
 STOPWORDS = frozenset(_STOP_LIST.split())
 MAX_K = 1000
 """Most files one search returns: each asks for twice as many candidates per leg."""
-FILE_KINDS = ("text", "markdown", "rst", "code", "html", "pdf", "plugin")
+FILE_KINDS = (
+    *("text", "markdown", "rst", "code", "html", "pdf"),
+    *("docx", "odt", "epub", "pptx", "org", "ipynb", "email", "rtf", "plugin"),
+)
 """The kinds of file the indexer tells apart (`--type`, the TUI's type filter)."""
 # File modification times are stored in nanoseconds, as SQLite's signed 64-bit integers.
 _LATEST = 9.2e9  # just under 2**63 ns, in seconds (the year 2261)
