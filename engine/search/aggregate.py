@@ -95,6 +95,13 @@ class Hit:
             return f"{self.path}:{self.page}:{line}"
         return f"{self.path}:{line}"
 
+    @property
+    def place(self) -> str | None:
+        """Where the best match is in a labelled document, without the path ("§ Methods
+        ¶12", "slide 7"); None where the location is file:page:line."""
+        label = self._label_at(self.best.line_start)
+        return None if label is None else label.replace("{line}", str(self.best.line_start))
+
     def _label_at(self, line: int) -> str | None:
         for match in self.matches:
             if match.label is not None and match.line_start <= line <= match.line_end:
