@@ -160,3 +160,201 @@ def write_rtf(path: Path, title: str, paragraphs: list[str]) -> Path:
         encoding="ascii",
     )
     return path
+
+
+FACTS: dict[str, tuple[str, str, str, str]] = {
+    # file name: (a sentence only it holds, a rare word in it, a paraphrased question, the
+    # place the location must name)
+    "report.docx": (
+        "The greenhouse tomatoes yielded forty percent more fruit after we switched to drip"
+        " irrigation.",
+        "tomatoes",
+        "did watering the plants drop by drop improve the harvest",
+        " § Results ¶",
+    ),
+    "minutes.odt": (
+        "Our office lease ends in March and the landlord wants a much higher rent.",
+        "landlord",
+        "when does the rental contract for our workplace expire",
+        " § Premises ¶",
+    ),
+    "novel.epub": (
+        "Every night the old keeper climbed the spiral stairs to light the lamp for passing ships.",
+        "keeper",
+        "who lit the beacon for boats at sea",
+        ' ch. 3 "The Lighthouse":',
+    ),
+    "plans.pptx": (
+        "We will hire three backend engineers before the end of next quarter.",
+        "backend",
+        "how many developers are we going to recruit",
+        ' slide 2 "Hiring"',
+    ),
+    "journal.org": (
+        "Turn the compost pile every fortnight so that air reaches the middle.",
+        "fortnight",
+        "how often should the compost heap be aerated",
+        " § Garden \u203a Compost",
+    ),
+    "analysis.ipynb": (
+        "We drop outliers beyond three standard deviations before fitting the regression.",
+        "outliers",
+        "how were extreme values removed before the model was fitted",
+        " cell 3",
+    ),
+    "inbox.mbox": (
+        "The plumber will come on Thursday morning to repair the broken boiler.",
+        "plumber",
+        "when is someone visiting to fix the heating",
+        ' #2 "Boiler repair":',
+    ),
+    "invoice.eml": (
+        "Your invoice for the yearly domain renewal is attached and payment is due in thirty days.",
+        "domain",
+        "when do I have to pay for renewing the web address",
+        ' "Domain renewal":',
+    ),
+    "memo.rtf": (
+        "The fire drill is scheduled for Friday at noon and everyone must leave the building.",
+        "drill",
+        "when is the evacuation practice",
+        ":3",
+    ),
+}
+_FILLER = [
+    "Coffee is in the kitchen cupboard next to the mugs.",
+    "The printer on the second floor needs new toner.",
+]
+
+
+def formats_corpus(root: Path) -> dict[Path, tuple[str, str, str, str]]:
+    """One file of every document kind under `root`, each holding its FACTS sentence at a
+    known place among filler; returns path -> FACTS entry."""
+    root.mkdir(parents=True, exist_ok=True)
+    fact = {name: entry[0] for name, entry in FACTS.items()}
+    write_docx(
+        root / "report.docx",
+        "Greenhouse trial",
+        [("Introduction", _FILLER), ("Results", [_FILLER[0], fact["report.docx"]])],
+        [["crop", "yield"], ["beans", "12 kg"]],
+    )
+    write_odt(
+        root / "minutes.odt",
+        "Board minutes",
+        [("Attendance", _FILLER), ("Premises", [fact["minutes.odt"]])],
+    )
+    write_epub(
+        root / "novel.epub",
+        "The Coast",
+        [
+            ("The Harbour", _FILLER),
+            ("The Storm", ["Rain hammered the roofs of the village all week."]),
+            ("The Lighthouse", [_FILLER[1], fact["novel.epub"]]),
+        ],
+    )
+    write_pptx(
+        root / "plans.pptx",
+        "Team plans",
+        [
+            ("Budget", ["Costs rose by a tenth", "Income held steady"], "Mention the audit."),
+            ("Hiring", [fact["plans.pptx"]], "Say that interviews start soon."),
+        ],
+    )
+    write_org(
+        root / "journal.org",
+        "Journal",
+        [
+            ("Kitchen", _FILLER),
+            ("Garden", ["Plans for the beds."]),
+            ("Compost", [fact["journal.org"]]),
+        ],
+    )
+    org = (root / "journal.org").read_text().replace("* Compost", "** Compost")
+    (root / "journal.org").write_text(org)
+    write_ipynb(
+        root / "analysis.ipynb",
+        [
+            ("markdown", "# Sales analysis\nWe load last year's sales."),
+            ("code", "import pandas as pd\nsales = pd.read_csv('sales.csv')"),
+            ("markdown", fact["analysis.ipynb"]),
+            ("code", "model = fit(sales)"),
+        ],
+        output="OUTPUT-ONLY-WORD",
+    )
+    write_mbox(
+        root / "inbox.mbox",
+        [
+            message("Lunch", "Bob <bob@example.org>", _FILLER[0]),
+            message("Boiler repair", "Ann <ann@example.org>", "Hello,\n\n" + fact["inbox.mbox"]),
+            message("Re: Lunch", "Bob <bob@example.org>", _FILLER[1]),
+        ],
+    )
+    write_eml(
+        root / "invoice.eml",
+        message(
+            "Domain renewal", "billing@example.org", "Dear customer,\n\n" + fact["invoice.eml"]
+        ),
+    )
+    write_rtf(root / "memo.rtf", "Safety memo", [_FILLER[0], _FILLER[1], fact["memo.rtf"]])
+    return {root / name: entry for name, entry in FACTS.items()}
+
+
+def docx_with(path: Path, document_xml: bytes) -> Path:
+    """A real .docx whose word/document.xml is replaced by `document_xml`."""
+    import zipfile
+
+    template = write_docx(path.with_suffix(".tmp.docx"), "t", [("H", ["p"])])
+    with zipfile.ZipFile(template) as source, zipfile.ZipFile(path, "w") as target:
+        for info in source.infolist():
+            data = document_xml if info.filename == "word/document.xml" else source.read(info)
+            target.writestr(info, data)
+    template.unlink()
+    return path
+
+
+def zip_bomb(path: Path, member: str, size: int) -> Path:
+    """A zip holding `member` of `size` zero bytes (tiny on disk), plus a docx/epub-like
+    content-types entry."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        target.writestr("[Content_Types].xml", "<Types/>")
+        with target.open(member, "w", force_zip64=True) as out:
+            chunk = bytes(1 << 20)
+            for _ in range(size >> 20):
+                out.write(chunk)
+    return path
+
+
+W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+BILLION_LAUGHS = (
+    '<?xml version="1.0"?>\n<!DOCTYPE w:document [\n<!ENTITY a "lol lol lol lol lol">\n'
+    + "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">\n' for i in range(9))
+    + f"]>\n<w:document {W_NS}><w:body><w:p><w:r><w:t>&j;</w:t></w:r></w:p></w:body></w:document>"
+).encode()
+
+
+def xxe(secret_file: Path) -> bytes:
+    return (
+        f'<?xml version="1.0"?>\n<!DOCTYPE w:document [<!ENTITY x SYSTEM "file://{secret_file}">]>'
+        f"\n<w:document {W_NS}><w:body><w:p><w:r><w:t>&x;</w:t></w:r></w:p></w:body></w:document>"
+    ).encode()
+
+
+def deep_xml(depth: int) -> bytes:
+    return (
+        f'<?xml version="1.0"?>\n<w:document {W_NS}><w:body>'
+        + "<w:sdt><w:sdtContent>" * depth
+        + "</w:sdtContent></w:sdt>" * depth
+        + "</w:body></w:document>"
+    ).encode()
+
+
+def encrypted_office(path: Path) -> Path:
+    """What Word writes for a password-protected .docx: an OLE compound file holding an
+    EncryptedPackage stream (the directory entry names it in UTF-16)."""
+    header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+    entry = "EncryptedPackage".encode("utf-16-le").ljust(64, b"\0") + bytes(64)
+    info = "EncryptionInfo".encode("utf-16-le").ljust(64, b"\0") + bytes(64)
+    path.write_bytes(header + entry + info + bytes(4096))
+    return path

@@ -55,9 +55,13 @@ def _check_sizes(infos: list[zipfile.ZipInfo], what: str) -> None:
     for info in infos:
         size = info.file_size
         total += size
-        if size > MAX_MEMBER_BYTES or total > MAX_TOTAL_BYTES:
-            raise ExtractionError(f"unsafe {what}: inflates past {_mib(MAX_MEMBER_BYTES)} MiB"
-                                  f" ({info.filename}: {_mib(size)} MiB; zip bomb?)")  # fmt: skip
+        if size > MAX_MEMBER_BYTES:
+            raise ExtractionError(
+                f"unsafe {what}: {info.filename} inflates to {_mib(size)} MiB"
+                f" (over {_mib(MAX_MEMBER_BYTES)} MiB; zip bomb?)"
+            )
+        if total > MAX_TOTAL_BYTES:
+            raise ExtractionError(f"unsafe {what}: inflates past {_mib(MAX_TOTAL_BYTES)} MiB")
         if size > _RATIO_FLOOR and size > MAX_RATIO * max(info.compress_size, 1):
             raise ExtractionError(
                 f"unsafe {what}: {info.filename} inflates {size // max(info.compress_size, 1)}"
