@@ -169,7 +169,7 @@ FACTS: dict[str, tuple[str, str, str, str]] = {
         "The greenhouse tomatoes yielded forty percent more fruit after we switched to drip"
         " irrigation.",
         "tomatoes",
-        "did watering the plants drop by drop improve the harvest",
+        "did the new way of watering give us more tomatoes",
         " § Results ¶",
     ),
     "minutes.odt": (
@@ -199,7 +199,7 @@ FACTS: dict[str, tuple[str, str, str, str]] = {
     "analysis.ipynb": (
         "We drop outliers beyond three standard deviations before fitting the regression.",
         "outliers",
-        "how were extreme values removed before the model was fitted",
+        "how were extreme values filtered out of the data",
         " cell 3",
     ),
     "inbox.mbox": (

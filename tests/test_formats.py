@@ -4,6 +4,7 @@ own terms; hostile containers fail alone, with a reason."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -217,3 +218,23 @@ def test_status_counts_files_per_kind(
     status = semfind_cli(env, "status")
     assert status.returncode == 0, status.stderr
     assert "by kind: email 2, docx 1, epub 1, ipynb 1, odt 1, org 1, pptx 1, rtf 1" in status.stdout
+
+
+@pytest.mark.real_model
+def test_a_paraphrased_question_finds_each_kind_at_its_place_with_the_real_model(
+    corpus: dict[Path, tuple[str, str, str, str]], real_data_dir: Path, tmp_path: Path
+) -> None:
+    root = next(iter(corpus)).parent
+    env = {
+        **os.environ,
+        "SEMFIND_DATA_DIR": str(real_data_dir),
+        "SEMFIND_DB": str(tmp_path / "r.db"),
+    }
+    indexed = semfind_cli(env, "index", str(root))
+    assert indexed.returncode == 0, indexed.stderr
+    for path, (_fact, _word, question, place) in corpus.items():
+        found = semfind_cli(env, "search", question, "-k", "1", "--json")
+        assert found.returncode == 0, found.stderr
+        hit = json.loads(found.stdout.splitlines()[0])
+        assert hit["path"] == str(path), (question, hit["location"])
+        assert place in hit["location"].removeprefix(str(path)), (question, hit["location"])

@@ -83,7 +83,7 @@ class Hit:
     def location(self) -> str:
         """path:page:line of the best match (path:line outside PDFs; the path and the
         match's label in documents that have labels)."""
-        return self.location_at(self.best.line_start)
+        return self.location_at(self._anchor().line_start)
 
     def location_at(self, line: int) -> str:
         """path:page:line for PDFs, path:line for text, the path and the label of the
@@ -99,11 +99,19 @@ class Hit:
     def place(self) -> str | None:
         """Where the best match is in a labelled document, without the path ("§ Methods
         ¶12", "slide 7"); None where the location is file:page:line."""
-        label = self._label_at(self.best.line_start)
-        return None if label is None else label.replace("{line}", str(self.best.line_start))
+        line = self._anchor().line_start
+        label = self._label_at(line)
+        return None if label is None else label.replace("{line}", str(line))
+
+    def _anchor(self) -> Match:
+        """The best match; in a labelled document where that is a whole passage, its best
+        part, which names the paragraph, cell or line rather than the passage's first."""
+        if self.best.label is not None and self.best.kind == "passage":
+            return next((m for m in self.matches if m.kind != "passage"), self.best)
+        return self.best
 
     def _label_at(self, line: int) -> str | None:
-        for match in self.matches:
+        for match in sorted(self.matches, key=lambda m: m.kind == "passage"):
             if match.label is not None and match.line_start <= line <= match.line_end:
                 return match.label
         return self.best.label or self.passage.label
