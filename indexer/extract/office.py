@@ -60,13 +60,15 @@ def extract_docx(data: bytes, file_name: str) -> Document:
     with library_errors(_WORD):
         word = docx.Document(io.BytesIO(data))
         tables = 0
+        # Paragraph.style looks its style up anew in the styles part each time (O(n^2)).
+        names = {style.style_id: style.name or "" for style in word.styles}
         for block in word.iter_inner_content():
             if isinstance(block, Table):
                 tables += 1
                 for r, row in enumerate(block.rows, start=1):
                     out.table_row(tables, r, [cell.text for cell in row.cells])
                 continue
-            level = _docx_level(block.style.name if block.style is not None else "")
+            level = _docx_level(names.get(block._p.style or "", ""))
             if level:
                 out.heading(level, block.text)
             else:
