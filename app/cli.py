@@ -332,8 +332,9 @@ def _expand(engine: Engine, kind: str, query: str, verbose: bool) -> Expansion:
 def status(obj: Context, failed: bool) -> None:
     """What the index holds."""
     from semfind.engine.session.engine import Engine
+    from semfind.engine.store.index_facts import kind_counts
 
-    from .render import counts_table, failure_line, shown_path, vectors_line
+    from .render import counts_table, failure_line, kinds_line, shown_path, vectors_line
 
     path = obj.settings.db_path()
     with Engine(obj.settings) as engine:
@@ -341,6 +342,8 @@ def status(obj: Context, failed: bool) -> None:
         out.print(f"index: {shown_path(str(path))}", soft_wrap=True)
         counts, distinct = store.counts(), store.distinct_texts()
         out.print(counts_table(counts, distinct))
+        if kinds := kind_counts(store):
+            out.print(kinds_line(kinds), soft_wrap=True)
         for model in store.models():
             missing = len(store.units_without_vectors(model))
             line = vectors_line(model.name, model.dim, counts["units"], distinct, missing)

@@ -162,6 +162,11 @@ def counts_table(counts: dict[str, int], distinct_texts: int) -> Table:
     return table
 
 
+def kinds_line(kinds: dict[str, int]) -> str:
+    """Indexed files per kind: "by kind: markdown 12, pdf 3, docx 1"."""
+    return "by kind: " + ", ".join(f"{escape(kind)} {count:,}" for kind, count in kinds.items())
+
+
 def vectors_line(model: str, dim: int, units: int, distinct_texts: int, missing: int) -> str:
     """How far `model`'s vectors cover the units: identical texts share one vector."""
     head = f"vectors for {escape(model)} ({dim}-d): "

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import docgen
 from .pdfgen import write_pdf
 
 GOOD_KINDS = ("md", "txt", "py", "html", "pdf")
@@ -66,6 +67,7 @@ def make_corpus(root: Path, outside: Path, *, big: bool = True) -> Manifest:
     _big_files(m, big)
     _nesting(m)
     _links(m, outside)
+    _documents(m, outside)
     _specials(m)
     _unreadable(m)
     _names(m)
@@ -278,6 +280,28 @@ def _nesting(m: Manifest) -> None:
     w = word("deep", 0)
     (folder / "bottom.md").write_text(f"The {w} lies at the bottom of the tree.\n")
     m.good[folder / "bottom.md"] = w
+
+
+def _documents(m: Manifest, outside: Path) -> None:
+    """Zip-and-XML documents: good ones beside bombs, entity tricks and locked files."""
+    folder = m.root / "documents"
+    folder.mkdir()
+    w = word("docx", 0)
+    good = docgen.write_docx(folder / "fine.docx", "Fine", [("Notes", [f"The {w} is kept."])])
+    m.good[good] = w
+    w = word("epub", 0)
+    m.good[docgen.write_epub(folder / "fine.epub", "Fine", [("One", [f"A {w} sails."])])] = w
+    bad = {
+        docgen.zip_bomb(folder / "bomb.docx", "word/document.xml", 70 << 20): "zip bomb",
+        docgen.zip_bomb(folder / "dense.epub", "OEBPS/a.xhtml", 8 << 20): "zip bomb (ratio)",
+        docgen.docx_with(folder / "laughs.docx", docgen.BILLION_LAUGHS): "billion laughs",
+        docgen.docx_with(folder / "xxe.docx", docgen.xxe(outside / "secret.md")): "XXE",
+        docgen.docx_with(folder / "deep.docx", docgen.deep_xml(5_000)): "nested XML",
+        docgen.encrypted_office(folder / "locked.docx"): "password-protected Office file",
+    }
+    (folder / "cut.pptx").write_bytes(good.read_bytes()[:2000])
+    bad[folder / "cut.pptx"] = "truncated zip"
+    m.bad.update({path: reason for path, reason in bad.items()})
 
 
 def _links(m: Manifest, outside: Path) -> None:

@@ -204,3 +204,20 @@ with Store.open(settings.db_path()) as store:
     assert "FAILED closed.md | permission denied" in lines
     assert any(line.startswith("FAILED shut | cannot list folder") for line in lines), lines
     assert "INDEXED 1" in lines
+
+
+def test_hostile_documents_are_listed_with_what_is_wrong(
+    corpus: Manifest, store: Store, hostile_settings: Settings
+) -> None:
+    _index(store, hostile_settings, corpus.root)
+    errors = {Path(state.path).name: state.error or "" for state in store.failures()}
+    assert "zip bomb" in errors["bomb.docx"] and "zip bomb" in errors["dense.epub"]
+    assert "declares XML entities" in errors["laughs.docx"]
+    assert "declares XML entities" in errors["xxe.docx"]
+    assert "nested" in errors["deep.docx"] or "depth" in errors["deep.docx"]
+    assert errors["locked.docx"].startswith("encrypted Word file")
+    assert errors["cut.pptx"].startswith("corrupt PowerPoint file")
+    secret = corpus.never[0].read_text().split()[1]  # the outside file's own word
+    assert not store.conn.execute(
+        "SELECT count(*) FROM units WHERE text LIKE ?", (f"%{secret}%",)
+    ).fetchone()[0]

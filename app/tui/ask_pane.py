@@ -239,4 +239,6 @@ def _evidence_option(number: int, hit: Hit, width: int) -> Option:
 
 def _where(hit: Hit) -> str:
     line = hit.best.line_start
+    if hit.place is not None:
+        return hit.place
     return f" p{hit.page}:{line}" if hit.page is not None else f":{line}"

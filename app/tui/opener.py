@@ -17,6 +17,10 @@ _WINDOWED = (*_GOTO_COLON, "subl", "sublime_text", "zed")
 """Editors taking `path:line`."""
 
 
+_DOCUMENTS = (".pdf", ".docx", ".odt", ".epub", ".pptx", ".ipynb", ".eml", ".mbox", ".rtf")
+"""Files for their own application (a line number in them means nothing to an editor)."""
+
+
 @dataclass(frozen=True)
 class Opener:
     command: list[str]
@@ -28,7 +32,7 @@ def opener_for(path: str, line: int, page: int | None, env: dict[str, str]) -> O
     """How to show `path` at `line`: $VISUAL/$EDITOR for text, the system opener for PDFs
     (no portable way to name a page) or when no editor is set."""
     editor = env.get("VISUAL") or env.get("EDITOR")
-    if editor and page is None and Path(path).suffix.lower() != ".pdf":
+    if editor and page is None and Path(path).suffix.lower() not in _DOCUMENTS:
         words = shlex.split(editor)
         windowed = Path(words[0]).name in _WINDOWED
         return Opener(_editor_command(words, path, line), in_terminal=not windowed)

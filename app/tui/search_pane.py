@@ -260,6 +260,8 @@ class SearchPane(Vertical):
     def _preview(self, hit: Hit) -> None:
         where = f"page {hit.page}, " if hit.page is not None else ""
         lines = f"lines {hit.passage.line_start}-{hit.passage.line_end}"
+        if hit.place is not None:
+            where, lines = "", escape(hit.place.strip())
         name = hit.title or Path(hit.path).name
         self._title(f"[b]{escape(name)}[/b]  {where}{lines}", escape(hit.path))
         body = self.query_one("#preview-body", PassageView)
@@ -311,6 +313,7 @@ def _option(rank: int, hit: Hit, query: str, width: int) -> Option:
     """Two lines: file, place, folder and score; then the matching text, cut to fit."""
     path = Path(hit.path)
     where = f" p{hit.page}:{hit.best.line_start}" if hit.page else f":{hit.best.line_start}"
+    where = hit.place or where
     score = f"{hit.score:.2f}"
     fixed = 4 + len(path.name) + len(where) + 4 + len(score) + SCROLLBAR
     head = Content.assemble(

@@ -26,6 +26,8 @@ class Match:
     line_end: int
     spans: tuple[tuple[int, int], ...]
     """Exact character spans (in the page's text) that make up the unit."""
+    label: str | None = None
+    """Where the unit is in a document's own terms (see UnitDraft.label)."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Passage:
     char_end: int
     line_start: int
     line_end: int
+    label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,14 +82,40 @@ class Hit:
 
     @property
     def location(self) -> str:
-        """path:page:line of the best match (path:line outside PDFs)."""
-        return self.location_at(self.best.line_start)
+        """path:page:line of the best match (path:line outside PDFs; the path and the
+        match's label in documents that have labels)."""
+        return self.location_at(self._anchor().line_start)
 
     def location_at(self, line: int) -> str:
-        """path:page:line for PDFs, path:line otherwise."""
+        """path:page:line for PDFs, path:line for text, the path and the label of the
+        match (else the passage) holding `line` in labelled documents."""
+        label = self._label_at(line)
+        if label is not None:
+            return self.path + label.replace("{line}", str(line))
         if self.page is not None:
             return f"{self.path}:{self.page}:{line}"
         return f"{self.path}:{line}"
+
+    @property
+    def place(self) -> str | None:
+        """Where the best match is in a labelled document, without the path ("§ Methods
+        ¶12", "slide 7"); None where the location is file:page:line."""
+        line = self._anchor().line_start
+        label = self._label_at(line)
+        return None if label is None else label.replace("{line}", str(line))
+
+    def _anchor(self) -> Match:
+        """The best match; in a labelled document where that is a whole passage, its best
+        part, which names the paragraph, cell or line rather than the passage's first."""
+        if self.best.label is not None and self.best.kind == "passage":
+            return next((m for m in self.matches if m.kind != "passage"), self.best)
+        return self.best
+
+    def _label_at(self, line: int) -> str | None:
+        for match in sorted(self.matches, key=lambda m: m.kind == "passage"):
+            if match.label is not None and match.line_start <= line <= match.line_end:
+                return match.label
+        return self.best.label or self.passage.label
 
     def to_json(self) -> dict[str, Any]:
         best = self.best
@@ -128,9 +157,14 @@ class _Row:
     line_start: int
     line_end: int
     spans: tuple[tuple[int, int], ...]
+    label: str | None = None
 
 
 RowCache = dict[int, "_Row"]
+Result = tuple[int, int]
+"""What one result stands for: (file id, message number in a mail archive, else 0)."""
+_SPLIT_KINDS = ("email",)
+"""File kinds whose pages (the messages of an mbox) are results of their own."""
 
 
 def rank_files(
@@ -144,10 +178,10 @@ def rank_files(
     """
     keys = _keys(store, scores, cache)
     groups = _groups(scores, keys)
-    best: dict[int, tuple[float, int]] = {}
-    for passage_id, (score, file_id) in _passage_scores(groups, keys, bonus).items():
-        if file_id not in best or score > best[file_id][0]:
-            best[file_id] = (score, passage_id)
+    best: dict[Result, tuple[float, int]] = {}
+    for passage_id, (score, result) in _passage_scores(groups, keys, bonus).items():
+        if result not in best or score > best[result][0]:
+            best[result] = (score, passage_id)
     ranked = sorted(best.values(), key=lambda item: (-item[0], item[1]))[:k]
     return _hits(store, ranked, groups, cache)
 
@@ -161,11 +195,11 @@ def rank_passages(
     keys = _keys(store, scores, None)
     groups = _groups(scores, keys)
     ranked: list[tuple[float, int]] = []
-    taken: dict[int, int] = defaultdict(int)
+    taken: dict[Result, int] = defaultdict(int)
     passages = _passage_scores(groups, keys, bonus)
-    for passage_id, (score, file_id) in sorted(passages.items(), key=lambda i: (-i[1][0], i[0])):
-        if taken[file_id] < per_file:
-            taken[file_id] += 1
+    for passage_id, (score, result) in sorted(passages.items(), key=lambda i: (-i[1][0], i[0])):
+        if taken[result] < per_file:
+            taken[result] += 1
             ranked.append((score, passage_id))
             if len(ranked) == k:
                 break
@@ -173,7 +207,7 @@ def rank_passages(
 
 
 def _groups(
-    scores: Mapping[int, float], keys: Mapping[int, tuple[int, int]]
+    scores: Mapping[int, float], keys: Mapping[int, tuple[int, Result]]
 ) -> dict[int, list[tuple[float, int]]]:
     """passage id -> its matching units as (score, unit id), best first."""
     groups: dict[int, list[tuple[float, int]]] = defaultdict(list)
@@ -188,10 +222,10 @@ def _groups(
 
 def _passage_scores(
     groups: Mapping[int, list[tuple[float, int]]],
-    keys: Mapping[int, tuple[int, int]],
+    keys: Mapping[int, tuple[int, Result]],
     bonus: float,
-) -> dict[int, tuple[float, int]]:
-    """passage id -> (its score, its file id)."""
+) -> dict[int, tuple[float, Result]]:
+    """passage id -> (its score, the result it belongs to)."""
     return {
         passage_id: (_passage_score([s for s, _ in members], bonus), keys[members[0][1]][1])
         for passage_id, members in groups.items()
@@ -211,19 +245,27 @@ def _hits(
 
 def _keys(
     store: Store, unit_ids: Iterable[int], cache: RowCache | None
-) -> dict[int, tuple[int, int]]:
-    """unit id -> (its passage id, its file id)."""
+) -> dict[int, tuple[int, Result]]:
+    """unit id -> (its passage id, the result it belongs to)."""
     if cache is not None:
         rows = _cached_rows(store, unit_ids, cache)
-        return {i: (r.parent_id or i, r.file_id) for i, r in rows.items()}
-    found: dict[int, tuple[int, int]] = {}
+        return {
+            i: (r.parent_id or i, _result(r.file_id, r.file_kind, r.page)) for i, r in rows.items()
+        }
+    found: dict[int, tuple[int, Result]] = {}
     for part, marks in in_batches(unit_ids):
         cursor = store.conn.execute(
-            f"SELECT id, parent_id, file_id FROM units WHERE id IN ({marks})", tuple(part)
+            "SELECT u.id, u.parent_id, u.file_id, f.kind, u.page FROM units u"
+            f" JOIN files f ON f.id = u.file_id WHERE u.id IN ({marks})",
+            tuple(part),
         )
-        for unit_id, parent_id, file_id in cursor:
-            found[int(unit_id)] = (int(parent_id or unit_id), int(file_id))
+        for unit_id, parent_id, file_id, kind, page in cursor:
+            found[int(unit_id)] = (int(parent_id or unit_id), _result(int(file_id), kind, page))
     return found
+
+
+def _result(file_id: int, kind: str | None, page: int | None) -> Result:
+    return (file_id, page or 0) if kind in _SPLIT_KINDS else (file_id, 0)
 
 
 def _passage_score(scores: list[float], bonus: float) -> float:
@@ -233,7 +275,18 @@ def _passage_score(scores: list[float], bonus: float) -> float:
 
 def _hit(passage: _Row, score: float, members: list[tuple[float, _Row]]) -> Hit:
     matches = tuple(
-        Match(r.id, r.kind, r.text, s, r.char_start, r.char_end, r.line_start, r.line_end, r.spans)
+        Match(
+            r.id,
+            r.kind,
+            r.text,
+            s,
+            r.char_start,
+            r.char_end,
+            r.line_start,
+            r.line_end,
+            r.spans,
+            r.label,
+        )
         for s, r in members
     )
     return Hit(
@@ -249,6 +302,7 @@ def _hit(passage: _Row, score: float, members: list[tuple[float, _Row]]) -> Hit:
             passage.char_end,
             passage.line_start,
             passage.line_end,
+            passage.label,
         ),
         matches=matches,
     )
@@ -267,7 +321,8 @@ def _rows(store: Store, unit_ids: Iterable[int]) -> dict[int, _Row]:
     for part, marks in in_batches(unit_ids):
         cursor = store.conn.execute(
             "SELECT u.id, u.parent_id, f.path, f.title, f.kind AS file_kind, u.kind, u.text,"
-            " u.page, u.char_start, u.char_end, u.line_start, u.line_end, u.spans, u.file_id"
+            " u.page, u.char_start, u.char_end, u.line_start, u.line_end, u.spans, u.file_id,"
+            " u.label"
             " FROM units u JOIN files f ON f.id = u.file_id"
             f" WHERE u.id IN ({marks})",
             tuple(part),
@@ -294,4 +349,5 @@ def _row(r: Mapping[str, Any]) -> _Row:
         line_start=r["line_start"],
         line_end=r["line_end"],
         spans=spans,
+        label=r["label"],
     )

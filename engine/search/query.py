@@ -31,7 +31,10 @@ MAX_K = 1000
 Mode = Literal["hybrid", "vector", "keyword"]
 MODES: tuple[Mode, ...] = get_args(Mode)
 """How a search matches: both legs fused, or one of them."""
-FILE_KINDS = ("text", "markdown", "rst", "code", "html", "pdf", "plugin")
+FILE_KINDS = (
+    *("text", "markdown", "rst", "code", "html", "pdf"),
+    *("docx", "odt", "epub", "pptx", "org", "ipynb", "email", "rtf", "plugin"),
+)
 """The kinds of file the indexer tells apart (`--type`, the TUI's type filter)."""
 # File modification times are stored in nanoseconds, as SQLite's signed 64-bit integers.
 _LATEST = 9.2e9  # just under 2**63 ns, in seconds (the year 2261)

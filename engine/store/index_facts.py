@@ -31,6 +31,15 @@ class _FileRow:
     units: int
 
 
+def kind_counts(store: Store) -> dict[str, int]:
+    """Indexed files per kind (markdown, pdf, docx, ...), most first."""
+    rows = store.conn.execute(
+        "SELECT coalesce(kind, '?'), count(*) FROM files WHERE status = 'indexed'"
+        " GROUP BY 1 ORDER BY 2 DESC, 1"
+    )
+    return {str(kind): int(count) for kind, count in rows}
+
+
 def part_count(store: Store) -> int:
     """Units that are not passages (propositions or sentences)."""
     row = store.conn.execute("SELECT count(*) FROM units WHERE kind != 'passage'").fetchone()

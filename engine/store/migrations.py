@@ -212,6 +212,12 @@ def _m0008_roots(conn: apsw.Connection) -> None:
     conn.execute("CREATE TABLE roots (path TEXT PRIMARY KEY, added_at REAL NOT NULL)")
 
 
+def _m0009_unit_labels(conn: apsw.Connection) -> None:
+    # Documents without pages and lines (Word, EPUB, slides, notebooks, mail) say where a
+    # unit is in their own terms ("§ Methods ¶12", "slide 7"); NULL keeps file:page:line.
+    conn.execute("ALTER TABLE units ADD COLUMN label TEXT")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _m0001_initial,
     _m0002_propositions,
@@ -221,6 +227,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _m0006_titled_passages,
     _m0007_cjk_keywords,
     _m0008_roots,
+    _m0009_unit_labels,
 )
 """Migration N (1-based) brings the schema from user_version N-1 to N."""
 

@@ -35,6 +35,9 @@ class UnitDraft:
     spans: tuple[tuple[int, int], ...] | None = None
     """Exact source spans when the unit is made of several pieces of text; None means
     the one span char_start..char_end."""
+    label: str | None = None
+    """Where the unit is, for formats without pages and lines ("§ Methods ¶12", "slide 7";
+    `{line}` stands for the line shown); None: file:page:line."""
 
     @property
     def embed_input(self) -> str:

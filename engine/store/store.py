@@ -387,8 +387,8 @@ class Store:
             parent = ids_by_ord.get(unit.parent_ord) if unit.parent_ord is not None else None
             row = self.conn.execute(
                 "INSERT INTO units(file_id, parent_id, kind, ord, text, embed_text, embed_hash,"
-                " page, char_start, char_end, line_start, line_end, spans, embed_titled)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                " page, char_start, char_end, line_start, line_end, spans, embed_titled, label)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 _unit_values(file_id, parent, unit, meta.title),
             ).fetchone()
             unit_id = int(_need(row)[0])
@@ -479,6 +479,7 @@ def _unit_values(
         unit.line_end,
         json.dumps(unit.spans) if unit.spans else None,
         int(rebuilt),
+        unit.label,
     )
 
 

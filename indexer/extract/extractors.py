@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from semfind.engine.errors import (
@@ -15,8 +16,14 @@ from semfind.engine.errors import (
 )
 from semfind.indexer.extract.decode import decode_text, looks_binary
 from semfind.indexer.extract.document import Document, Page
+from semfind.indexer.extract.epub import extract_epub
 from semfind.indexer.extract.html_text import extract_html
+from semfind.indexer.extract.mail import extract_email
+from semfind.indexer.extract.notebook import extract_ipynb
+from semfind.indexer.extract.office import extract_docx, extract_odt, extract_pptx
+from semfind.indexer.extract.org_text import extract_org
 from semfind.indexer.extract.pdf_text import extract_pdf
+from semfind.indexer.extract.rtf_text import extract_rtf
 from semfind.indexer.extract.titles import markdown_title, rst_title
 
 _PROGRAMMING = (
@@ -52,6 +59,23 @@ _KIND_BY_SUFFIX = {
     **dict.fromkeys(_CODE_SUFFIXES, "code"),
     **dict.fromkeys((".html", ".htm", ".xhtml"), "html"),
     ".pdf": "pdf",
+    **{f".{kind}": kind for kind in ("docx", "odt", "epub", "pptx", "org", "ipynb", "rtf")},
+    **dict.fromkeys((".eml", ".mbox"), "email"),
+}
+_DOCUMENTS: dict[str, Callable[[bytes, str], Document]] = {
+    "pdf": extract_pdf,
+    "docx": extract_docx,
+    "odt": extract_odt,
+    "epub": extract_epub,
+    "pptx": extract_pptx,
+}
+"""Binary formats, read by their own extractor before the binary-content check."""
+_TEXT_DOCUMENTS: dict[str, Callable[[bytes, str], Document]] = {
+    "html": extract_html,
+    "org": extract_org,
+    "ipynb": extract_ipynb,
+    "email": extract_email,
+    "rtf": extract_rtf,
 }
 
 
@@ -77,8 +101,8 @@ def plugins() -> tuple[str, ...]:
 
 
 def detect_kind(path: Path) -> str | None:
-    """The extractor kind for a file name (text, markdown, rst, code, html, pdf, plugin),
-    or None."""
+    """The extractor kind for a file name (text, markdown, rst, code, html, pdf, a document
+    kind such as docx or email, plugin), or None."""
     name = Path(path.name.lower())
     if name.suffix in _PLUGINS:
         return "plugin"
@@ -135,12 +159,12 @@ _CUT_SEARCH = 200
 def _extract(kind: str, raw: bytes, file_name: str) -> Document:
     if kind == "plugin":
         return _plugin(raw, file_name)
-    if kind == "pdf":
-        return extract_pdf(raw, file_name)
+    if kind in _DOCUMENTS:
+        return _DOCUMENTS[kind](raw, file_name)
     if looks_binary(raw):
         raise UnsupportedFileError("binary content")
-    if kind == "html":
-        return extract_html(raw, file_name)
+    if kind in _TEXT_DOCUMENTS:
+        return _TEXT_DOCUMENTS[kind](raw, file_name)
     return _plain(kind, decode_text(raw), file_name)
 
 

@@ -55,6 +55,7 @@ def span_unit(
         embed_text=embed_text,
         parent_ord=parent_ord,
         spans=spans if len(spans) > 1 else None,
+        label=page.label_at(start),
     )
 
 
