@@ -27,8 +27,8 @@ EMBED_TEXT = (
     " ELSE coalesce(u.embed_text, u.text) END"
 )
 """The text a unit was embedded from, in a query over units u joined with their files f."""
-_FILE_FIELDS = ("id", "path", "size", "mtime_ns", "content_hash", "status", "error", "kind")
-_FILE_FIELDS += ("segmenter",)
+_FILE_FIELDS = ("id", "path", "size", "mtime_ns", "content_hash", "status", "error", "kind",
+                "segmenter")  # fmt: skip
 _FILE_COLUMNS = ", ".join(_FILE_FIELDS)
 _MODEL_COLUMNS = "id, key, name, dim"
 
