@@ -126,12 +126,12 @@ def status(ctx: click.Context, as_json: bool) -> None:
 
 def stopped_status(client: DaemonClient) -> dict[str, object]:
     """What --json says of a stopped daemon: its index and log, and the watched folders."""
-    from semfind.engine.store.store import Store
+    from semfind.engine.session.engine import Engine
 
     watches: list[str] = []
     if client.db.exists():
-        with Store.open(client.db, readonly=True) as store:
-            watches = store.watches()
+        with Engine(client.settings) as engine:
+            watches = engine.store().watches()
     return {
         "running": False,
         "state": "stopped",
@@ -257,10 +257,10 @@ def watch_remove(ctx: click.Context, folders: tuple[Path, ...]) -> None:
 @click.pass_context
 def watch_list(ctx: click.Context) -> None:
     """The watched folders."""
-    from semfind.engine.store.store import Store
+    from semfind.engine.session.engine import Engine
 
-    with Store.open(_settings(ctx).db_path(), readonly=True) as store:
-        watches = store.watches()
+    with Engine(_settings(ctx)) as engine:
+        watches = engine.store().watches()
     if not watches:
         err.print("no folders watched: `semfind watch add FOLDER` adds one")
     for path in watches:
@@ -272,7 +272,7 @@ def watch_list(ctx: click.Context) -> None:
 
 def index_via_daemon(client: DaemonClient, paths: list[Path], quiet: bool) -> None:
     """Hand paths to the running daemon and wait until it has indexed them."""
-    from semfind.engine.store.store import Store
+    from semfind.engine.session.engine import Engine
 
     resolved = [str(p.expanduser().resolve()) for p in paths]
     before = client.status()
@@ -288,8 +288,8 @@ def index_via_daemon(client: DaemonClient, paths: list[Path], quiet: bool) -> No
     while True:
         time.sleep(0.3)
         status = client.status()
-        with Store.open(client.db, readonly=True) as store:
-            waiting = set(store.pending()) & set(resolved)
+        with Engine(client.settings) as engine:
+            waiting = set(engine.store().pending()) & set(resolved)
         if not waiting:
             break
     done = status.indexed - before.indexed

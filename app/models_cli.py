@@ -202,8 +202,7 @@ def build(obj: Context, quiet: bool) -> None:
     """Build the vectors of the embedding model chosen with `models use`, then switch to it."""
     from semfind.engine.models import switch
     from semfind.engine.models.registry import Registry, open_embedder
-    from semfind.engine.store.lock import WriterLock
-    from semfind.engine.store.store import Store
+    from semfind.engine.session.engine import Engine
 
     settings = obj.settings
     registry = Registry()
@@ -212,8 +211,9 @@ def build(obj: Context, quiet: bool) -> None:
         raise UsageError("no embedding model is waiting for its vectors: see `semfind models use`")
     if DaemonClient(settings).running_pid() is not None:
         raise UsageError("the daemon is building them: `semfind daemon status` shows how far")
-    with WriterLock(settings.db_path()), Store.open(settings.db_path()) as store:
-        embedder = open_embedder(settings, spec)
+    with Engine(settings, writer=True) as engine:
+        store = engine.store()
+        embedder = open_embedder(settings, spec)  # the target model, not the engine's
         try:
             with Progress(console=err, transient=True, disable=quiet) as bar:
                 task = bar.add_task(f"embedding with {spec.name}", total=None)
@@ -244,13 +244,13 @@ def rollback(obj: Context) -> None:
 @contextmanager
 def _index(settings: Settings) -> Iterator[Store | None]:
     """The index, read-only, or None before anything was indexed."""
-    from semfind.engine.store.store import Store
+    from semfind.engine.session.engine import Engine
 
     if not settings.db_path().exists():
         yield None
         return
-    with Store.open(settings.db_path(), readonly=True) as store:
-        yield store
+    with Engine(settings) as engine:
+        yield engine.store()
 
 
 @models.command("info")

@@ -16,6 +16,7 @@ from semfind.engine.errors import DiskFullError, StoreError
 from semfind.engine.store.cjk import fts_text
 from semfind.engine.store.db import StoreCursor, disk_full_message, open_db
 from semfind.engine.store.records import EmbedModelRow, FileMeta, FileState, UnitDraft, titled
+from semfind.engine.store.rows import named_rows
 from semfind.engine.store.vector_tables import create_vector_tables, insert_vectors
 
 T = TypeVar("T")
@@ -26,7 +27,10 @@ EMBED_TEXT = (
     " ELSE coalesce(u.embed_text, u.text) END"
 )
 """The text a unit was embedded from, in a query over units u joined with their files f."""
-_FILE_COLUMNS = "id, path, size, mtime_ns, content_hash, status, error, kind, segmenter"
+_FILE_FIELDS = ("id", "path", "size", "mtime_ns", "content_hash", "status", "error", "kind",
+                "segmenter")  # fmt: skip
+_FILE_COLUMNS = ", ".join(_FILE_FIELDS)
+_MODEL_COLUMNS = "id, key, name, dim"
 
 
 class Store:
@@ -70,14 +74,12 @@ class Store:
         return model
 
     def find_model(self, key: str) -> EmbedModelRow | None:
-        row = self.conn.execute(
-            "SELECT id, key, name, dim FROM embed_models WHERE key = ?", (key,)
-        ).fetchone()
-        return EmbedModelRow(int(row[0]), row[1], row[2], int(row[3])) if row else None
+        rows = self.conn.execute(f"SELECT {_MODEL_COLUMNS} FROM embed_models WHERE key = ?", (key,))
+        return next((EmbedModelRow(**row) for row in named_rows(rows)), None)
 
     def models(self) -> list[EmbedModelRow]:
-        rows = self.conn.execute("SELECT id, key, name, dim FROM embed_models ORDER BY id")
-        return [EmbedModelRow(int(r[0]), r[1], r[2], int(r[3])) for r in rows]
+        rows = self.conn.execute(f"SELECT {_MODEL_COLUMNS} FROM embed_models ORDER BY id")
+        return [EmbedModelRow(**row) for row in named_rows(rows)]
 
     # -- files ----------------------------------------------------------------
 
@@ -484,14 +486,5 @@ def _unit_values(
 
 
 def _file_state(row: Sequence[Any]) -> FileState:
-    return FileState(
-        id=int(row[0]),
-        path=row[1],
-        size=int(row[2]),
-        mtime_ns=int(row[3]),
-        content_hash=row[4],
-        status=row[5],
-        error=row[6],
-        kind=row[7],
-        segmenter=row[8],
-    )
+    """A row of `_FILE_COLUMNS`, read by those names."""
+    return FileState(**dict(zip(_FILE_FIELDS, row, strict=True)))

@@ -17,7 +17,7 @@ from typing import Any
 from semfind.engine.config import Settings
 from semfind.engine.embed.base import Embedder
 from semfind.engine.errors import DiskFullError, SemfindError
-from semfind.engine.store.lock import WriterLock
+from semfind.engine.session.engine import Engine
 from semfind.engine.store.store import Store
 from semfind.indexer.daemon.commands import Commands
 from semfind.indexer.daemon.control import ControlServer
@@ -145,13 +145,15 @@ class Daemon:
     # -- life cycle -------------------------------------------------------------
 
     def run(self) -> None:
-        with PidLock(self.files.pid), WriterLock(self.db):
+        with PidLock(self.files.pid), Engine(self.settings, writer=True) as engine:
+            store = engine.store()  # takes the writer lock, held until the engine closes
             _lower_priority()
             use_plugins(self.settings.extractors)
-            self._serve()
+            self._serve(store)
 
-    def _serve(self) -> None:
-        store = Store.open(self.db)
+    def _serve(self, store: Store) -> None:
+        # The daemon's embedder is not the engine's: it is swapped for a new model at run
+        # time (model_switch), which an Engine's parts never are.
         self._models = EmbedderKeeper(self.settings, self._open_embedder)
         self._describe_backend()
         sandbox = sandboxed(self.settings)
@@ -170,7 +172,6 @@ class Daemon:
             watcher.stop()
             sandbox.close()
             self.models.close()
-            store.close()
             self.events.publish(Stopped())
             log.info("daemon stopped")
 
