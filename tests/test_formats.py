@@ -41,6 +41,18 @@ def _index(store: Store, fake: FakeEmbedder, settings: Settings, root: Path) -> 
     assert report.failed == [] and report.skipped == []
 
 
+@pytest.fixture
+def searcher(
+    corpus: dict[Path, tuple[str, str, str, str]],
+    store: Store,
+    fake: FakeEmbedder,
+    settings: Settings,
+) -> Searcher:
+    """The corpus indexed with the fake embedder, and a searcher over it."""
+    _index(store, fake, settings, next(iter(corpus)).parent)
+    return Searcher(store, fake, settings)
+
+
 def test_every_kind_is_extracted_with_its_title_and_fact(
     corpus: dict[Path, tuple[str, str, str, str]],
 ) -> None:
@@ -82,14 +94,8 @@ def test_what_stays_out_of_the_text(corpus: dict[Path, tuple[str, str, str, str]
 
 
 def test_each_kind_is_found_at_its_own_location(
-    corpus: dict[Path, tuple[str, str, str, str]],
-    store: Store,
-    fake: FakeEmbedder,
-    settings: Settings,
+    corpus: dict[Path, tuple[str, str, str, str]], searcher: Searcher
 ) -> None:
-    root = next(iter(corpus)).parent
-    _index(store, fake, settings, root)
-    searcher = Searcher(store, fake, settings)
     for path, (_fact, word, _question, place) in corpus.items():
         hits = searcher.search(word, k=3, mode="keyword")
         assert hits and hits[0].path == str(path), (word, hits[:1])
@@ -101,14 +107,9 @@ def test_each_kind_is_found_at_its_own_location(
 
 
 def test_the_location_names_the_line_where_the_format_has_lines(
-    corpus: dict[Path, tuple[str, str, str, str]],
-    store: Store,
-    fake: FakeEmbedder,
-    settings: Settings,
+    corpus: dict[Path, tuple[str, str, str, str]], searcher: Searcher
 ) -> None:
     root = next(iter(corpus)).parent
-    _index(store, fake, settings, root)
-    searcher = Searcher(store, fake, settings)
     org = searcher.search("fortnight", k=1, mode="keyword")[0]
     lines = (root / "journal.org").read_text().split("\n")
     line = next(i for i, text in enumerate(lines, start=1) if "fortnight" in text)
@@ -135,15 +136,7 @@ def test_each_mbox_message_is_a_result_of_its_own(
     assert sorted(h.place or "" for h in hits) == [' #1 "Walk 1":5', ' #2 "Walk 2":5']
 
 
-def test_type_filter_knows_the_new_kinds(
-    corpus: dict[Path, tuple[str, str, str, str]],
-    store: Store,
-    fake: FakeEmbedder,
-    settings: Settings,
-) -> None:
-    root = next(iter(corpus)).parent
-    _index(store, fake, settings, root)
-    searcher = Searcher(store, fake, settings)
+def test_type_filter_knows_the_new_kinds(searcher: Searcher, settings: Settings) -> None:
     for kind, name in (("docx", "report.docx"), ("email", "inbox.mbox"), ("mbox", "inbox.mbox")):
         filters = Filters(units=settings.units, types=(kind,))
         hits = searcher.search("the", k=20, mode="keyword", filters=filters)
@@ -153,13 +146,12 @@ def test_type_filter_knows_the_new_kinds(
 
 def test_a_new_kind_is_updated_renamed_and_deleted_like_the_old_ones(
     corpus: dict[Path, tuple[str, str, str, str]],
+    searcher: Searcher,
     store: Store,
     fake: FakeEmbedder,
     settings: Settings,
 ) -> None:
     root = next(iter(corpus)).parent
-    _index(store, fake, settings, root)
-    searcher = Searcher(store, fake, settings)
     report = root / "report.docx"
     docgen.write_docx(report, "Greenhouse trial", [("Results", ["The marrows were enormous."])])
     _index(store, fake, settings, root)

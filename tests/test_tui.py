@@ -482,6 +482,16 @@ async def test_the_real_model_finds_by_meaning(tmp_path: Path, real_data_dir: Pa
         assert _result_names(app)[0] == "kitchen.md"
 
 
+def _assert_scrolled_to(app: SemfindApp, scroll: str, body_id: str, word: str) -> None:
+    """The preview `scroll` was scrolled down so the row of `body_id` holding `word` shows."""
+    preview = app.query_one(scroll)
+    body = app.query_one(body_id, Static)
+    rows = body.render_lines(body.content_region.reset_offset)  # type: ignore[arg-type]
+    screen_y = body.content_region.y + next(n for n, s in enumerate(rows) if word in s.text)
+    region = preview.scrollable_content_region
+    assert preview.scroll_offset.y > 0 and region.y <= screen_y < region.bottom
+
+
 def _long_note(root: Path) -> Path:
     """A 14-line passage whose only mention of the query is on its last line."""
     lines = [f"Line {n}: rain." for n in range(1, 14)]
@@ -507,14 +517,7 @@ async def test_the_preview_scrolls_to_the_match(
         await pilot.pause(0.2)
         hit = app.query_one(SearchPane).hits[0]
         assert hit.passage.line_end - hit.passage.line_start >= 13
-        preview = app.query_one("#preview")
-        body = app.query_one("#preview-body", Static)
-        rows = body.render_lines(body.content_region.reset_offset)  # type: ignore[arg-type]
-        match_row = next(n for n, strip in enumerate(rows) if "flowerpot" in strip.text)
-        screen_y = body.content_region.y + match_row
-        assert preview.scroll_offset.y > 0
-        assert preview.scrollable_content_region.y <= screen_y
-        assert screen_y < preview.scrollable_content_region.bottom
+        _assert_scrolled_to(app, "#preview", "#preview-body", "flowerpot")
 
 
 @pytest.mark.parametrize("size", [(100, 30), (80, 24)])
@@ -535,14 +538,7 @@ async def test_the_ask_evidence_preview_scrolls_to_the_quoted_sentence(
         hit = pane.evidence[0]  # type: ignore[attr-defined]
         assert hit.passage.line_end - hit.passage.line_start >= 13
         assert _evidence_title(app).startswith("[1] ") and "long.md:14" in _evidence_title(app)
-        preview = app.query_one("#evidence-preview")
-        body = app.query_one("#evidence-text", Static)
-        rows = body.render_lines(body.content_region.reset_offset)  # type: ignore[arg-type]
-        match_row = next(n for n, strip in enumerate(rows) if "flowerpot" in strip.text)
-        screen_y = body.content_region.y + match_row
-        assert preview.scroll_offset.y > 0
-        assert preview.scrollable_content_region.y <= screen_y
-        assert screen_y < preview.scrollable_content_region.bottom
+        _assert_scrolled_to(app, "#evidence-preview", "#evidence-text", "flowerpot")
 
 
 @pilot_test
