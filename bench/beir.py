@@ -34,6 +34,7 @@ from semfind.engine.search.query import Filters
 from semfind.engine.search.searcher import Legs, Searcher, depth_for
 from semfind.engine.session.engine import Engine
 from semfind.engine.store.hashing import text_hash
+from semfind.engine.store.index_facts import unit_kinds
 from semfind.engine.store.records import FileMeta
 from semfind.engine.store.store import Store
 from semfind.indexer.extract.document import Document, Page
@@ -350,8 +351,7 @@ def segmentation_speed(folder: Path, name: str, settings: Settings) -> float:
 
 
 def _sizes(store: Store, db: Path) -> dict[str, float | str]:
-    rows = store.conn.execute("SELECT kind, count(*) FROM units GROUP BY kind")
-    kinds = {str(kind): int(count) for kind, count in rows}
+    kinds = unit_kinds(store)
     size = sum(p.stat().st_size for p in db.parent.glob(db.name + "*") if p.suffix != ".lock")
     return {
         **{f"{kind} units": str(count) for kind, count in sorted(kinds.items())},

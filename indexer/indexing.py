@@ -137,12 +137,13 @@ class Indexer:
     def index_paths(self, roots: Sequence[Path]) -> IndexReport:
         """Bring the index in line with the files at `roots` (files or folders)."""
         require_paths(roots)
-        self.store.add_roots(str(root.resolve()) for root in roots if root.is_dir())
-        for root in roots:
-            self._index_root(root.resolve())
+        resolved = [root.resolve() for root in roots]
+        self.store.add_roots(str(root) for root in resolved if root.is_dir())
+        for root in resolved:
+            self._index_root(root)
         self._flush()
         if not self.report.cancelled:
-            self._llm_pass([root.resolve() for root in roots])
+            self._llm_pass(resolved)
         return self._finish()
 
     def index_documents(self, docs: Iterable[tuple[FileMeta, Document]]) -> IndexReport:

@@ -40,6 +40,12 @@ def kind_counts(store: Store) -> dict[str, int]:
     return {str(kind): int(count) for kind, count in rows}
 
 
+def unit_kinds(store: Store) -> dict[str, int]:
+    """Units per kind (passage, proposition, sentence)."""
+    rows = store.conn.execute("SELECT kind, count(*) FROM units GROUP BY kind ORDER BY kind")
+    return {str(kind): int(count) for kind, count in rows}
+
+
 def part_count(store: Store) -> int:
     """Units that are not passages (propositions or sentences)."""
     row = store.conn.execute("SELECT count(*) FROM units WHERE kind != 'passage'").fetchone()

@@ -237,22 +237,21 @@ class Store:
         return [str(r[0]) for r in self.conn.execute("SELECT path FROM roots ORDER BY path")]
 
     def add_roots(self, paths: Iterable[str]) -> None:
-        with self._writing():
-            for path in paths:
-                self.conn.execute(
-                    "INSERT INTO roots(path, added_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                    (path, time.time()),
-                )
+        self._remember("roots(path, added_at)", paths)
 
     def pending(self) -> list[str]:
         return [str(r[0]) for r in self.conn.execute("SELECT path FROM pending ORDER BY queued_at")]
 
     def add_pending(self, paths: Iterable[str]) -> None:
-        with self._writing():
-            for path in paths:
-                self.conn.execute(
-                    "INSERT INTO pending(path, queued_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                    (path, time.time()),
+        self._remember("pending(path, queued_at)", paths)
+
+    def _remember(self, table: str, paths: Iterable[str]) -> None:
+        """Add paths with the time now to a path table, once each; no write when none."""
+        rows = [(path, time.time()) for path in paths]
+        if rows:
+            with self._writing():
+                self.conn.executemany(
+                    f"INSERT INTO {table} VALUES (?, ?) ON CONFLICT DO NOTHING", rows
                 )
 
     def remove_pending(self, path: str) -> None:
