@@ -13,6 +13,7 @@ from semfind.engine.config import Settings
 from semfind.engine.errors import UsageError
 
 from .filters import cli_filters, read_since_option
+from .process_clock import process_start
 from .since import SPANS_HELP
 
 # Engine modules are imported inside the commands, not here: a command that does not need
@@ -99,7 +100,7 @@ def _answer(settings: Settings, question: str, filters: Filters, as_json: bool) 
             engine.preload_llm()
         with err.status("loading the model…", spinner="dots") if err.is_terminal else nullcontext():
             engine.embedder()
-        events = engine.asker().ask(question, filters)
+        events = engine.asker().ask(question, filters, began=process_start())
         if as_json:
             click.echo(run_json(events))
         elif out.is_terminal:

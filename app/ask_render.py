@@ -26,6 +26,7 @@ DROPPED = {
     "degenerate": "the LLM started repeating itself, so its rewrite is not shown",
     "refused": "the LLM found no answer in the quotes; they are shown as they are",
     "empty": "the LLM wrote nothing",
+    "slow": "the LLM was not ready in time (setting ask_llm_wait_s); the quotes stand alone",
 }
 FOCUS = "bold underline"
 CLOSEST = 5

@@ -33,6 +33,7 @@ from .daemon_cli import index_via_daemon
 from .daemon_client import DaemonClient
 from .filters import cli_filters, read_since_option
 from .params import PATH
+from .process_clock import mark_entry
 from .since import SPANS_HELP
 
 # Engine modules are imported inside the commands, not here: a command that does not need
@@ -392,6 +393,7 @@ def _maybe(manager: Any, enabled: bool) -> Iterator[None]:
 
 def main() -> None:
     """Entry point: library errors become one-line messages and exit codes here."""
+    mark_entry()
     # pypdf warns on every malformed PDF; the indexer already reports failures per file.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:

@@ -299,6 +299,13 @@ class ColdRun:
     """Wall time of `semfind ask`, 0 when the LLM was not run."""
     gen_s: float
     """The LLM's time generating the answer's own tokens (from its JSON)."""
+    outcome: str = ""
+    """What became of the LLM's rewrite ("slow": not begun in the time it had)."""
+
+    @property
+    def excess(self) -> float:
+        """Seconds over the budget (negative: within it)."""
+        return self.llm_s - (2 * self.extract_s + self.gen_s)
 
     @property
     def within(self) -> bool:
@@ -324,11 +331,11 @@ def cold(db: Path, questions: list[Question], n: int, llm: bool) -> list[ColdRun
     runs = []
     for q in [q for q in questions if q.answers][:n]:
         extract_s, _ = _ask_process(db, q.text, ["--no-llm"])
-        llm_s, gen_s = 0.0, 0.0
+        llm_s, gen_s, outcome = 0.0, 0.0, ""
         if llm:
             llm_s, answer = _ask_process(db, q.text, [])
-            gen_s = float(answer["tokens"]["gen_s"])
-        runs.append(ColdRun(extract_s, llm_s, gen_s))
+            gen_s, outcome = float(answer["tokens"]["gen_s"]), str(answer["llm"]["outcome"])
+        runs.append(ColdRun(extract_s, llm_s, gen_s, outcome))
     return runs
 
 
@@ -415,6 +422,13 @@ def run(args: argparse.Namespace) -> None:
             print(f"  semfind ask:          {_p50_p95([r.llm_s for r in runs])}")
             within = sum(r.within for r in runs)
             print(f"  within 2x --no-llm + own generation: {within}/{len(runs)}")
+            excess = sorted(r.excess for r in runs)
+            print(
+                f"  over that budget, s: p50 {_pct(excess, 0.5):+.3f}, p90 {_pct(excess, 0.9):+.3f}"
+                f", max {excess[-1]:+.3f}"
+            )
+            slow = sum(r.outcome == "slow" for r in runs)
+            print(f"  rewrites not begun in time (the quotes stood alone): {slow}/{len(runs)}")
 
 
 if __name__ == "__main__":

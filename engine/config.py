@@ -38,6 +38,7 @@ MINIMUMS: dict[str, float] = {
     "think_budget_s": 0.1,
     "ask_sources": 1,
     "ask_max_tokens": 16,
+    "ask_llm_wait_s": -1.0,
     "ask_min_similarity": -1.0,
     "ask_min_score": -10.0,
 }
@@ -120,6 +121,14 @@ class Settings:
     ask_llm: bool = True
     """Whether `semfind ask` lets the LLM restate the extracted answer (checked against it);
     false gives the extracted sentences alone, as `--no-llm` does."""
+
+    ask_llm_wait_s: float = -1.0
+    """Seconds `semfind ask` gives the LLM, once the quotes are shown, to begin its
+    restatement (finish loading, read the quotes); past that the quotes stand alone. -1
+    (any negative): in the CLI, as long again as the command took to show the quotes for
+    the built-in SmolLM2 (it only rephrases them, so it may not double the wait), and no
+    limit for a model you chose or in the TUI (the quotes are already on screen); 0: no
+    limit."""
 
     units: Units = "both"
     """Units searched by default: "both" (every unit), "proposition" (propositions, plus

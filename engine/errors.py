@@ -29,6 +29,10 @@ class ModelError(SemfindError):
     """A model is missing, unreadable, or not what it claims to be."""
 
 
+class LLMTooSlowError(ModelError):
+    """The LLM had not begun its reply by the time it was given (`ask_llm_wait_s`)."""
+
+
 class ModelNotFoundError(ModelError):
     """No model file could be found for the requested role."""
 

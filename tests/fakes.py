@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from semfind.engine.embed.base import Embedder
+from semfind.engine.errors import LLMTooSlowError
 from semfind.engine.llm.base import ChatBackend, LLMStats
 
 
@@ -52,18 +53,27 @@ class ScriptedLLM(ChatBackend):
         self.delay = delay
         self.yielded: list[int] = []
         """Pieces each call yielded before it finished or was closed."""
+        self.deadlines: list[float | None] = []
+        """The `start_by` of each call."""
 
     def count_tokens(self, text: str) -> int:
         return len(re.findall(r"\w+|[^\w\s]", text))
 
     def stream(
-        self, messages: Sequence[dict[str, str]], max_tokens: int = 256, stop: Sequence[str] = ()
+        self,
+        messages: Sequence[dict[str, str]],
+        max_tokens: int = 256,
+        stop: Sequence[str] = (),
+        start_by: float | None = None,
     ) -> Iterator[str]:
         self.prompts.append(list(messages))
+        self.deadlines.append(start_by)
         reply = self.replies.pop(0) if self.replies else ""
         self.yielded.append(0)
         for word in re.findall(r"\S+\s*", reply):
             time.sleep(self.delay)
+            if not self.yielded[-1] and start_by is not None and time.perf_counter() >= start_by:
+                raise LLMTooSlowError(f"{self.name} had not begun its reply in the time given")
             self.yielded[-1] += 1
             yield word
         self.stats = LLMStats(self.count_tokens(str(messages)), 0.01, len(reply.split()), 0.02)

@@ -5,6 +5,7 @@ models)."""
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Iterator, Sequence
 from functools import partial
 from pathlib import Path
@@ -14,6 +15,8 @@ import pytest
 from semfind.engine.ask import refine
 from semfind.engine.ask.answer import (
     EXTRACTIVE,
+    LLM_EXIT_S,
+    LLM_TOKEN_S,
     NOT_FOUND,
     Answer,
     Asker,
@@ -165,14 +168,50 @@ def test_generation_is_capped_by_the_length_of_the_extract(searcher: Searcher) -
             messages: Sequence[dict[str, str]],
             max_tokens: int = 256,
             stop: Sequence[str] = (),
+            start_by: float | None = None,
         ) -> Iterator[str]:
             self.caps.append(max_tokens)
-            return super().stream(messages, max_tokens, stop)
+            return super().stream(messages, max_tokens, stop, start_by)
 
     llm = Capped("Twice a week in summer.")
     answer = _final(list(_asker(searcher, llm, ask_max_tokens=384).ask(QUESTION)))
     extract_tokens = llm.count_tokens(" ".join(q.text for q in answer.extract.quotes))
     assert llm.caps == [extract_tokens + 16]
+
+
+def test_the_builtin_llm_gets_as_long_again_as_the_quotes_took_to_begin(
+    searcher: Searcher,
+) -> None:
+    def ask(llm: ScriptedLLM, began: float | None, **changes: object) -> tuple[float | None, ...]:
+        before = time.perf_counter()
+        answer = _final(list(_asker(searcher, llm, **changes).ask(QUESTION, began=began)))
+        assert answer.llm_outcome == "kept"
+        return llm.deadlines[-1], before, time.perf_counter()
+
+    builtin = ScriptedLLM(*["Twice a week in summer."] * 5)
+    builtin.builtin = True
+    began = time.perf_counter() - 3.0  # the command started 3 s before it asked
+    start_by, before, after = ask(builtin, began)
+    # The quotes were shown at some t in [before, after]; the LLM may begin until 2t - began,
+    # less what it costs after its reply (and per token it may write).
+    assert start_by is not None and before and after
+    margin = LLM_EXIT_S + LLM_TOKEN_S * searcher.settings.ask_max_tokens
+    assert 2 * before - began - margin <= start_by <= 2 * after - began - LLM_EXIT_S
+    assert ask(builtin, None)[0] is None  # no start given (the TUI, quotes on screen)
+    assert ask(builtin, began, ask_llm_wait_s=0.0)[0] is None  # 0: no limit
+    assert ask(ScriptedLLM("Twice a week in summer."), began)[0] is None  # the user's model
+    start_by, before, after = ask(builtin, None, ask_llm_wait_s=2.5)
+    assert start_by is not None and before and after
+    assert before + 2.5 <= start_by <= after + 2.5
+
+
+def test_an_llm_not_ready_in_time_leaves_the_quotes(searcher: Searcher) -> None:
+    slow = ScriptedLLM("Twice a week in summer.", delay=0.3)
+    answer = _final(list(_asker(searcher, slow, ask_llm_wait_s=0.05).ask(QUESTION)))
+    assert answer.llm_outcome == "slow" and "time" in answer.note
+    assert answer.verdict == "answered" and answer.text == answer.extract.text
+    assert ANSWER_LINE in answer.text and not answer.written
+    assert answer.timings["llm_wait_s"] == pytest.approx(0.05)
 
 
 def test_no_llm_setting_and_a_missing_model_give_the_extractive_answer(searcher: Searcher) -> None:

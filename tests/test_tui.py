@@ -316,10 +316,14 @@ class HeldLLM(RoleLLM):
         self.release = threading.Event()
 
     def stream(
-        self, messages: Sequence[dict[str, str]], max_tokens: int = 256, stop: Sequence[str] = ()
+        self,
+        messages: Sequence[dict[str, str]],
+        max_tokens: int = 256,
+        stop: Sequence[str] = (),
+        start_by: float | None = None,
     ) -> Iterator[str]:
         self.release.wait(10)
-        return super().stream(messages, max_tokens, stop)
+        return super().stream(messages, max_tokens, stop, start_by)
 
 
 @pilot_test

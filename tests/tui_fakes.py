@@ -143,11 +143,15 @@ class RoleLLM(ScriptedLLM):
     """Answers questions with ANSWER and thinks about queries with THOUGHT."""
 
     def stream(
-        self, messages: Sequence[dict[str, str]], max_tokens: int = 256, stop: Sequence[str] = ()
+        self,
+        messages: Sequence[dict[str, str]],
+        max_tokens: int = 256,
+        stop: Sequence[str] = (),
+        start_by: float | None = None,
     ) -> Iterator[str]:
         thinking = messages[0]["content"] == prompt("think", "system")
         self.replies = [THOUGHT if thinking else ANSWER]
-        return super().stream(messages, max_tokens, stop)
+        return super().stream(messages, max_tokens, stop, start_by)
 
 
 class FakeAnswerer(LLMLink):

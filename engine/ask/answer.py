@@ -13,19 +13,26 @@ from semfind.engine.ask import refine
 from semfind.engine.ask.evidence import Evidence, Retrieve, Source, pack
 from semfind.engine.ask.extractive import Extract, extract
 from semfind.engine.config import Settings
-from semfind.engine.errors import ModelError, UsageError
+from semfind.engine.errors import LLMTooSlowError, ModelError, UsageError
 from semfind.engine.llm.base import ChatBackend, LLMStats
 from semfind.engine.search.query import Filters
 
 NOT_FOUND = "Your files don't seem to contain the answer to that."
 EVIDENCE_TOKENS = 3072
 """Evidence kept per question (estimated tokens): what the extractor reads and shows."""
+LLM_EXIT_S = 0.15
+"""What a cold rewrite costs beyond its reply, on 2 cores: closing the model at exit
+(0.04 s) and its load slowing the search beside it (0.09 s, which the wait counts twice)."""
+LLM_TOKEN_S = 0.001
+"""What streaming costs per token on top of llama.cpp's own generation time."""
 EXTRACTIVE = "extractive"
 """The model name of an answer no LLM wrote."""
 
 Verdict = Literal["answered", "not_found"]
 VERDICTS: tuple[Verdict, ...] = ("answered", "not_found")
-LLMOutcome = Literal["off", "unavailable", "kept", "unsupported", "degenerate", "refused", "empty"]
+LLMOutcome = Literal[
+    "off", "unavailable", "slow", "kept", "unsupported", "degenerate", "refused", "empty"
+]
 """What became of the LLM rewrite; "off" when none was asked for (or nothing answered)."""
 OpenLLM = Callable[[], ChatBackend]
 
@@ -125,6 +132,18 @@ class Answer:
 AskEvent = Retrieved | Extracted | Piece | Answer
 
 
+@dataclass(frozen=True)
+class _Wait:
+    """How long the user had waited when the quotes were shown."""
+
+    shown: float
+    """When the quotes were shown (`time.perf_counter()`)."""
+    waited: float
+    """Seconds from the start of the wait to then."""
+    began: float | None
+    """When the wait began, as the caller said (None: the ask call)."""
+
+
 class Asker:
     """Answers questions from the index: quotes first, then an optional LLM restatement."""
 
@@ -136,8 +155,14 @@ class Asker:
     def uses_llm(self) -> bool:
         return self.open_llm is not None and self.settings.ask_llm
 
-    def ask(self, question: str, filters: Filters | None = None) -> Iterator[AskEvent]:
-        """Retrieved, Extracted, then (with an LLM) Pieces as they stream, then the Answer."""
+    def ask(
+        self, question: str, filters: Filters | None = None, began: float | None = None
+    ) -> Iterator[AskEvent]:
+        """Retrieved, Extracted, then (with an LLM) Pieces as they stream, then the Answer.
+
+        `began` is when the user started waiting (a `time.perf_counter()` instant; the
+        CLI's process start): the built-in LLM then gets as long again to begin its
+        restatement (setting `ask_llm_wait_s`)."""
         question = question.strip()
         if not question:
             raise UsageError("ask needs a question")
@@ -156,7 +181,9 @@ class Asker:
             timings["total_s"] = time.perf_counter() - start
             yield _with(base, timings)
             return
-        yield from self._rewrite(question, base, timings, start)
+        shown = time.perf_counter()
+        waited = shown - (start if began is None else began)
+        yield from self._rewrite(question, base, timings, start, _Wait(shown, waited, began))
 
     def _extract(self, question: str, sources: list[Source], evidence: Evidence) -> Extract:
         settings = self.settings
@@ -165,7 +192,7 @@ class Asker:
         return extract(question, sources, evidence, settings.ask_min_score)
 
     def _rewrite(
-        self, question: str, base: Answer, timings: dict[str, float], start: float
+        self, question: str, base: Answer, timings: dict[str, float], start: float, wait: _Wait
     ) -> Iterator[AskEvent]:
         loading = time.perf_counter()
         try:
@@ -179,7 +206,10 @@ class Asker:
         cap = refine.token_cap(found, llm.count_tokens, self.settings.ask_max_tokens)
         asked = time.perf_counter()
         draft, looping = "", False
-        pieces = llm.stream(refine.messages(question, found), cap, refine.STOP)
+        start_by = self._start_by(llm, wait, cap)
+        if start_by is not None:
+            timings["llm_wait_s"] = start_by - wait.shown
+        pieces = llm.stream(refine.messages(question, found), cap, refine.STOP, start_by)
         try:
             for piece in pieces:
                 if not draft:
@@ -189,6 +219,10 @@ class Asker:
                 if refine.degenerate(draft):
                     looping = True
                     break
+        except LLMTooSlowError as exc:
+            timings["total_s"] = time.perf_counter() - start
+            yield _with(base, timings, model=llm.name, llm_outcome="slow", note=str(exc))
+            return
         except ModelError as exc:  # a model server gone mid-answer: the quotes still stand
             timings["total_s"] = time.perf_counter() - start
             yield _with(base, timings, model=llm.name, llm_outcome="unavailable", note=str(exc))
@@ -213,6 +247,15 @@ class Asker:
             llm_outcome=outcome,
             llm=llm.stats,
         )
+
+    def _start_by(self, llm: ChatBackend, wait: _Wait, cap: int) -> float | None:
+        """When the LLM must have begun its reply, or None for no limit."""
+        given = self.settings.ask_llm_wait_s
+        if given > 0:
+            return wait.shown + given
+        if given < 0 and llm.builtin and wait.began is not None:
+            return wait.shown + wait.waited - LLM_EXIT_S - cap * LLM_TOKEN_S
+        return None
 
     def _ensure_llm(self) -> ChatBackend:
         if self._llm is None:

@@ -51,15 +51,24 @@ class ChatBackend(ABC):
     """Identity of the weights (file checksum, or server and model name)."""
     n_ctx: int
     """Tokens of context the model gets (prompt and answer together)."""
+    builtin: bool = False
+    """Whether this is the built-in SmolLM2 (not a model the user chose)."""
 
     def __init__(self) -> None:
         self.stats = LLMStats()
 
     @abstractmethod
     def stream(
-        self, messages: Sequence[Message], max_tokens: int = 256, stop: Sequence[str] = ()
+        self,
+        messages: Sequence[Message],
+        max_tokens: int = 256,
+        stop: Sequence[str] = (),
+        start_by: float | None = None,
     ) -> Iterator[str]:
-        """Yield the reply piece by piece; `stats` describes it once exhausted."""
+        """Yield the reply piece by piece; `stats` describes it once exhausted.
+
+        `start_by` (a `time.perf_counter()` instant) bounds reading the prompt: a reply
+        not begun by then is abandoned with LLMTooSlowError."""
 
     def complete(
         self, messages: Sequence[Message], max_tokens: int = 256, stop: Sequence[str] = ()

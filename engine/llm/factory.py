@@ -16,7 +16,10 @@ def open_llm(settings: Settings) -> ChatBackend:
     GGUF in-process (the registry's choice, else the built-in SmolLM2)."""
     if settings.llm_url:
         return RemoteChat(settings)
-    path = resolve_llm_path(settings) or ensure_default_llm()
+    chosen = resolve_llm_path(settings)
+    path = chosen or ensure_default_llm()
     if not path.is_file():
         raise ModelNotFoundError(f"LLM file {path} does not exist (see `semfind models list`)")
-    return ChatModel(path, n_threads=settings.n_threads, n_gpu_layers=settings.n_gpu_layers)
+    model = ChatModel(path, n_threads=settings.n_threads, n_gpu_layers=settings.n_gpu_layers)
+    model.builtin = chosen is None
+    return model

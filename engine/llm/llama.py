@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from semfind.engine.errors import ModelError
+from semfind.engine.errors import LLMTooSlowError, ModelError
 from semfind.engine.llm.base import ChatBackend, LLMStats, Message
 from semfind.engine.llm.system_prefix import SystemPrefix
 from semfind.engine.runtime.llama import default_threads, plan_offload, quiet_llama_logs
@@ -56,16 +56,23 @@ class ChatModel(ChatBackend):
         return len(self._llm.tokenize(text.encode("utf-8", "replace"), add_bos=False))
 
     def stream(
-        self, messages: Sequence[Message], max_tokens: int = 256, stop: Sequence[str] = ()
+        self,
+        messages: Sequence[Message],
+        max_tokens: int = 256,
+        stop: Sequence[str] = (),
+        start_by: float | None = None,
     ) -> Iterator[str]:
         import llama_cpp
 
         ctx = self._llm._ctx.ctx
         llama_cpp.llama_perf_context_reset(ctx)
         start = time.perf_counter()
+        if start_by is not None and start >= start_by:
+            raise LLMTooSlowError(f"{self.name} was not ready in the time given")
         first: float | None = None
         fresh = self._prefix.prime(messages)
         done = False
+        self._set_deadline(ctx, start_by)
         try:
             chunks = self._llm.create_chat_completion(
                 messages=list(messages),
@@ -77,15 +84,34 @@ class ChatModel(ChatBackend):
             for chunk in chunks:
                 piece = chunk["choices"][0]["delta"].get("content") or ""
                 if piece:
-                    first = first or time.perf_counter()
+                    if first is None:
+                        first = time.perf_counter()
+                        self._set_deadline(ctx, None)
                     yield piece
             done = True
         except (ValueError, RuntimeError) as exc:
+            if first is None and start_by is not None and time.perf_counter() >= start_by:
+                raise LLMTooSlowError(
+                    f"{self.name} had not begun its reply in the time given"
+                ) from exc
             raise ModelError(f"{self.name} failed to generate: {exc}") from exc
         finally:  # also when the caller stops early (a looping draft): its tokens count too
+            self._set_deadline(ctx, None)
             self.stats = _perf_stats(ctx, start, first)
         if done and fresh:
             self._prefix.store(messages)
+
+    def _set_deadline(self, ctx: Any, start_by: float | None) -> None:
+        """Make llama.cpp abandon its current decode once `start_by` has passed (it asks
+        between graph nodes, so within milliseconds); None removes the check, which costs
+        a call back into Python per node and so is kept off while the reply streams."""
+        import llama_cpp
+
+        if start_by is None:
+            self._abort = llama_cpp.ggml_abort_callback()
+        else:
+            self._abort = llama_cpp.ggml_abort_callback(lambda _: time.perf_counter() >= start_by)
+        llama_cpp.llama_set_abort_callback(ctx, self._abort, None)
 
     def close(self) -> None:
         self._llm.close()

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from semfind.engine.config import Settings
+from semfind.engine.errors import LLMTooSlowError
 from semfind.engine.llm.base import ChatBackend, LLMStats, Message
 from semfind.engine.runtime.server import server_for
 
@@ -32,7 +33,11 @@ class RemoteChat(ChatBackend):
         return f"{self.name} on {self.server.base}"
 
     def stream(
-        self, messages: Sequence[Message], max_tokens: int = 256, stop: Sequence[str] = ()
+        self,
+        messages: Sequence[Message],
+        max_tokens: int = 256,
+        stop: Sequence[str] = (),
+        start_by: float | None = None,
     ) -> Iterator[str]:
         body: dict[str, Any] = {
             "model": self.model,
@@ -49,6 +54,8 @@ class RemoteChat(ChatBackend):
         pieces, usage = 0, None
         try:
             for event in self.server.events("/chat/completions", body):
+                if first is None and start_by is not None and time.perf_counter() >= start_by:
+                    raise LLMTooSlowError(f"{self.name} had not begun its reply in the time given")
                 usage = event.get("usage") or usage
                 for choice in event.get("choices") or []:
                     piece = (choice.get("delta") or {}).get("content") or ""
