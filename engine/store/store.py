@@ -289,6 +289,15 @@ class Store:
         except apsw.FullError as exc:  # at the commit, past the cursors
             raise DiskFullError(disk_full_message(self.path)) from exc
 
+    def checkpoint(self) -> None:
+        """Move the write-ahead log into the database file and empty it, so the file alone
+        holds the index (to copy it)."""
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def vacuum_into(self, target: Path) -> None:
+        """Write a compacted copy of the index, without free pages, to `target`."""
+        self.conn.execute("VACUUM INTO ?", (str(target),))
+
     def version(self) -> tuple[int, int]:
         """Changes whenever this or any other connection has written to the database."""
         changes = _need(self.conn.execute("PRAGMA data_version"), "data_version")
