@@ -26,11 +26,11 @@ def named_rows(cursor: _Cursor) -> Iterator[Mapping[str, Any]]:
 
 def first_row(cursor: _Cursor) -> Mapping[str, Any] | None:
     """The first row of an executed query by column name, or None when it has none. The
-    cursor is closed: a statement left running would hold up its transaction's commit."""
-    try:
-        return next(named_rows(cursor), None)
-    finally:
-        cursor.close()
+    cursor is closed: a statement left running would hold up its transaction's commit.
+    (A failed query is not: its error, already semfind's, must not be replaced.)"""
+    row = next(named_rows(cursor), None)
+    cursor.close()
+    return row
 
 
 def first_value(cursor: _Cursor, column: str) -> Any:
