@@ -70,10 +70,10 @@ def start(ctx: click.Context, foreground: bool) -> None:
 def _upgrade_first(settings: Settings) -> None:
     """An index from an older semfind is upgraded here, where the user sees it happen, and
     not in the detached daemon while this waits for its first answer."""
-    from semfind.engine.store.store import Store
+    from semfind.engine.session.engine import Engine
 
-    if settings.db_path().exists():
-        Store.open(settings.db_path()).close()
+    with Engine(settings) as engine:
+        engine.upgrade()
 
 
 def _run_foreground(settings: Settings, files: DaemonFiles) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from semfind.engine import paths
 from semfind.engine.config import Settings
 from semfind.engine.errors import DaemonError
+from semfind.engine.session.engine import Engine
 from semfind.indexer.daemon import control
 from semfind.indexer.daemon.protocol import DaemonStatus, Event, PauseReply, event_from_json
 from semfind.indexer.daemon.runtime import DaemonFiles
@@ -86,11 +87,9 @@ class DaemonClient:
     def change_watches(self, add: bool, paths: list[str]) -> tuple[list[str], bool]:
         """Through the daemon when it runs (it is the writer), else in the index directly.
         Returns the paths that changed and whether the daemon is running."""
-        from semfind.engine.store.store import Store
-
         cmd = "watch_add" if add else "watch_remove"
         if self.running_pid() is not None:
             return list(self.ask({"cmd": cmd, "paths": paths})["changed"]), True
-        with Store.open(self.db) as store:
+        with Engine(self.settings) as engine, engine.unlocked() as store:
             change = store.add_watch if add else store.remove_watch
             return [p for p in paths if change(p)], False

@@ -30,6 +30,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from semfind.engine.config import Settings
+from semfind.engine.session.engine import Engine
+from semfind.engine.store.index_facts import has_keyword
 from semfind.engine.store.store import Store
 from semfind.indexer.daemon import control
 from semfind.indexer.daemon.runtime import DaemonFiles
@@ -60,16 +63,13 @@ def semfind(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def indexed_count(db: Path) -> int:
     if not db.exists():
         return 0
-    with Store.open(db, readonly=True) as store:
-        return store.counts()["files"]
+    with Engine(Settings(db=db)) as engine:
+        return engine.store().counts()["files"]
 
 
 def has_word(db: Path, word: str) -> bool:
-    with Store.open(db, readonly=True) as store:
-        row = store.conn.execute(
-            "SELECT count(*) FROM units_fts WHERE units_fts MATCH ?", (word,)
-        ).fetchone()
-        return bool(row and row[0])
+    with Engine(Settings(db=db)) as engine:
+        return has_keyword(engine.store(), word)
 
 
 def one_shot(folder: Path, db: Path) -> tuple[float, str]:
@@ -133,7 +133,8 @@ def backlog_run(root: Path, db: Path, edits: int, gap: float, window: float) -> 
         pid = DaemonFiles.for_db(db).running_pid() or 0
         start, before, cpu_before = time.perf_counter(), indexed_count(db), cpu_seconds(pid)
         delays: list[float] = []
-        with Store.open(db, readonly=True) as store:
+        with Engine(Settings(db=db)) as engine:
+            store = engine.store()
             for number in range(edits):
                 due = start + number * gap
                 time.sleep(max(0.0, due - time.perf_counter()))
@@ -185,8 +186,7 @@ def timed_edit(store: Store, path: Path, number: int) -> float:
     word = f"zqxlive{number}marker"
     path.write_text(path.read_text(encoding="utf-8") + f"\n{word}\n", encoding="utf-8")
     written = time.perf_counter()
-    query = "SELECT 1 FROM units_fts WHERE units_fts MATCH ? LIMIT 1"
-    while store.conn.execute(query, (word,)).fetchone() is None:
+    while not has_keyword(store, word):
         time.sleep(0.05)
     return time.perf_counter() - written
 

@@ -17,13 +17,13 @@ import statistics
 import sys
 import time
 
-import apsw
-
 from semfind.engine import paths
 from semfind.engine.config import Settings
 from semfind.engine.embed.llama import LlamaEmbedder
 from semfind.engine.models.registry import ModelSpec, resolve_embedder
 from semfind.engine.runtime.llama import build_info
+from semfind.engine.session.engine import Engine
+from semfind.engine.store.index_facts import part_texts
 
 WARMUP = 64
 
@@ -32,11 +32,8 @@ def propositions(limit: int) -> list[str]:
     db = paths.cache_dir() / "bench" / "scifact-rules.sqlite3"
     if not db.exists():
         sys.exit(f"no benchmark index at {db}: run bench/beir.py first")
-    conn = apsw.Connection(str(db), flags=apsw.SQLITE_OPEN_READONLY)
-    rows = conn.execute(
-        "SELECT text FROM units WHERE kind != 'passage' ORDER BY id LIMIT ?", (limit + WARMUP,)
-    )
-    return [str(r[0]) for r in rows]
+    with Engine(Settings(db=db)) as engine:
+        return part_texts(engine.store(), limit + WARMUP)
 
 
 def run(

@@ -22,25 +22,32 @@ import time
 from pathlib import Path
 from typing import Any
 
-import apsw
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from daemon import indexed_count, semfind, write_corpus
 
-from semfind.engine.store.store import Store
+from semfind.engine.config import Settings
+from semfind.engine.session.engine import Engine
+from semfind.engine.store.doctor import diagnose
+from semfind.engine.store.index_facts import (
+    keyword_count,
+    stored_files,
+    stored_units,
+    vector_codes,
+    vector_hashes,
+)
 from semfind.indexer.daemon import control
 from semfind.indexer.daemon.runtime import DaemonFiles
 
 
 def integrity(db: Path) -> str:
-    conn = apsw.Connection(str(db))  # read-write, as the next daemon would open it
-    try:
-        row = conn.execute("PRAGMA integrity_check").fetchone()
-        return str(row[0]) if row else "no answer"
-    finally:
-        conn.close()
+    """What `semfind doctor --full` finds: "ok", else SQLite's first problem or the state."""
+    found = diagnose(db, full=True)
+    if found.ok:
+        return "ok"
+    return found.problems[0] if found.problems else found.state.value
 
 
 PARTS = ("files", "units", "vectors", "keywords")
@@ -48,29 +55,14 @@ PARTS = ("files", "units", "vectors", "keywords")
 
 def content(db: Path) -> dict[str, Any]:
     """Everything a search can see, by path (ids differ between runs), and the int8 codes."""
-    with Store.open(db, readonly=True) as store:
-        conn = store.conn
-        files = conn.execute("SELECT path, content_hash, status FROM files ORDER BY path")
-        units = conn.execute(
-            "SELECT f.path, u.kind, u.ord, u.text, u.embed_hash, u.char_start, u.char_end,"
-            " u.spans FROM units u JOIN files f ON f.id = u.file_id ORDER BY f.path, u.kind, u.ord"
-        )
-        vectors = conn.execute("SELECT text_hash FROM vectors ORDER BY text_hash")
-        model = store.models()[0]
-        codes = conn.execute(
-            f"SELECT v.text_hash, c.code FROM vectors v JOIN {model.codes_table} c"
-            " ON c.id = v.id ORDER BY v.text_hash"
-        )
-        words = [
-            conn.execute(f"SELECT count(*) FROM {t} WHERE {t} MATCH 'cell'").fetchone()
-            for t in ("units_fts", "parts_fts")
-        ]
+    with Engine(Settings(db=db)) as engine:
+        store = engine.store()
         return {
-            "files": files.fetchall(),
-            "units": units.fetchall(),
-            "vectors": vectors.fetchall(),
-            "keywords": words,
-            "codes": {str(h): bytes(c) for h, c in codes},
+            "files": [(f.path, f.content_hash, f.status) for f in stored_files(store)],
+            "units": stored_units(store),
+            "vectors": vector_hashes(store),
+            "keywords": [keyword_count(store, t, "cell") for t in ("units_fts", "parts_fts")],
+            "codes": vector_codes(store, store.models()[0]),
         }
 
 

@@ -27,7 +27,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from semfind.engine.store.store import Store
+from semfind.engine.config import Settings
+from semfind.engine.session.engine import Engine
+from semfind.engine.store.index_facts import stored_files
 from semfind.indexer.daemon import control
 from semfind.indexer.daemon.runtime import DaemonFiles
 from tests.hostile import Manifest, make_corpus, restore_permissions
@@ -150,11 +152,8 @@ def with_daemon(manifest: Manifest, db: Path) -> Run:
 
 def check(run: Run, manifest: Manifest, db: Path) -> None:
     """Compare the index with what the manifest expects of each file."""
-    with Store.open(db, readonly=True) as store:
-        rows = {
-            str(path): (str(status), error)
-            for path, status, error in store.conn.execute("SELECT path, status, error FROM files")
-        }
+    with Engine(Settings(db=db)) as engine:
+        rows = {f.path: (f.status, f.error) for f in stored_files(engine.store())}
     for status, _ in rows.values():
         run.outcome[status] = run.outcome.get(status, 0) + 1
     run.outcome["indexed in part"] = sum(

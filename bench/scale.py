@@ -21,6 +21,8 @@ Run it alone: the machine's cores are the subject.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import functools
 import json
 import os
 import shutil
@@ -32,19 +34,19 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import apsw
 import numpy as np
 
 from semfind.engine import paths
 from semfind.engine.config import Settings
-from semfind.engine.models.registry import open_embedder
 from semfind.engine.search.query import Filters
 from semfind.engine.search.searcher import Searcher
+from semfind.engine.session.engine import Engine
 from semfind.engine.store.hashing import text_hash
+from semfind.engine.store.index_facts import part_count, table_bytes, vector_codes, vector_ids
 from semfind.engine.store.quantize import from_int8, int8_codes, sign_bits
 from semfind.engine.store.records import EmbedModelRow
 from semfind.engine.store.store import Store
-from semfind.engine.store.vector_tables import insert_codes
+from semfind.engine.store.synthetic import copy_count, copy_files, copy_hash, file_ids
 
 NOISE = 0.02
 BASE = "scifact-rules.sqlite3"
@@ -59,19 +61,21 @@ def base_db() -> Path:
 
 def copies_for(propositions: int) -> int:
     """Copies to add to the SciFact index for at least `propositions` parts."""
-    with Store.open(base_db()) as src:  # also migrates the base index to the current schema
-        return -(-propositions // _parts(src)) - 1
+    with Engine(Settings(db=base_db())) as engine:
+        engine.upgrade()  # the base index, to the current schema
+        return -(-propositions // part_count(engine.store())) - 1
 
 
 def build(target: Path, copies: int) -> None:
     """A copy of the SciFact index plus `copies` perturbed copies of every file."""
     partial = target.with_suffix(".partial")
-    with Store.open(base_db()) as src:
-        src.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    with Engine(Settings(db=base_db())) as engine, engine.unlocked() as src:
+        src.checkpoint()
     shutil.copyfile(base_db(), partial)
-    with Store.open(partial) as store:
+    with Engine(Settings(db=partial), writer=True) as engine:
+        store = engine.store()
         model = store.models()[0]
-        files = [int(r[0]) for r in store.conn.execute("SELECT id FROM files ORDER BY id")]
+        files = file_ids(store)
         hashes, floats = _base_vectors(store, model)
         for copy in range(1, copies + 1):
             started = time.perf_counter()
@@ -80,33 +84,18 @@ def build(target: Path, copies: int) -> None:
             codes = dict(
                 zip(hashes, zip(sign_bits(vectors), int8_codes(vectors), strict=True), strict=True)
             )
-            with store.conn:
-                for file_id in files:
-                    _copy_file(store.conn, model, file_id, copy, rng, codes)
+            copy_files(store, model, files, copy, functools.partial(_perturb, rng=rng), codes)
             print(f"  copy {copy}/{copies}: {time.perf_counter() - started:.0f} s", flush=True)
-        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store.checkpoint()
     partial.rename(target)
-
-
-def _scalar(store: Store, sql: str) -> int:
-    row: Any = store.conn.execute(sql).fetchone()
-    return int(row[0])
-
-
-def _parts(store: Store) -> int:
-    return _scalar(store, "SELECT count(*) FROM units WHERE kind != 'passage'")
 
 
 def _base_vectors(store: Store, model: EmbedModelRow) -> tuple[list[str], np.ndarray]:
     """The original corpus's text hashes (sorted) and vectors (unit length, from the
     stored int8 codes of the real embeddings)."""
-    rows: list[Any] = store.conn.execute(
-        f"SELECT v.text_hash, c.code FROM vectors v JOIN {model.codes_table} c ON c.id = v.id"
-        " WHERE v.model_id = ? ORDER BY v.text_hash",
-        (model.id,),
-    ).fetchall()
-    codes = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.int8).reshape(-1, model.dim)
-    return [str(r[0]) for r in rows], from_int8(codes)
+    stored = vector_codes(store, model)
+    codes = np.frombuffer(b"".join(stored.values()), dtype=np.int8).reshape(-1, model.dim)
+    return list(stored), from_int8(codes)
 
 
 def copy_vectors(base: np.ndarray, copy: int) -> np.ndarray:
@@ -124,80 +113,20 @@ def _perturb(text: str, rng: np.random.Generator) -> str:
     return " ".join(w for w, k in zip(words, keep, strict=True) if k)
 
 
-def _copy_file(
-    conn: apsw.Connection,
-    model: EmbedModelRow,
-    file_id: int,
-    copy: int,
-    rng: np.random.Generator,
-    codes: dict[str, tuple[np.ndarray, np.ndarray]],
-) -> None:
-    row: Any = conn.execute(
-        "INSERT INTO files(path, kind, title, size, mtime_ns, content_hash, status, error,"
-        " indexed_at, segmenter) SELECT '/copy' || ? || path, kind, title, size,"
-        " mtime_ns, content_hash, status, error, indexed_at, segmenter FROM files WHERE id = ?"
-        " RETURNING id, title",
-        (copy, file_id),
-    ).fetchone()
-    new_file, title = int(row[0]), row[1]
-    ids: dict[int, int] = {}
-    units: list[Any] = conn.execute(
-        "SELECT id, parent_id, kind, ord, text, embed_hash, page, char_start,"
-        " char_end, line_start, line_end, spans, embed_titled FROM units WHERE file_id = ?"
-        " ORDER BY id",
-        (file_id,),
-    ).fetchall()
-    for unit in units:
-        old_id, parent, kind, old_hash = unit[0], unit[1], unit[2], unit[5]
-        new_hash = text_hash(f"{old_hash}/copy{copy}")
-        text = _perturb(unit[4], rng)
-        inserted: Any = conn.execute(
-            "INSERT INTO units(file_id, parent_id, kind, ord, text, embed_text, embed_hash, page,"
-            " char_start, char_end, line_start, line_end, spans, embed_titled)"
-            " VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            (new_file, ids.get(parent) if parent else None, kind, unit[3], text, new_hash,
-             *unit[6:]),
-        ).fetchone()  # fmt: skip
-        new_id = int(inserted[0])
-        ids[old_id] = new_id
-        table = "units_fts" if kind == "passage" else "parts_fts"
-        conn.execute(
-            f"INSERT INTO {table}(rowid, title, text) VALUES (?, ?, ?)", (new_id, title, text)
-        )
-        if old_hash not in codes:
-            continue
-        bits, code = codes[old_hash]
-        vid = conn.execute(
-            "INSERT INTO vectors(model_id, text_hash) VALUES (?, ?) ON CONFLICT DO NOTHING"
-            " RETURNING id",
-            (model.id, new_hash),
-        ).fetchone()
-        if vid is not None:
-            insert_codes(conn, model, [int(vid[0])], bits[None], code[None])
-
-
 def reference(store: Store, model: EmbedModelRow) -> tuple[np.ndarray, np.ndarray]:
     """(vector ids, float vectors) of the whole synthetic corpus, rebuilt exactly. The
     originals' reference is their stored code (the real embedding to int8 precision)."""
-    with Store.open(base_db(), readonly=True) as src:
+    with Engine(Settings(db=base_db())) as engine:
+        src = engine.store()
         hashes, floats = _base_vectors(src, src.models()[0])
-    copies = len(
-        list(
-            store.conn.execute(
-                "SELECT DISTINCT substr(path, 1, instr(substr(path, 2), '/')) FROM files"
-                " WHERE path LIKE '/copy%'"
-            )
-        )
-    )
+    copies = copy_count(store)
     where = {h: (0, i) for i, h in enumerate(hashes)}
     for copy in range(1, copies + 1):
-        where.update({text_hash(f"{h}/copy{copy}"): (copy, i) for i, h in enumerate(hashes)})
-    rows: list[Any] = store.conn.execute(
-        "SELECT id, text_hash FROM vectors WHERE model_id = ? ORDER BY id", (model.id,)
-    ).fetchall()
-    ids = np.array([int(r[0]) for r in rows], dtype=np.int64)
-    out = np.zeros((len(rows), model.dim), dtype=np.float32)
-    located = [where[str(r[1])] for r in rows]
+        where.update({copy_hash(h, copy): (copy, i) for i, h in enumerate(hashes)})
+    stored = vector_ids(store, model)
+    ids = np.array(list(stored), dtype=np.int64)
+    out = np.zeros((len(stored), model.dim), dtype=np.float32)
+    located = [where[h] for h in stored.values()]
     for copy in range(copies + 1):
         at = np.array([n for n, (c, _) in enumerate(located) if c == copy], dtype=np.int64)
         src_rows = np.array([located[n][1] for n in at], dtype=np.int64)
@@ -223,17 +152,14 @@ def pct(values: list[float], q: float) -> float:
 def measure(
     db: Path, queries: list[str], qvecs: np.ndarray, settings: Settings
 ) -> dict[str, object]:
-    embedder = open_embedder(settings)
     result: dict[str, object] = {}
-    with Store.open(db, readonly=True) as store:
+    with Engine(dataclasses.replace(settings, db=db)) as engine:
+        store, embedder = engine.store(), engine.embedder()
         model = store.find_model(embedder.key)
         assert model is not None, "the scale index was built with another embedder"
-        props = _parts(store)
-        vectors = _scalar(store, "SELECT count(*) FROM vectors")
+        counts = store.counts()
         result.update(
-            propositions=props,
-            units=_scalar(store, "SELECT count(*) FROM units"),
-            vectors=vectors,
+            propositions=part_count(store), units=counts["units"], vectors=counts["vectors"]
         )
         ids, floats = reference(store, model)
         with Searcher(store, embedder, settings, warm=True) as searcher:
@@ -265,7 +191,6 @@ def measure(
         result["one-shot vector leg (sqlite-vec bits)"] = timed(
             lambda v: one_shot.knn(v, 200, Filters(units="both")), list(qvecs[:50])
         )
-    embedder.close()
     return result
 
 
@@ -285,16 +210,14 @@ def compact_size(db: Path) -> tuple[int, dict[str, int]]:
     copies start from an index whose float vectors a migration freed), and what they hold."""
     compact = db.with_suffix(".vacuumed")
     compact.unlink(missing_ok=True)
-    conn = apsw.Connection(str(db), flags=apsw.SQLITE_OPEN_READONLY)
-    conn.execute("VACUUM INTO ?", (str(compact),))
-    conn.close()
+    with Engine(Settings(db=db)) as engine:
+        engine.store().vacuum_into(compact)
     size = compact.stat().st_size
-    conn = apsw.Connection(str(compact), flags=apsw.SQLITE_OPEN_READONLY)
     parts: dict[str, int] = {}
-    for name, pages in conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name"):
-        part = next((p for p, prefixes in PARTS.items() if _owned(str(name), prefixes)), "other")
-        parts[part] = parts.get(part, 0) + int(pages)
-    conn.close()
+    with Engine(Settings(db=compact)) as engine:
+        for name, pages in table_bytes(engine.store()).items():
+            part = next((p for p, prefixes in PARTS.items() if _owned(name, prefixes)), "other")
+            parts[part] = parts.get(part, 0) + pages
     compact.unlink()
     return size, parts
 
@@ -308,9 +231,8 @@ def query_vectors(queries: list[str], settings: Settings) -> np.ndarray:
     if cache.exists():
         loaded: np.ndarray = np.load(cache)
         return loaded
-    embedder = open_embedder(settings)
-    vectors = embedder.embed(queries)
-    embedder.close()
+    with Engine(settings) as engine:
+        vectors = engine.embedder().embed(queries)
     np.save(cache, vectors)
     return vectors
 

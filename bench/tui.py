@@ -34,15 +34,15 @@ from semfind.app.tui.app import create_app
 from semfind.app.tui.search_pane import SearchPane
 from semfind.app.tui.wiring import build_services
 from semfind.engine.config import Settings
-from semfind.engine.store.store import Store
+from semfind.engine.session.engine import Engine
+from semfind.engine.store.index_facts import part_count
 
 
 def counts(db: Path) -> tuple[int, int]:
-    with Store.open(db, readonly=True) as store:
-        rows: list[tuple[int, int]] = list(
-            store.conn.execute("SELECT count(*), sum(kind != 'passage') FROM units")
-        )
-        return rows[0]
+    """Units and parts (propositions) in the index at `db`."""
+    with Engine(Settings(db=db)) as engine:
+        store = engine.store()
+        return store.counts()["units"], part_count(store)
 
 
 async def keystrokes(db: Path, queries: list[str], gap: float) -> tuple[list[float], list[float]]:

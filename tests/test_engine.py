@@ -89,6 +89,39 @@ def test_a_writer_engine_holds_the_single_writer_lock_until_closed(indexed: Sett
         second.store()
 
 
+def test_small_writes_pass_the_writer_lock_and_land_in_the_index(
+    indexed: Settings, tmp_path: Path
+) -> None:
+    with Engine(indexed, writer=True) as writer:
+        writer.store()
+        with Engine(indexed) as other, other.unlocked() as store:
+            assert store.add_watch(str(tmp_path)) and not store.add_watch(str(tmp_path))
+            store.add_pending([str(tmp_path / "docs")])
+        assert writer.store().watches() == [str(tmp_path)]
+        assert writer.store().pending() == [str(tmp_path / "docs")]
+
+
+def test_upgrade_makes_no_index_where_there_is_none(settings: Settings) -> None:
+    with Engine(settings) as engine:
+        engine.upgrade()
+    assert not settings.db_path().exists()
+
+
+def test_new_embedders_come_from_the_engine_opener_and_are_the_caller_s(
+    indexed: Settings,
+) -> None:
+    asked: list[str | None] = []
+
+    def open_embedder(settings: Settings) -> Closing:
+        asked.append(settings.embed_model)
+        return Closing()
+
+    with Engine(indexed, open_embedder=open_embedder) as engine:
+        own = engine.new_embedder(dataclasses.replace(indexed, embed_model="other"))
+        assert engine.embedder() is not own and asked == ["other", indexed.embed_model]
+    assert not own.closed  # the engine closes only its own embedder
+
+
 def test_a_read_only_engine_on_no_index_says_so_and_makes_none(settings: Settings) -> None:
     with Engine(settings) as engine, pytest.raises(StoreError, match="no index"):
         engine.searcher()

@@ -195,3 +195,124 @@ def test_no_import_cycles() -> None:
         if module not in state:
             visit(module, [module])
     assert cycles == []
+
+
+FRONT_ENDS = ("app", "indexer", "bench")
+"""They open the index through the Engine and read it through the store's methods."""
+_DB_CALLS = ("execute", "executemany", "fetchone", "fetchall", "fetchmany")
+
+
+def _calls_db(node: ast.AST) -> bool:
+    return any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _DB_CALLS
+        for n in ast.walk(node)
+    )
+
+
+def _front_end_sql(source: str, name: str) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        line = f"{name}:{getattr(node, 'lineno', 0)}"
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            owner = node.func.value
+            if node.func.attr in _DB_CALLS:
+                found.append(f"{line} calls .{node.func.attr}()")
+            elif node.func.attr == "open" and isinstance(owner, ast.Name) and owner.id == "Store":
+                found.append(f"{line} calls Store.open")
+            elif node.func.attr == "Connection" and ast.unparse(owner) == "apsw":
+                found.append(f"{line} opens an apsw.Connection")
+        elif isinstance(node, ast.Attribute) and node.attr == "conn":
+            found.append(f"{line} reaches for the store's .conn")
+    return found
+
+
+def test_front_ends_run_no_sql_of_their_own() -> None:
+    offenders = [
+        found
+        for package in FRONT_ENDS
+        for path in sorted((ROOT / package).rglob("*.py"))
+        for found in _front_end_sql(path.read_text(encoding="utf-8"), str(path))
+    ]
+    assert offenders == []
+
+
+def test_the_front_end_check_sees_sql() -> None:
+    """The check above would catch each way of reaching the database."""
+    source = (
+        "store = Store.open(db)\nrows = store.conn.execute('SELECT 1')\n"
+        "conn = apsw.Connection(str(db))\nconn.cursor().fetchall()\n"
+    )
+    found = [line.split(" ", 1)[1] for line in _front_end_sql(source, "probe")]
+    assert sorted(found) == sorted(
+        [
+            "calls Store.open",
+            "reaches for the store's .conn",
+            "calls .execute()",
+            "opens an apsw.Connection",
+            "calls .fetchall()",
+        ]
+    )
+
+
+FROZEN = ("engine/store/migrations.py",)
+"""Released migrations are never edited (docs/architecture.md), positional reads and all."""
+
+
+def _positional_row_reads(source: str, name: str) -> list[str]:
+    """Subscripts by number of a query's result, or of a name bound to one (a cursor, a row,
+    or a loop variable over either)."""
+    tree = ast.parse(source)
+    rows: set[str] = set()
+    for node in ast.walk(tree):
+        bound = isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr))
+        if bound and node.value is not None and _calls_db(node.value):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            rows.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+    changed = True
+    while changed:  # loops over rows, and loops over those
+        changed = False
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.For, ast.comprehension)):
+                over = node.iter
+                if _calls_db(over) or (isinstance(over, ast.Name) and over.id in rows):
+                    names = {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
+                    changed |= not names <= rows
+                    rows |= names
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Subscript):
+            continue
+        index = node.slice.operand if isinstance(node.slice, ast.UnaryOp) else node.slice
+        if not (isinstance(index, ast.Constant) and isinstance(index.value, int)):
+            continue
+        value = node.value
+        if (isinstance(value, ast.Name) and value.id in rows) or (
+            not isinstance(value, ast.Name) and _calls_db(value)
+        ):
+            found.append(f"{name}:{node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+def test_rows_are_read_by_column_name() -> None:
+    offenders = [
+        found
+        for package in ("engine", "indexer", "app")
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if str(path.relative_to(ROOT)) not in FROZEN
+        for found in _positional_row_reads(path.read_text(encoding="utf-8"), str(path))
+    ]
+    assert offenders == []
+
+
+def test_the_row_check_sees_positional_reads() -> None:
+    source = (
+        "row = conn.execute('SELECT a, b').fetchone()\nx = row[0]\n"
+        "y = [r[1] for r in conn.execute('SELECT a, b')]\n"
+        "z = conn.execute('SELECT a').fetchone()[0]\n"
+        "rows = conn.execute('SELECT a, b')\nfor each in rows:\n    each[-1]\n"
+        "editor = ['vi', '-n']\nname = editor[0]\n"
+    )
+    found = [line.split(": ", 1)[1] for line in _positional_row_reads(source, "probe")]
+    assert sorted(found) == sorted(
+        ["row[0]", "r[1]", "conn.execute('SELECT a').fetchone()[0]", "each[-1]"]
+    )

@@ -11,6 +11,7 @@ import apsw
 
 from semfind.engine import paths
 from semfind.engine.errors import StoreError
+from semfind.engine.store.rows import first_row
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS thoughts (
@@ -49,16 +50,14 @@ class ThoughtCache:
     def get(self, kind: str, model_key: str, version: int, query: str) -> tuple[str, float] | None:
         """The cached text and the seconds it took to write, if any."""
         with self._lock:
-            row = (
-                self._connection()
-                .execute(
+            row = first_row(
+                self._connection().execute(
                     "SELECT text, seconds FROM thoughts WHERE kind = ? AND model_key = ?"
                     " AND prompt_version = ? AND query = ?",
                     (kind, model_key, version, query),
                 )
-                .fetchone()
             )
-        return (str(row[0]), float(row[1])) if row else None
+        return (str(row["text"]), float(row["seconds"])) if row else None
 
     def put(
         self, kind: str, model_key: str, version: int, query: str, text: str, seconds: float

@@ -47,8 +47,7 @@ def active_name(registry: Registry) -> str:
 
 def progress(store: Store, spec: ModelSpec) -> Progress:
     """Distinct unit texts the model has vectors for, out of all of them."""
-    row = store.conn.execute("SELECT count(DISTINCT embed_hash) FROM units").fetchone()
-    total = int(row[0]) if row else 0
+    total = store.distinct_texts()
     model = store.find_model(spec.key)
     missing = len(store.units_without_vectors(model)) if model is not None else total
     return Progress(spec.name, total - missing, total)

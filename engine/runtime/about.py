@@ -40,7 +40,7 @@ def _sqlite_vec() -> str:
     try:
         conn.enable_load_extension(True)
         conn.load_extension(sqlite_vec.loadable_path())
-        row = conn.execute("SELECT vec_version()").fetchone()
-        return str(row[0]) if row else "?"
+        version = conn.execute("SELECT vec_version()").get  # the one value of the one row
+        return "?" if version is None else str(version)
     finally:
         conn.close()

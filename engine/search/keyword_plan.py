@@ -17,6 +17,7 @@ import apsw
 
 from semfind.engine.store.cjk import fts_term, fts_text
 from semfind.engine.store.migrations import FTS_TOKENIZER
+from semfind.engine.store.rows import first_value
 
 DF_TTL_S = 60.0
 """Document frequencies only choose which words to OR; a minute-old count is fine."""
@@ -61,8 +62,8 @@ class KeywordPlanner:
         vocab = self._vocab_table(table)
         count = 0
         for stem in self._stems(fts_text(word)):
-            row = self.conn.execute(f"SELECT doc FROM {vocab} WHERE term = ?", (stem,)).fetchone()
-            count = max(count, int(row[0]) if row else 0)
+            rows = self.conn.execute(f"SELECT doc FROM {vocab} WHERE term = ?", (stem,))
+            count = max(count, int(first_value(rows, "doc") or 0))
         if len(self._df) > DF_CACHE_MAX:
             self._df.clear()
         self._df[(table, word)] = (now, count)

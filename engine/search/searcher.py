@@ -32,6 +32,7 @@ from semfind.engine.search.vector_index import VectorMatrix, nearest
 from semfind.engine.store.migrations import PART_SQL
 from semfind.engine.store.quantize import BitPlanes
 from semfind.engine.store.records import EmbedModelRow
+from semfind.engine.store.rows import named_rows
 from semfind.engine.store.store import Store, in_batches
 from semfind.engine.store.vector_tables import read_bits
 
@@ -234,7 +235,7 @@ class Searcher:
         where, params = _filter_sql(filters, units=False)
         where += f" AND {PART_SQL}" if uncut else ""
         sql = (
-            f"SELECT {table}.rowid, bm25({table}) AS s FROM {table}"
+            f"SELECT {table}.rowid AS id, bm25({table}) AS s FROM {table}"
             + (
                 f" JOIN units u ON u.id = {table}.rowid JOIN files f ON f.id = u.file_id"
                 if where
@@ -243,7 +244,7 @@ class Searcher:
             + f" WHERE {table} MATCH ? {where} ORDER BY s LIMIT ?"
         )
         rows = planner.conn.execute(sql, (match, *params, limit))
-        return [(int(r[0]), -float(r[1])) for r in rows]
+        return [(int(row["id"]), -float(row["s"])) for row in named_rows(rows)]
 
     def _uncut(self) -> bool:
         """Whether some passage has no parts, cached until the database changes."""
@@ -301,11 +302,12 @@ class Searcher:
         found: list[tuple[int, float]] = []
         for part, marks in in_batches(sims):
             rows = self.store.conn.execute(
-                "SELECT u.id, v.id FROM vectors v JOIN units u ON u.embed_hash = v.text_hash"
+                "SELECT u.id AS unit, v.id AS vector FROM vectors v"
+                " JOIN units u ON u.embed_hash = v.text_hash"
                 f" JOIN files f ON f.id = u.file_id WHERE v.id IN ({marks}) {where}",
                 (*part, *params),
             )
-            found += [(int(r[0]), sims[int(r[1])]) for r in rows]
+            found += [(int(row["unit"]), sims[int(row["vector"])]) for row in named_rows(rows)]
         found.sort(key=lambda item: (-item[1], item[0]))
         return found[:limit]
 

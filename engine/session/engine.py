@@ -7,8 +7,9 @@ assembling them, and close them all by closing it.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -106,12 +107,36 @@ class Engine:
                 self._reader = Store.open(self.db, readonly=True)
             return self._reader
 
+    @contextlib.contextmanager
+    def unlocked(self) -> Iterator[Store]:
+        """The index opened for a few small writes without the writer lock, closed on leaving.
+
+        Watched folders and pending paths may change while an `index` run holds the lock
+        (SQLite orders the writes themselves); opening also upgrades an older index. Not
+        for indexing: two writers of files and units would undo each other's work."""
+        from semfind.engine.store.store import Store
+
+        with Store.open(self.db) as store:
+            yield store
+
+    def upgrade(self) -> None:
+        """Bring an index from an older semfind to the current schema now, if there is one."""
+        if self.exists():
+            with self.unlocked():
+                pass
+
     def embedder(self) -> Embedder:
         """The embedding model, loaded on first use."""
         with self._index_lock:
             if self._embedder is None:
                 self._embedder = self._open_embedder(self.settings)
             return self._embedder
+
+    def new_embedder(self, settings: Settings | None = None) -> Embedder:
+        """An embedder of the caller's own, from `settings` (else the engine's) and the
+        engine's source of models; the caller closes it. For a model swapped at run time,
+        as the daemon's is, which the engine's own embedder never is."""
+        return self._open_embedder(settings or self.settings)
 
     def searcher(self) -> Searcher:
         """The searcher over the store, with the query embedder unless keyword-only."""

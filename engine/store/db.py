@@ -21,6 +21,7 @@ from semfind.engine.errors import (
     StoreError,
 )
 from semfind.engine.store.migrations import LATEST_VERSION, MIGRATIONS
+from semfind.engine.store.rows import first_value
 
 APPLICATION_ID = 0x53454D46  # "SEMF": marks a file as a semfind index
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -170,8 +171,8 @@ def _needs_migration(path: Path) -> bool:
     """An index from an older semfind: reads would fail until it is migrated."""
     conn = apsw.Connection(str(path), flags=apsw.SQLITE_OPEN_READONLY)
     try:
-        return _scalar(conn, "PRAGMA application_id") == APPLICATION_ID and (
-            _scalar(conn, "PRAGMA user_version") < LATEST_VERSION
+        return pragma(conn, "application_id") == APPLICATION_ID and (
+            pragma(conn, "user_version") < LATEST_VERSION
         )
     except apsw.Error:
         return False
@@ -205,9 +206,9 @@ def _load_vec(conn: apsw.Connection) -> None:
 
 
 def _check_identity(conn: apsw.Connection, path: Path) -> None:
-    app_id = _scalar(conn, "PRAGMA application_id")
+    app_id = pragma(conn, "application_id")
     if app_id == APPLICATION_ID:
-        version = _scalar(conn, "PRAGMA user_version")
+        version = pragma(conn, "user_version")
         if version > LATEST_VERSION:
             raise SchemaTooNewError(
                 f"{path} was written by a newer semfind (schema {version}, this one knows "
@@ -215,7 +216,7 @@ def _check_identity(conn: apsw.Connection, path: Path) -> None:
                 "another --db (`semfind doctor` explains)"
             )
         return
-    tables = _scalar(conn, "SELECT count(*) FROM sqlite_schema")
+    tables = schema_size(conn)
     if app_id != 0 or tables:
         raise NotAnIndexError(
             f"{path} is a SQLite database but not a semfind index; it was left untouched: "
@@ -230,7 +231,7 @@ def _configure(conn: apsw.Connection) -> None:
 
 
 def _upgrade(conn: apsw.Connection, path: Path) -> None:
-    version = _scalar(conn, "PRAGMA user_version")
+    version = pragma(conn, "user_version")
     if version == 0 or version >= LATEST_VERSION:
         migrate(conn)  # a new index, or nothing to do
         return
@@ -249,11 +250,11 @@ def migrate(conn: apsw.Connection) -> None:
     index at once apply each migration exactly once.
     """
     for number in range(1, LATEST_VERSION + 1):
-        if _scalar(conn, "PRAGMA user_version") >= number:
+        if pragma(conn, "user_version") >= number:
             continue
         conn.execute("BEGIN IMMEDIATE")
         try:
-            if _scalar(conn, "PRAGMA user_version") < number:
+            if pragma(conn, "user_version") < number:
                 MIGRATIONS[number - 1](conn)
                 conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                 conn.execute(f"PRAGMA user_version = {number}")
@@ -263,6 +264,11 @@ def migrate(conn: apsw.Connection) -> None:
         conn.execute("COMMIT")
 
 
-def _scalar(conn: apsw.Connection, sql: str) -> int:
-    row = conn.execute(sql).fetchone()
-    return int(row[0]) if row else 0
+def pragma(conn: apsw.Connection, name: str) -> int:
+    """An integer PRAGMA, read by its name (0 when it gives no row)."""
+    return int(first_value(conn.execute(f"PRAGMA {name}"), name) or 0)
+
+
+def schema_size(conn: apsw.Connection) -> int:
+    """Tables, indexes and the like in the schema: 0 in a database nothing was made in."""
+    return int(first_value(conn.execute("SELECT count(*) AS n FROM sqlite_schema"), "n"))

@@ -21,10 +21,11 @@ from semfind.engine.errors import (
     StoreError,
     UsageError,
 )
-from semfind.engine.store.db import APPLICATION_ID, SQLITE_MAGIC, connect
+from semfind.engine.store.db import APPLICATION_ID, SQLITE_MAGIC, connect, pragma, schema_size
 from semfind.engine.store.lock import WriterLock, lock_holder
 from semfind.engine.store.migrations import LATEST_VERSION
-from semfind.engine.store.store import Store
+from semfind.engine.store.rows import column_values, first_row
+from semfind.engine.store.store import COUNT_KEYS, COUNTS_SQL, WATCHES_SQL, Store
 
 CHECK_BUSY_MS = 3000
 """How long the examination waits for another process's lock before calling it locked."""
@@ -182,23 +183,28 @@ def _examine(path: Path, check: str) -> Diagnosis:
 
 
 def _inspect(conn: apsw.Connection, path: Path, check: str) -> Diagnosis:
-    app_id = _scalar(conn, "PRAGMA application_id")
-    version = _scalar(conn, "PRAGMA user_version")
+    app_id = pragma(conn, "application_id")
+    version = pragma(conn, "user_version")
     if app_id != APPLICATION_ID:
         tables = tuple(
-            str(r[0])
-            for r in conn.execute(
-                "SELECT name FROM sqlite_schema WHERE type = 'table'"
-                " AND name NOT LIKE 'sqlite!_%' ESCAPE '!' ORDER BY name"
+            str(name)
+            for name in column_values(
+                conn.execute(
+                    "SELECT name FROM sqlite_schema WHERE type = 'table'"
+                    " AND name NOT LIKE 'sqlite!_%' ESCAPE '!' ORDER BY name"
+                ),
+                "name",
             )
         )
-        empty = app_id == 0 and not _scalar(conn, "SELECT count(*) FROM sqlite_schema")
+        empty = app_id == 0 and not schema_size(conn)
         if empty:  # what open_db makes a new index of
             return Diagnosis(path, State.MISSING)
         return Diagnosis(path, State.FOREIGN, tables=tables, watches=())
     if version > LATEST_VERSION:
         return Diagnosis(path, State.TOO_NEW, version=version)
-    problems = tuple(str(r[0]) for r in conn.execute(f"PRAGMA {check}({MAX_PROBLEMS})"))
+    problems = tuple(
+        str(p) for p in column_values(conn.execute(f"PRAGMA {check}({MAX_PROBLEMS})"), check)
+    )
     if problems != ("ok",):
         return Diagnosis(
             path, State.CORRUPT, check, problems, version=version, watches=_watches(conn)
@@ -209,30 +215,24 @@ def _inspect(conn: apsw.Connection, path: Path, check: str) -> Diagnosis:
 
 
 def _facts(conn: apsw.Connection) -> Facts:
-    row = conn.execute(
-        "SELECT (SELECT count(*) FROM files WHERE status = 'indexed'),"
-        " (SELECT count(*) FROM files WHERE status = 'failed'),"
-        " (SELECT count(*) FROM files WHERE status = 'skipped'),"
-        " (SELECT count(*) FROM units), (SELECT count(*) FROM vectors)"
-    ).fetchone()
-    counts = [int(v) for v in row] if row else [0] * 5
-    pages = [_scalar(conn, f"PRAGMA {p}") for p in ("page_count", "page_size", "freelist_count")]
-    return Facts(*counts, *pages)
+    row = first_row(conn.execute(COUNTS_SQL))
+    counts = {key: int(row[key]) if row else 0 for key in COUNT_KEYS}
+    return Facts(
+        **counts,
+        pages=pragma(conn, "page_count"),
+        page_size=pragma(conn, "page_size"),
+        free_pages=pragma(conn, "freelist_count"),
+    )
 
 
 def _watches(conn: apsw.Connection) -> tuple[str, ...] | None:
     """The watched folders, () for an index older than them, None if they cannot be read."""
     try:
-        return tuple(str(r[0]) for r in conn.execute("SELECT path FROM watches ORDER BY path"))
+        return tuple(str(p) for p in column_values(conn.execute(WATCHES_SQL), "path"))
     except apsw.SQLError as exc:
         return () if "no such table" in str(exc) else None
     except apsw.Error:
         return None
-
-
-def _scalar(conn: apsw.Connection, sql: str) -> int:
-    row = conn.execute(sql).fetchone()
-    return int(row[0]) if row else 0
 
 
 # -- rebuild ----------------------------------------------------------------------

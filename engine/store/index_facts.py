@@ -1,4 +1,5 @@
-"""What an index holds, folder by folder: the counts the TUI's status bar and Index tab show."""
+"""What an index holds: folder by folder, the counts the TUI's status bar and Index tab show;
+and its contents row by row, for comparing two indexes (the benchmarks)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ import posixpath
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from semfind.engine.store.rows import column_values, first_value, named_rows
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from semfind.engine.store.records import EmbedModelRow
     from semfind.engine.store.store import Store
 
 
@@ -34,22 +38,22 @@ class _FileRow:
 def kind_counts(store: Store) -> dict[str, int]:
     """Indexed files per kind (markdown, pdf, docx, ...), most first."""
     rows = store.conn.execute(
-        "SELECT coalesce(kind, '?'), count(*) FROM files WHERE status = 'indexed'"
+        "SELECT coalesce(kind, '?') AS kind, count(*) AS n FROM files WHERE status = 'indexed'"
         " GROUP BY 1 ORDER BY 2 DESC, 1"
     )
-    return {str(kind): int(count) for kind, count in rows}
+    return {str(row["kind"]): int(row["n"]) for row in named_rows(rows)}
 
 
 def unit_kinds(store: Store) -> dict[str, int]:
     """Units per kind (passage, proposition, sentence)."""
-    rows = store.conn.execute("SELECT kind, count(*) FROM units GROUP BY kind ORDER BY kind")
-    return {str(kind): int(count) for kind, count in rows}
+    rows = store.conn.execute("SELECT kind, count(*) AS n FROM units GROUP BY kind ORDER BY kind")
+    return {str(row["kind"]): int(row["n"]) for row in named_rows(rows)}
 
 
 def part_count(store: Store) -> int:
     """Units that are not passages (propositions or sentences)."""
-    row = store.conn.execute("SELECT count(*) FROM units WHERE kind != 'passage'").fetchone()
-    return int(row[0]) if row else 0
+    rows = store.conn.execute("SELECT count(*) AS n FROM units WHERE kind != 'passage'")
+    return int(first_value(rows, "n") or 0)
 
 
 def indexed_roots(store: Store) -> list[RootCount]:
@@ -74,10 +78,11 @@ def indexed_roots(store: Store) -> list[RootCount]:
 
 
 def _file_rows(store: Store) -> list[_FileRow]:
-    units = dict(store.conn.execute("SELECT file_id, count(*) FROM units GROUP BY file_id"))
+    counted = store.conn.execute("SELECT file_id, count(*) AS n FROM units GROUP BY file_id")
+    units = {row["file_id"]: row["n"] for row in named_rows(counted)}
     return [
-        _FileRow(str(path), str(status), int(units.get(file_id, 0)))
-        for file_id, path, status in store.conn.execute("SELECT id, path, status FROM files")
+        _FileRow(str(row["path"]), str(row["status"]), int(units.get(row["id"], 0)))
+        for row in named_rows(store.conn.execute("SELECT id, path, status FROM files"))
     ]
 
 
@@ -102,3 +107,95 @@ def _count(root: str, watched: bool, rows: list[_FileRow]) -> RootCount:
     indexed = [r for r in under if r.status == "indexed"]
     failed = sum(1 for r in under if r.status == "failed")
     return RootCount(root, len(indexed), sum(r.units for r in indexed), failed, watched)
+
+
+# -- contents, for comparing two indexes and for the benchmarks --------------------
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    path: str
+    content_hash: str | None
+    status: str
+    error: str | None
+
+
+@dataclass(frozen=True)
+class StoredUnit:
+    """A unit as a search sees it, by its file's path (ids differ between indexes)."""
+
+    path: str
+    kind: str
+    ord: int
+    text: str
+    embed_hash: str
+    char_start: int | None
+    char_end: int | None
+    spans: str | None
+
+
+def stored_files(store: Store) -> list[StoredFile]:
+    """Every file row, by path."""
+    rows = store.conn.execute("SELECT path, content_hash, status, error FROM files ORDER BY path")
+    return [StoredFile(**row) for row in named_rows(rows)]
+
+
+def stored_units(store: Store) -> list[StoredUnit]:
+    """Every unit, by its file's path, kind and order."""
+    rows = store.conn.execute(
+        "SELECT f.path, u.kind, u.ord, u.text, u.embed_hash, u.char_start, u.char_end,"
+        " u.spans FROM units u JOIN files f ON f.id = u.file_id ORDER BY f.path, u.kind, u.ord"
+    )
+    return [StoredUnit(**row) for row in named_rows(rows)]
+
+
+def vector_hashes(store: Store) -> list[str]:
+    """The text hash of every vector of every model, sorted."""
+    rows = store.conn.execute("SELECT text_hash FROM vectors ORDER BY text_hash")
+    return [str(h) for h in column_values(rows, "text_hash")]
+
+
+def vector_ids(store: Store, model: EmbedModelRow) -> dict[int, str]:
+    """`model`'s vector ids, ascending, with the hash of the text each was embedded from."""
+    rows = store.conn.execute(
+        "SELECT id, text_hash FROM vectors WHERE model_id = ? ORDER BY id", (model.id,)
+    )
+    return {int(row["id"]): str(row["text_hash"]) for row in named_rows(rows)}
+
+
+def vector_codes(store: Store, model: EmbedModelRow) -> dict[str, bytes]:
+    """`model`'s int8 code of each text hash, in hash order."""
+    rows = store.conn.execute(
+        f"SELECT v.text_hash, c.code FROM vectors v JOIN {model.codes_table} c ON c.id = v.id"
+        " WHERE v.model_id = ? ORDER BY v.text_hash",
+        (model.id,),
+    )
+    return {str(row["text_hash"]): bytes(row["code"]) for row in named_rows(rows)}
+
+
+def keyword_count(store: Store, table: str, word: str) -> int:
+    """Rows of the keyword table `table` (units_fts or parts_fts) that match `word`."""
+    rows = store.conn.execute(f"SELECT count(*) AS n FROM {table} WHERE {table} MATCH ?", (word,))
+    return int(first_value(rows, "n") or 0)
+
+
+def has_keyword(store: Store, word: str) -> bool:
+    """Whether some passage matches `word` in a keyword search."""
+    rows = store.conn.execute(
+        "SELECT 1 AS found FROM units_fts WHERE units_fts MATCH ? LIMIT 1", (word,)
+    )
+    return first_value(rows, "found") is not None
+
+
+def part_texts(store: Store, limit: int) -> list[str]:
+    """The texts of the first `limit` parts (propositions or sentences), in id order."""
+    rows = store.conn.execute(
+        "SELECT text FROM units WHERE kind != 'passage' ORDER BY id LIMIT ?", (limit,)
+    )
+    return [str(t) for t in column_values(rows, "text")]
+
+
+def table_bytes(store: Store) -> dict[str, int]:
+    """Bytes of each table and index in the file (SQLite's dbstat)."""
+    rows = store.conn.execute("SELECT name, sum(pgsize) AS size FROM dbstat GROUP BY name")
+    return {str(row["name"]): int(row["size"]) for row in named_rows(rows)}

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 class _Cursor(Protocol):
     def __iter__(self) -> Iterator[Any]: ...
     def getdescription(self) -> tuple[tuple[str, str], ...]: ...
+    def close(self, force: bool = False) -> None: ...
 
 
 def named_rows(cursor: _Cursor) -> Iterator[Mapping[str, Any]]:
@@ -21,3 +22,23 @@ def named_rows(cursor: _Cursor) -> Iterator[Mapping[str, Any]]:
             if len(set(names)) != len(names):
                 raise ValueError(f"columns share a name ({', '.join(names)}): add AS names")
         yield dict(zip(names, row, strict=True))
+
+
+def first_row(cursor: _Cursor) -> Mapping[str, Any] | None:
+    """The first row of an executed query by column name, or None when it has none. The
+    cursor is closed: a statement left running would hold up its transaction's commit.
+    (A failed query is not: its error, already semfind's, must not be replaced.)"""
+    row = next(named_rows(cursor), None)
+    cursor.close()
+    return row
+
+
+def first_value(cursor: _Cursor, column: str) -> Any:
+    """The first row's value of `column`, or None when the query has no row."""
+    row = first_row(cursor)
+    return None if row is None else row[column]
+
+
+def column_values(cursor: _Cursor, column: str) -> list[Any]:
+    """`column` of every row, in the query's order."""
+    return [row[column] for row in named_rows(cursor)]

@@ -16,7 +16,7 @@ from semfind.engine.errors import DiskFullError, StoreError
 from semfind.engine.store.cjk import fts_text
 from semfind.engine.store.db import StoreCursor, disk_full_message, open_db
 from semfind.engine.store.records import EmbedModelRow, FileMeta, FileState, UnitDraft, titled
-from semfind.engine.store.rows import named_rows
+from semfind.engine.store.rows import column_values, first_row, first_value, named_rows
 from semfind.engine.store.vector_tables import create_vector_tables, insert_vectors
 
 T = TypeVar("T")
@@ -31,6 +31,16 @@ _FILE_FIELDS = ("id", "path", "size", "mtime_ns", "content_hash", "status", "err
                 "segmenter")  # fmt: skip
 _FILE_COLUMNS = ", ".join(_FILE_FIELDS)
 _MODEL_COLUMNS = "id, key, name, dim"
+_NO_ROW = "the index returned no row where one was required"
+COUNT_KEYS = ("files", "failed", "skipped", "units", "vectors")
+COUNTS_SQL = (
+    "SELECT (SELECT count(*) FROM files WHERE status = 'indexed') AS files,"
+    " (SELECT count(*) FROM files WHERE status = 'failed') AS failed,"
+    " (SELECT count(*) FROM files WHERE status = 'skipped') AS skipped,"
+    " (SELECT count(*) FROM units) AS units, (SELECT count(*) FROM vectors) AS vectors"
+)
+"""The index's counts, one column per key of COUNT_KEYS (for `status` and `doctor`)."""
+WATCHES_SQL = "SELECT path FROM watches ORDER BY path"
 
 
 class Store:
@@ -64,12 +74,12 @@ class Store:
                 raise StoreError(f"model {name}: stored dimension {existing.dim} != {dim}")
             return existing
         with self._writing():
-            row = self.conn.execute(
+            cursor = self.conn.execute(
                 "INSERT INTO embed_models(key, name, dim, created_at) VALUES (?, ?, ?, ?) "
                 "RETURNING id",
                 (key, name, dim, time.time()),
-            ).fetchone()
-            model = EmbedModelRow(int(_need(row)[0]), key, name, dim)
+            )
+            model = EmbedModelRow(int(_need(cursor, "id")), key, name, dim)
             create_vector_tables(self.conn, model)
         return model
 
@@ -84,10 +94,8 @@ class Store:
     # -- files ----------------------------------------------------------------
 
     def file_state(self, path: str) -> FileState | None:
-        row = self.conn.execute(
-            f"SELECT {_FILE_COLUMNS} FROM files WHERE path = ?", (path,)
-        ).fetchone()
-        return _file_state(row) if row else None
+        rows = self.conn.execute(f"SELECT {_FILE_COLUMNS} FROM files WHERE path = ?", (path,))
+        return next(_file_states(rows), None)
 
     def files_under(self, root: str) -> list[FileState]:
         """Every stored file at `root` or below it."""
@@ -96,14 +104,14 @@ class Store:
             f"SELECT {_FILE_COLUMNS} FROM files WHERE path = ? OR substr(path, 1, ?) = ?",
             (root, len(prefix), prefix),
         )
-        return [_file_state(r) for r in rows]
+        return list(_file_states(rows))
 
     def failures(self) -> list[FileState]:
         rows = self.conn.execute(
             f"SELECT {_FILE_COLUMNS} FROM files WHERE status != 'indexed' OR error IS NOT NULL"
             " ORDER BY path"
         )
-        return [_file_state(r) for r in rows]
+        return list(_file_states(rows))
 
     def write_file(
         self,
@@ -173,18 +181,19 @@ class Store:
                 f"SELECT text_hash FROM vectors WHERE model_id = ? AND text_hash IN ({marks})",
                 (model.id, *part),
             )
-            found.update(r[0] for r in rows)
+            found.update(column_values(rows, "text_hash"))
         return wanted - found
 
     def units_without_vectors(self, model: EmbedModelRow) -> list[tuple[str, str]]:
         """(hash, text) of every stored unit text that `model` has not embedded."""
         rows = self.conn.execute(
-            f"SELECT embed_hash, {EMBED_TEXT} FROM units u JOIN files f ON f.id = u.file_id "
+            f"SELECT embed_hash, {EMBED_TEXT} AS source FROM units u"
+            " JOIN files f ON f.id = u.file_id "
             "WHERE NOT EXISTS (SELECT 1 FROM vectors v "
             "  WHERE v.model_id = ? AND v.text_hash = u.embed_hash) GROUP BY embed_hash",
             (model.id,),
         )
-        return [(r[0], r[1]) for r in rows]
+        return [(row["embed_hash"], row["source"]) for row in named_rows(rows)]
 
     def add_vectors(self, model: EmbedModelRow, vectors: Mapping[str, np.ndarray]) -> None:
         with self._writing():
@@ -195,14 +204,12 @@ class Store:
         removed = 0
         with self._writing():
             for model in self.models():
-                ids = [
-                    int(r[0])
-                    for r in self.conn.execute(
-                        "SELECT id FROM vectors v WHERE model_id = ? AND NOT EXISTS "
-                        "(SELECT 1 FROM units u WHERE u.embed_hash = v.text_hash)",
-                        (model.id,),
-                    )
-                ]
+                unused = self.conn.execute(
+                    "SELECT id FROM vectors v WHERE model_id = ? AND NOT EXISTS "
+                    "(SELECT 1 FROM units u WHERE u.embed_hash = v.text_hash)",
+                    (model.id,),
+                )
+                ids = [int(vid) for vid in column_values(unused, "id")]
                 for vid in ids:
                     self.conn.execute(f"DELETE FROM {model.bits_table} WHERE rowid = ?", (vid,))
                     self.conn.execute(f"DELETE FROM {model.codes_table} WHERE id = ?", (vid,))
@@ -213,7 +220,7 @@ class Store:
     # -- watched folders and the daemon's pending work --------------------------
 
     def watches(self) -> list[str]:
-        return [str(r[0]) for r in self.conn.execute("SELECT path FROM watches ORDER BY path")]
+        return [str(p) for p in column_values(self.conn.execute(WATCHES_SQL), "path")]
 
     def add_watch(self, path: str) -> bool:
         """Remember a watched folder; False when it was already watched."""
@@ -234,13 +241,15 @@ class Store:
 
     def roots(self) -> list[str]:
         """Folders given to the indexer, as they were given (resolved)."""
-        return [str(r[0]) for r in self.conn.execute("SELECT path FROM roots ORDER BY path")]
+        rows = self.conn.execute("SELECT path FROM roots ORDER BY path")
+        return [str(p) for p in column_values(rows, "path")]
 
     def add_roots(self, paths: Iterable[str]) -> None:
         self._remember("roots(path, added_at)", paths)
 
     def pending(self) -> list[str]:
-        return [str(r[0]) for r in self.conn.execute("SELECT path FROM pending ORDER BY queued_at")]
+        rows = self.conn.execute("SELECT path FROM pending ORDER BY queued_at")
+        return [str(p) for p in column_values(rows, "path")]
 
     def add_pending(self, paths: Iterable[str]) -> None:
         self._remember("pending(path, queued_at)", paths)
@@ -261,21 +270,15 @@ class Store:
     # -- counts ---------------------------------------------------------------
 
     def counts(self) -> dict[str, int]:
-        row = self.conn.execute(
-            "SELECT (SELECT count(*) FROM files WHERE status = 'indexed'),"
-            " (SELECT count(*) FROM files WHERE status = 'failed'),"
-            " (SELECT count(*) FROM files WHERE status = 'skipped'),"
-            " (SELECT count(*) FROM units),"
-            " (SELECT count(*) FROM vectors)"
-        ).fetchone()
-        keys = ("files", "failed", "skipped", "units", "vectors")
-        return {k: int(v) for k, v in zip(keys, _need(row), strict=True)}
+        row = first_row(self.conn.execute(COUNTS_SQL))
+        if row is None:
+            raise StoreError(_NO_ROW)
+        return {key: int(row[key]) for key in COUNT_KEYS}
 
     def unit_span(self) -> int:
         """The highest unit id: an instant upper bound on the unit count (for word
         weights, where a count(*) over a million rows would cost more than the query)."""
-        row = self.conn.execute("SELECT max(id) FROM units").fetchone()
-        return int(row[0] or 0) if row else 0
+        return int(first_value(self.conn.execute("SELECT max(id) AS n FROM units"), "n") or 0)
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
@@ -286,34 +289,43 @@ class Store:
         except apsw.FullError as exc:  # at the commit, past the cursors
             raise DiskFullError(disk_full_message(self.path)) from exc
 
+    def checkpoint(self) -> None:
+        """Move the write-ahead log into the database file and empty it, so the file alone
+        holds the index (to copy it)."""
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def vacuum_into(self, target: Path) -> None:
+        """Write a compacted copy of the index, without free pages, to `target`."""
+        self.conn.execute("VACUUM INTO ?", (str(target),))
+
     def version(self) -> tuple[int, int]:
         """Changes whenever this or any other connection has written to the database."""
-        row = _need(self.conn.execute("PRAGMA data_version").fetchone())
-        return int(row[0]), self.conn.total_changes()
+        changes = _need(self.conn.execute("PRAGMA data_version"), "data_version")
+        return int(changes), self.conn.total_changes()
 
     def has_uncut_passages(self) -> bool:
         """Whether some passage has no parts (so it stands in for them at part level)."""
-        row = self.conn.execute(
+        cursor = self.conn.execute(
             "SELECT EXISTS (SELECT 1 FROM units u WHERE u.kind = 'passage' AND NOT EXISTS"
-            " (SELECT 1 FROM units c WHERE c.parent_id = u.id))"
-        ).fetchone()
-        return bool(_need(row)[0])
+            " (SELECT 1 FROM units c WHERE c.parent_id = u.id)) AS uncut"
+        )
+        return bool(_need(cursor, "uncut"))
 
     def distinct_texts(self) -> int:
         """Distinct unit texts: identical texts share one vector per model."""
-        row = self.conn.execute("SELECT count(DISTINCT embed_hash) FROM units").fetchone()
-        return int(_need(row)[0])
+        cursor = self.conn.execute("SELECT count(DISTINCT embed_hash) AS n FROM units")
+        return int(_need(cursor, "n"))
 
     def vector_count(self, model: EmbedModelRow) -> int:
-        row = self.conn.execute(
-            "SELECT count(*) FROM vectors WHERE model_id = ?", (model.id,)
-        ).fetchone()
-        return int(_need(row)[0])
+        cursor = self.conn.execute(
+            "SELECT count(*) AS n FROM vectors WHERE model_id = ?", (model.id,)
+        )
+        return int(_need(cursor, "n"))
 
     # -- internals ------------------------------------------------------------
 
     def _upsert_file(self, meta: FileMeta, status: str, error: str | None) -> int:
-        row = self.conn.execute(
+        cursor = self.conn.execute(
             "INSERT INTO files(path, kind, title, size, mtime_ns, content_hash, status, error,"
             " indexed_at, segmenter) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT(path) DO UPDATE SET kind = excluded.kind, title = excluded.title,"
@@ -333,8 +345,8 @@ class Store:
                 time.time(),
                 meta.segmenter,
             ),
-        ).fetchone()
-        return int(_need(row)[0])
+        )
+        return int(_need(cursor, "id"))
 
     def _move_file(self, file_id: int, old_path: str, new_path: str) -> None:
         old_name, new_name = Path(old_path).name, Path(new_path).name
@@ -345,26 +357,31 @@ class Store:
                 " AND (SELECT title FROM files WHERE id = ?) = ?",
                 (old_name, file_id, file_id, old_name),
             )
-        row = self.conn.execute(
-            "UPDATE files SET path = ?, title = CASE WHEN title = ? THEN ? ELSE title END"
-            " WHERE id = ? RETURNING title",
-            (new_path, old_name, new_name, file_id),
-        ).fetchone()
-        if old_name != new_name and row is not None and row[0] == new_name:
+        title = first_value(
+            self.conn.execute(
+                "UPDATE files SET path = ?, title = CASE WHEN title = ? THEN ? ELSE title END"
+                " WHERE id = ? RETURNING title",
+                (new_path, old_name, new_name, file_id),
+            ),
+            "title",
+        )
+        if old_name != new_name and title == new_name:
             self._retitle(file_id, new_name)
 
     def _retitle(self, file_id: int, title: str) -> None:
         """Rewrite a file's keyword rows under a new title; contentless tables need the text."""
-        units: list[tuple[int, str, str]] = list(
-            self.conn.execute("SELECT id, kind, text FROM units WHERE file_id = ?", (file_id,))
+        units = list(
+            named_rows(
+                self.conn.execute("SELECT id, kind, text FROM units WHERE file_id = ?", (file_id,))
+            )
         )
         for table in FTS_TABLES:
             self.conn.execute(
                 f"DELETE FROM {table} WHERE rowid IN (SELECT id FROM units WHERE file_id = ?)",
                 (file_id,),
             )
-        for unit_id, kind, text in units:
-            self._insert_fts(unit_id, kind, title, text)
+        for unit in units:
+            self._insert_fts(unit["id"], unit["kind"], title, unit["text"])
 
     def _insert_fts(self, unit_id: int, kind: str, title: str, text: str) -> None:
         table = "units_fts" if kind == "passage" else "parts_fts"
@@ -386,13 +403,13 @@ class Store:
         ids_by_ord: dict[int, int] = {}
         for unit in units:
             parent = ids_by_ord.get(unit.parent_ord) if unit.parent_ord is not None else None
-            row = self.conn.execute(
+            cursor = self.conn.execute(
                 "INSERT INTO units(file_id, parent_id, kind, ord, text, embed_text, embed_hash,"
                 " page, char_start, char_end, line_start, line_end, spans, embed_titled, label)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 _unit_values(file_id, parent, unit, meta.title),
-            ).fetchone()
-            unit_id = int(_need(row)[0])
+            )
+            unit_id = int(_need(cursor, "id"))
             ids_by_ord[unit.ord] = unit_id
             self._insert_fts(unit_id, unit.kind, title, unit.text)
 
@@ -402,13 +419,16 @@ class Store:
         for text_hash, vector in vectors.items():
             if vector.shape != (model.dim,):
                 raise StoreError(f"vector of shape {vector.shape} for a {model.dim}-d model")
-            row = self.conn.execute(
-                "INSERT INTO vectors(model_id, text_hash) VALUES (?, ?)"
-                " ON CONFLICT DO NOTHING RETURNING id",
-                (model.id, text_hash),
-            ).fetchone()
-            if row is not None:
-                ids.append(int(row[0]))
+            vid = first_value(
+                self.conn.execute(
+                    "INSERT INTO vectors(model_id, text_hash) VALUES (?, ?)"
+                    " ON CONFLICT DO NOTHING RETURNING id",
+                    (model.id, text_hash),
+                ),
+                "id",
+            )
+            if vid is not None:
+                ids.append(int(vid))
                 rows.append(vector)
         if ids:
             insert_vectors(self.conn, model, ids, np.stack(rows))
@@ -418,11 +438,12 @@ class Store:
         found: list[int] = []
         blobs: list[bytes] = []
         for part, marks in in_batches(ids):
-            for vid, blob in self.conn.execute(
+            rows = self.conn.execute(
                 f"SELECT id, code FROM {model.codes_table} WHERE id IN ({marks})", part
-            ):
-                found.append(int(vid))
-                blobs.append(blob)
+            )
+            for row in named_rows(rows):
+                found.append(int(row["id"]))
+                blobs.append(row["code"])
         codes = np.frombuffer(b"".join(blobs), dtype=np.int8).reshape(len(found), model.dim)
         return np.array(found, dtype=np.int64), codes
 
@@ -433,15 +454,13 @@ class Store:
         vector was embedded from, in the order given."""
         valid: set[tuple[int, int]] = set()
         for part, marks in in_batches({unit for unit, _, _ in pairs}):
-            valid.update(
-                (int(u), int(v))
-                for u, v in self.conn.execute(
-                    "SELECT u.id, v.id FROM units u JOIN vectors v ON v.model_id = ?"
-                    f" AND v.text_hash = u.embed_hash WHERE u.id IN ({marks})",
-                    (model.id, *part),
-                )
+            rows = self.conn.execute(
+                "SELECT u.id AS unit, v.id AS vector FROM units u JOIN vectors v"
+                f" ON v.model_id = ? AND v.text_hash = u.embed_hash WHERE u.id IN ({marks})",
+                (model.id, *part),
             )
-        return [pair for pair in pairs if (pair[0], pair[1]) in valid]
+            valid.update((int(row["unit"]), int(row["vector"])) for row in named_rows(rows))
+        return [(unit, vector, score) for unit, vector, score in pairs if (unit, vector) in valid]
 
 
 def in_batches(items: Iterable[T], size: int = 500) -> Iterator[tuple[list[T], str]]:
@@ -452,11 +471,13 @@ def in_batches(items: Iterable[T], size: int = 500) -> Iterator[tuple[list[T], s
         yield part, ",".join("?" * len(part))
 
 
-def _need(row: Any) -> Sequence[Any]:
-    """A row that SQL guarantees (RETURNING, count); its absence is a broken database."""
+def _need(cursor: apsw.Cursor, column: str) -> Any:
+    """`column` of a row that SQL guarantees (RETURNING, count); its absence is a broken
+    database."""
+    row = first_row(cursor)
     if row is None:
-        raise StoreError("the index returned no row where one was required")
-    return tuple(row)
+        raise StoreError(_NO_ROW)
+    return row[column]
 
 
 def _unit_values(
@@ -484,6 +505,6 @@ def _unit_values(
     )
 
 
-def _file_state(row: Sequence[Any]) -> FileState:
-    """A row of `_FILE_COLUMNS`, read by those names."""
-    return FileState(**dict(zip(_FILE_FIELDS, row, strict=True)))
+def _file_states(cursor: apsw.Cursor) -> Iterator[FileState]:
+    """The rows of a query of `_FILE_COLUMNS`, read by those names."""
+    return (FileState(**row) for row in named_rows(cursor))

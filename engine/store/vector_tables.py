@@ -9,6 +9,7 @@ import numpy as np
 
 from semfind.engine.store.quantize import int8_codes, sign_bits
 from semfind.engine.store.records import EmbedModelRow
+from semfind.engine.store.rows import first_value
 
 
 def bit_width(dim: int) -> int:
@@ -83,8 +84,8 @@ def _read_chunks(
     all_ids = np.concatenate(ids) if ids else np.zeros(0, np.int64)
     all_bits = np.concatenate(rows) if rows else np.zeros((0, width), np.uint8)
     # sqlite-vec's rowid table is small per row; counting the codes would read them all.
-    expected = conn.execute(f"SELECT count(*) FROM {table}_rowids").fetchone()
-    if expected is None or int(expected[0]) != len(all_ids):
+    expected = first_value(conn.execute(f"SELECT count(*) AS n FROM {table}_rowids"), "n")
+    if expected is None or int(expected) != len(all_ids):
         return None
     order = np.argsort(all_ids, kind="stable")
     return all_ids[order], all_bits[order]

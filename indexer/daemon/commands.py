@@ -9,7 +9,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from semfind.engine.store.store import Store
+from semfind.engine.session.engine import Engine
 from semfind.indexer.daemon.control import MAX_QUERY_TEXTS, error
 from semfind.indexer.daemon.model_switch import EmbedderKeeper
 from semfind.indexer.daemon.pausing import PausePolicy
@@ -28,7 +28,7 @@ class Commands:
 
     def __init__(
         self,
-        db: Path,
+        engine: Engine,
         work: WorkQueue,
         pausing: PausePolicy,
         stopping: threading.Event,
@@ -36,7 +36,7 @@ class Commands:
         status: Callable[[], DaemonStatus],
         models: Callable[[], EmbedderKeeper],
     ) -> None:
-        self._db, self._work, self._pausing = db, work, pausing
+        self._engine, self._work, self._pausing = engine, work, pausing
         self._stopping, self._watches_changed = stopping, watches_changed
         self._status, self._models = status, models
         self.table: dict[Command, Handler] = {
@@ -95,13 +95,13 @@ class Commands:
         missing = [p for p in paths if not Path(p).exists()]
         if missing:
             return error(f"no such file or folder: {', '.join(missing)}")
-        with Store.open(self._db) as store:
+        with self._engine.unlocked() as store:  # the writer lock is the indexing loop's
             store.add_pending(paths)
         self._work.put(paths)
         return {"ok": True, "queued": paths}
 
     def _change_watch(self, add: bool, paths: list[str]) -> Reply:
-        with Store.open(self._db) as store:
+        with self._engine.unlocked() as store:
             if add:
                 not_dirs = [p for p in paths if not Path(p).is_dir()]
                 if not_dirs:

@@ -116,7 +116,7 @@ class Daemon:
         self._watches: set[str] = set()
         self._watches_changed = threading.Event()
         self.commands = Commands(
-            self.db,
+            Engine(settings),
             self.queue,
             self.pausing,
             self.stopping,
@@ -145,16 +145,17 @@ class Daemon:
     # -- life cycle -------------------------------------------------------------
 
     def run(self) -> None:
-        with PidLock(self.files.pid), Engine(self.settings, writer=True) as engine:
+        engine = Engine(self.settings, writer=True, open_embedder=self._open_embedder)
+        with PidLock(self.files.pid), engine:
             store = engine.store()  # takes the writer lock, held until the engine closes
             _lower_priority()
             use_plugins(self.settings.extractors)
-            self._serve(store)
+            self._serve(store, engine)
 
-    def _serve(self, store: Store) -> None:
+    def _serve(self, store: Store, engine: Engine) -> None:
         # The daemon's embedder is not the engine's: it is swapped for a new model at run
-        # time (model_switch), which an Engine's parts never are.
-        self._models = EmbedderKeeper(self.settings, self._open_embedder)
+        # time (model_switch), which an Engine's parts never are; the engine opens each.
+        self._models = EmbedderKeeper(self.settings, engine.new_embedder)
         self._describe_backend()
         sandbox = sandboxed(self.settings)
         watcher = Watcher(self.settler.touch, self._skip, self._moved)
