@@ -86,10 +86,11 @@ class DaemonClient:
                 close_fds=True,
             )
 
-    def search(self, request: SearchRequest, timeout: float = SEARCH_WAIT_S) -> SearchReply:
+    def search(self, request: SearchRequest, timeout: float | None = None) -> SearchReply:
         """The daemon's warm searcher's answer; DaemonError when it is down, refuses, or
-        does not answer within `timeout` seconds."""
-        return SearchReply.from_json(self.ask(request.to_json(), timeout))
+        does not answer within `timeout` seconds (SEARCH_WAIT_S)."""
+        wait = SEARCH_WAIT_S if timeout is None else timeout
+        return SearchReply.from_json(self.ask(request.to_json(), wait))
 
     def pause(self, pause: bool) -> PauseReply:
         return PauseReply.from_json(self.ask({"cmd": "pause" if pause else "resume"}))

@@ -19,10 +19,10 @@ from semfind.engine.errors import (
     SchemaTooNewError,
     StoreError,
 )
+from semfind.engine.store import notices
 from semfind.engine.store.migrations import LATEST_VERSION, MIGRATIONS
 from semfind.engine.store.notices import UpgradeNotice as UpgradeNotice
 from semfind.engine.store.notices import on_upgrade as on_upgrade
-from semfind.engine.store.notices import upgrade_notices as _upgrade_notices
 
 APPLICATION_ID = 0x53454D46  # "SEMF": marks a file as a semfind index
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -225,11 +225,11 @@ def _upgrade(conn: apsw.Connection, path: Path) -> None:
     if version == 0 or version >= LATEST_VERSION:
         migrate(conn)  # a new index, or nothing to do
         return
-    for notice in _upgrade_notices:
+    for notice in notices.upgrade_notices:
         notice(path, version, LATEST_VERSION, None)
     started = time.perf_counter()
     migrate(conn)
-    for notice in _upgrade_notices:
+    for notice in notices.upgrade_notices:
         notice(path, version, LATEST_VERSION, time.perf_counter() - started)
 
 
