@@ -13,10 +13,20 @@ from semfind.engine.config import Settings
 from semfind.engine.errors import DaemonError
 from semfind.engine.session.engine import Engine
 from semfind.indexer.daemon import control
-from semfind.indexer.daemon.protocol import DaemonStatus, Event, PauseReply, event_from_json
+from semfind.indexer.daemon.protocol import (
+    DaemonStatus,
+    Event,
+    PauseReply,
+    SearchReply,
+    SearchRequest,
+    event_from_json,
+)
 from semfind.indexer.daemon.runtime import DaemonFiles
 
 START_WAIT_S = 60.0
+SEARCH_WAIT_S = 10.0
+"""How long a search waits for the daemon (its model may be busy with a batch) before it
+is run here instead."""
 
 
 class DaemonClient:
@@ -76,6 +86,12 @@ class DaemonClient:
                 start_new_session=True,
                 close_fds=True,
             )
+
+    def search(self, request: SearchRequest, timeout: float | None = None) -> SearchReply:
+        """The daemon's warm searcher's answer; DaemonError when it is down, refuses, or
+        does not answer within `timeout` seconds (SEARCH_WAIT_S)."""
+        wait = SEARCH_WAIT_S if timeout is None else timeout
+        return SearchReply.from_json(self.ask(request.to_json(), wait))
 
     def pause(self, pause: bool) -> PauseReply:
         return PauseReply.from_json(self.ask({"cmd": "pause" if pause else "resume"}))

@@ -298,10 +298,10 @@ def test_version_five_indexes_flag_their_titled_passages(tmp_path: Path) -> None
 def test_upgrades_of_existing_indexes_are_announced_and_new_indexes_are_not(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from semfind.engine.store import db
+    from semfind.engine.store import db, notices
 
     heard: list[tuple[Path, int, int, bool]] = []
-    monkeypatch.setattr(db, "_upgrade_notices", [])
+    monkeypatch.setattr(notices, "upgrade_notices", [])
     db.on_upgrade(lambda path, old, new, seconds: heard.append((path, old, new, seconds is None)))
     Store.open(tmp_path / "new.db").close()
     assert heard == []
@@ -319,9 +319,9 @@ def test_the_cli_says_it_is_upgrading_an_old_index(
     from click.testing import CliRunner
 
     from semfind.app.cli import cli
-    from semfind.engine.store import db
+    from semfind.engine.store import notices
 
-    monkeypatch.setattr(db, "_upgrade_notices", [])
+    monkeypatch.setattr(notices, "upgrade_notices", [])
     _version_five(tmp_path / "v5.db")
     result = CliRunner().invoke(cli, ["--db", str(tmp_path / "v5.db"), "status"])
     assert result.exit_code == 0, result.output

@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from semfind.engine.store.records import decode_spans
 from semfind.engine.store.rows import named_rows
-from semfind.engine.store.store import Store, in_batches
+
+# The store (apsw, numpy: 0.2 s) is imported when rows are read, so that a front end that only
+# shows hits (the CLI answered by the daemon) does not load it.
+if TYPE_CHECKING:
+    from semfind.engine.store.store import Store
 
 
 @dataclass(frozen=True)
@@ -252,6 +256,8 @@ def _keys(
         return {
             i: (r.parent_id or i, _result(r.file_id, r.file_kind, r.page)) for i, r in rows.items()
         }
+    from semfind.engine.store.store import in_batches
+
     found: dict[int, tuple[int, Result]] = {}
     for part, marks in in_batches(unit_ids):
         cursor = store.conn.execute(
@@ -317,6 +323,8 @@ def _cached_rows(store: Store, unit_ids: Iterable[int], cache: RowCache | None) 
 
 
 def _rows(store: Store, unit_ids: Iterable[int]) -> dict[int, _Row]:
+    from semfind.engine.store.store import in_batches
+
     found: dict[int, _Row] = {}
     for part, marks in in_batches(unit_ids):
         cursor = store.conn.execute(

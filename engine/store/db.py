@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,10 @@ from semfind.engine.errors import (
     SchemaTooNewError,
     StoreError,
 )
+from semfind.engine.store import notices
 from semfind.engine.store.migrations import LATEST_VERSION, MIGRATIONS
+from semfind.engine.store.notices import UpgradeNotice as UpgradeNotice
+from semfind.engine.store.notices import on_upgrade as on_upgrade
 from semfind.engine.store.rows import first_value
 
 APPLICATION_ID = 0x53454D46  # "SEMF": marks a file as a semfind index
@@ -28,17 +30,6 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
 """How long to wait for another process's lock on the database before giving up."""
 DOCTOR = "run `semfind doctor`"
-
-UpgradeNotice = Callable[[Path, int, int, float | None], None]
-"""Told (path, from version, to version, None) before an existing index is upgraded and
-(..., seconds) after, so a front end can say why the first run waits."""
-_upgrade_notices: list[UpgradeNotice] = []
-
-
-def on_upgrade(notice: UpgradeNotice) -> None:
-    """Have `notice` told about upgrades of existing indexes (once, however often asked)."""
-    if notice not in _upgrade_notices:
-        _upgrade_notices.append(notice)
 
 
 def open_db(path: Path, *, readonly: bool = False) -> apsw.Connection:
@@ -235,11 +226,11 @@ def _upgrade(conn: apsw.Connection, path: Path) -> None:
     if version == 0 or version >= LATEST_VERSION:
         migrate(conn)  # a new index, or nothing to do
         return
-    for notice in _upgrade_notices:
+    for notice in notices.upgrade_notices:
         notice(path, version, LATEST_VERSION, None)
     started = time.perf_counter()
     migrate(conn)
-    for notice in _upgrade_notices:
+    for notice in notices.upgrade_notices:
         notice(path, version, LATEST_VERSION, time.perf_counter() - started)
 
 

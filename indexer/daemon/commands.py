@@ -13,7 +13,13 @@ from semfind.engine.session.engine import Engine
 from semfind.indexer.daemon.control import MAX_QUERY_TEXTS, error
 from semfind.indexer.daemon.model_switch import EmbedderKeeper
 from semfind.indexer.daemon.pausing import PausePolicy
-from semfind.indexer.daemon.protocol import Command, DaemonStatus, PauseReply
+from semfind.indexer.daemon.protocol import (
+    Command,
+    DaemonStatus,
+    PauseReply,
+    SearchReply,
+    SearchRequest,
+)
 from semfind.indexer.daemon.work import WorkQueue
 
 Request = dict[str, Any]
@@ -35,6 +41,7 @@ class Commands:
         watches_changed: threading.Event,
         status: Callable[[], DaemonStatus],
         models: Callable[[], EmbedderKeeper],
+        search: Callable[[SearchRequest], SearchReply] | None = None,
     ) -> None:
         self._engine, self._work, self._pausing = engine, work, pausing
         self._stopping, self._watches_changed = stopping, watches_changed
@@ -48,7 +55,9 @@ class Commands:
             "watch_remove": self._with_paths(partial(self._change_watch, False)),
             "shutdown": self._shutdown,
             "embed": self._embed,
+            "search": self._search,
         }
+        self._searcher = search
 
     def handle(self, request: Request) -> Reply:
         cmd = request.get("cmd")
@@ -82,6 +91,12 @@ class Commands:
             "n_ctx_train": embedder.n_ctx_train,
         }
         return {"ok": True, "model": model, "vectors": vectors.tolist()}
+
+    def _search(self, request: Request) -> Reply:
+        """A search run by the daemon's warm searcher (indexer.daemon.searching)."""
+        if self._searcher is None:
+            return error("this daemon does not search")
+        return self._searcher(SearchRequest.from_json(request)).to_json()
 
     @staticmethod
     def _with_paths(handler: Callable[[list[str]], Reply]) -> Handler:

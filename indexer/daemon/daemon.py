@@ -36,6 +36,7 @@ from semfind.indexer.daemon.protocol import (
 )
 from semfind.indexer.daemon.publisher import Publisher
 from semfind.indexer.daemon.runtime import DaemonFiles, PidLock, memory_rss
+from semfind.indexer.daemon.searching import DaemonSearcher
 from semfind.indexer.daemon.watcher import Settler, Watcher
 from semfind.indexer.daemon.work import Lane, WorkQueue
 from semfind.indexer.extract.extractors import use_plugins
@@ -115,6 +116,7 @@ class Daemon:
         self.events = Publisher(self.stopping)
         self._watches: set[str] = set()
         self._watches_changed = threading.Event()
+        self.searcher = DaemonSearcher(settings, lambda: self.models)
         self.commands = Commands(
             Engine(settings),
             self.queue,
@@ -123,6 +125,7 @@ class Daemon:
             self._watches_changed,
             self._status,
             lambda: self.models,
+            self.searcher.search,
         )
         self._moves: queue.SimpleQueue[tuple[str, str, bool]] = queue.SimpleQueue()
         self._modes: dict[str, str] = {}
@@ -172,6 +175,7 @@ class Daemon:
             server.stop()
             watcher.stop()
             sandbox.close()
+            self.searcher.close()
             self.models.close()
             self.events.publish(Stopped())
             log.info("daemon stopped")

@@ -12,7 +12,7 @@ import numpy as np
 
 from semfind.engine.config import Settings
 from semfind.engine.embed.base import Embedder, normalise
-from semfind.engine.errors import SemfindError
+from semfind.engine.errors import ModelError, SemfindError
 from semfind.engine.models.registry import Registry, registry_path
 from semfind.engine.models.switch import ROLE, Progress, active_name, build, finish
 from semfind.engine.store.store import Store
@@ -96,6 +96,15 @@ class EmbedderKeeper:
             embedder = self.embedder
             vectors = embedder.embed_batch(texts)[0] if texts else np.zeros((0, embedder.dim))
             return embedder, normalise(np.asarray(vectors, dtype=np.float32))
+
+    def embed_search(self, texts: Sequence[str], key: str) -> tuple[np.ndarray, int]:
+        """Raw vectors (as Embedder.embed_batch) for the daemon's own searcher, from the
+        model in use when it is still the one with `key`. Taking turns with the indexer a
+        llama.cpp batch at a time, as "embed" does."""
+        with self._swap:
+            if self.embedder.key != key:
+                raise ModelError("the daemon switched its embedding model during the search")
+            return self.embedder.embed_batch(texts)
 
     def _replace(self, embedder: Embedder) -> None:
         with self._swap:

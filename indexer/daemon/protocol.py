@@ -6,13 +6,19 @@ DaemonError when the daemon sent something else.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args
 
 from semfind.engine.errors import DaemonError
+from semfind.engine.search.aggregate import Hit, Match, Passage
+from semfind.engine.search.query import MODES, Expansion, Filters, Mode
 
 if TYPE_CHECKING:
+    from semfind.engine.config import Settings
     from semfind.engine.embed.base import BackendInfo
 
 Command = Literal[
@@ -25,6 +31,7 @@ Command = Literal[
     "watch_remove",
     "shutdown",
     "embed",
+    "search",
 ]
 COMMANDS: tuple[Command, ...] = get_args(Command)
 State = Literal["starting", "idle", "indexing", "paused", "stopping"]
@@ -240,3 +247,128 @@ class PauseReply:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PauseReply:
         return cls(bool(data.get("paused")), _optional_str(data.get("reason")))
+
+
+# -- search ---------------------------------------------------------------------
+
+
+def settings_key(settings: Settings) -> str:
+    """A digest of every setting: a search is answered by the daemon only where it runs with
+    the settings of the command asking (the index file aside, which chose the daemon), so
+    its results are the ones a search in that command would find."""
+    values = {f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)}
+    values.pop("db", None)
+    text = json.dumps(values, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A search for the daemon's warm searcher: what Searcher.search takes, with the filters
+    already read by the asking process (paths resolved against its folder) and the
+    expansion, if any, written by its LLM."""
+
+    query: str
+    k: int
+    mode: Mode
+    filters: Filters
+    expansion: Expansion | None
+    settings: str
+    """settings_key of the asking process's settings."""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "cmd": "search",
+            "query": self.query,
+            "k": self.k,
+            "mode": self.mode,
+            "filters": asdict(self.filters),
+            "expansion": None if self.expansion is None else asdict(self.expansion),
+            "settings": self.settings,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SearchRequest:
+        return _parsed("search request", data, _search_request)
+
+
+def _search_request(data: dict[str, Any]) -> SearchRequest:
+    mode = next((m for m in MODES if m == data["mode"]), None)
+    if mode is None or not isinstance(data["query"], str) or type(data["k"]) is not int:
+        raise ValueError("a search needs a query (text), k (a whole number) and a mode")
+    f, e = data["filters"], data["expansion"]
+    since = f["modified_since"]
+    filters = Filters(
+        path_glob=_optional_str(f["path_glob"]),
+        types=tuple(str(t) for t in f["types"]),
+        units=f["units"],
+        modified_since=None if since is None else float(since),
+    )
+    expansion = None
+    if e is not None:
+        expansion = Expansion(
+            kind=str(e["kind"]),
+            query=str(e["query"]),
+            text=str(e["text"]),
+            keyword_queries=tuple(str(q) for q in e["keyword_queries"]),
+            semantic_texts=tuple(str(t) for t in e["semantic_texts"]),
+            seconds=float(e["seconds"]),
+            cached=bool(e["cached"]),
+            fallback=_optional_str(e["fallback"]),
+        )
+    return SearchRequest(
+        str(data["query"]), data["k"], mode, filters, expansion, str(data["settings"])
+    )
+
+
+@dataclass(frozen=True)
+class SearchReply:
+    """The daemon's answer to a search: the hits, as its searcher returned them."""
+
+    hits: tuple[Hit, ...]
+    embedder: str | None
+    """The model that embedded the query; None in keyword mode."""
+    has_vectors: bool
+    """Whether the index holds vectors of that model (else only keywords matched)."""
+
+    def to_json(self) -> dict[str, object]:
+        hits = [asdict(hit) for hit in self.hits]
+        return {"ok": True, "hits": hits, "embedder": self.embedder, "vectors": self.has_vectors}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SearchReply:
+        return _parsed("search reply", data, _search_reply)
+
+
+def _search_reply(data: dict[str, Any]) -> SearchReply:
+    hits = tuple(_hit(h) for h in data["hits"])
+    return SearchReply(hits, _optional_str(data["embedder"]), bool(data["vectors"]))
+
+
+def _hit(data: dict[str, Any]) -> Hit:
+    """A Hit from asdict(hit) sent as JSON (floats survive JSON exactly)."""
+    return Hit(
+        path=str(data["path"]),
+        title=_optional_str(data["title"]),
+        file_kind=_optional_str(data["file_kind"]),
+        score=float(data["score"]),
+        page=_optional_int(data["page"]),
+        passage=Passage(**data["passage"]),
+        matches=tuple(_match(m) for m in data["matches"]),
+        cosine=_optional_float(data["cosine"]),
+        bm25=_optional_float(data["bm25"]),
+        close=None if data["close"] is None else bool(data["close"]),
+    )
+
+
+def _match(data: dict[str, Any]) -> Match:
+    spans = tuple((int(start), int(end)) for start, end in data["spans"])
+    return Match(**{**data, "spans": spans})
+
+
+def _optional_int(value: object) -> int | None:
+    return None if value is None else int(value)  # type: ignore[call-overload]
+
+
+def _optional_float(value: object) -> float | None:
+    return None if value is None else float(value)  # type: ignore[arg-type]

@@ -1,0 +1,104 @@
+"""`semfind search`: answered by the running daemon's warm searcher, else searched here.
+
+Through the daemon, this process loads no model and reads no vectors; the engine's store,
+searcher and numpy are imported only when the search runs here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.markup import escape
+
+from semfind.engine.errors import DaemonError
+from semfind.indexer.daemon.protocol import SearchReply, SearchRequest
+
+from .daemon_client import DaemonClient
+
+if TYPE_CHECKING:
+    from semfind.engine.config import Settings
+    from semfind.engine.embed.base import Embedder
+    from semfind.engine.search.query import Expansion
+
+
+@dataclass(frozen=True)
+class Searched:
+    """A search's answer and where it was run."""
+
+    reply: SearchReply
+    embedded_by: str | None
+    """Who embedded the query, for -v; None in keyword mode."""
+
+
+def run_search(settings: Settings, request: SearchRequest, err: Console, verbose: bool) -> Searched:
+    """Through the daemon when it runs (and runs with these settings); here otherwise, or
+    when it stops answering (said with -v)."""
+    client = DaemonClient(settings)
+    pid = client.running_pid()
+    if pid is not None:
+        try:
+            reply = client.search(request)
+        except DaemonError as exc:
+            if verbose:
+                err.print(f"[dim]searched here: the daemon did not: {escape(str(exc))}[/]")
+        else:
+            if verbose:
+                err.print(f"[dim]searched by the running daemon (pid {pid})[/]")
+            by = None if reply.embedder is None else f"the running daemon ({reply.embedder})"
+            return Searched(reply, by)
+    return search_here(settings, request)
+
+
+def search_here(settings: Settings, request: SearchRequest) -> Searched:
+    """Today's path: the index opened in this process (the query embedded by the daemon's
+    model when one runs, see query_embedder)."""
+    from semfind.engine.session.engine import Engine
+
+    from .query_embedder import query_embedder
+
+    keyword = request.mode == "keyword"
+    with Engine(settings, embed_queries=not keyword, open_embedder=query_embedder) as engine:
+        searcher = engine.searcher()
+        hits = searcher.search(
+            request.query, request.k, request.mode, request.filters, request.expansion
+        )
+        embedder = searcher.embedder
+        name = None if embedder is None else embedder.name
+        by = None if embedder is None else _embedded_by(embedder)
+        return Searched(SearchReply(tuple(hits), name, searcher.model is not None), by)
+
+
+def _embedded_by(embedder: Embedder) -> str:
+    from .query_embedder import DaemonEmbedder
+
+    if isinstance(embedder, DaemonEmbedder) and embedder.local is None:
+        return f"the running daemon ({embedder.name})"
+    return f"{embedder.name}, loaded here"
+
+
+def expand(settings: Settings, kind: str, query: str, err: Console, verbose: bool) -> Expansion:
+    """Run --think or --rewrite here, before the search (wherever it runs); the thought goes
+    to stderr, so --json output stays clean."""
+    from semfind.engine.session.engine import Engine
+
+    with Engine(settings) as engine:  # opens only the LLM and the thought cache
+        expansion = engine.expand(kind, query)
+    if not expansion.used:
+        err.print(f"[yellow]warning:[/] {escape(expansion.describe())}", soft_wrap=True)
+    elif verbose:
+        err.print(f"[dim]{escape(expansion.describe())}[/]", soft_wrap=True)
+    return expansion
+
+
+def say_how(searched: Searched, err: Console, verbose: bool) -> None:
+    """The warning when the model has no vectors yet, and with -v who embedded the query."""
+    reply = searched.reply
+    if reply.embedder is not None and not reply.has_vectors:
+        err.print(
+            f"[yellow]warning:[/] nothing is embedded with {reply.embedder} yet; run "
+            "`semfind index` to build its vectors (until then only keywords match)"
+        )
+    if verbose and searched.embedded_by is not None:
+        err.print(f"[dim]query embedded by {searched.embedded_by}[/]")
