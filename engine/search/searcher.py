@@ -32,7 +32,7 @@ from semfind.engine.search.vector_index import VectorMatrix, nearest
 from semfind.engine.store.migrations import PART_SQL
 from semfind.engine.store.quantize import BitPlanes
 from semfind.engine.store.records import EmbedModelRow
-from semfind.engine.store.rows import named_rows
+from semfind.engine.store.rows import named_columns
 from semfind.engine.store.store import Store, in_batches
 from semfind.engine.store.vector_tables import read_bits
 
@@ -244,7 +244,7 @@ class Searcher:
             + f" WHERE {table} MATCH ? {where} ORDER BY s LIMIT ?"
         )
         rows = planner.conn.execute(sql, (match, *params, limit))
-        return [(int(row["id"]), -float(row["s"])) for row in named_rows(rows)]
+        return [(int(unit), -float(score)) for unit, score in named_columns(rows, "id", "s")]
 
     def _uncut(self) -> bool:
         """Whether some passage has no parts, cached until the database changes."""
@@ -307,7 +307,8 @@ class Searcher:
                 f" JOIN files f ON f.id = u.file_id WHERE v.id IN ({marks}) {where}",
                 (*part, *params),
             )
-            found += [(int(row["unit"]), sims[int(row["vector"])]) for row in named_rows(rows)]
+            pairs = named_columns(rows, "unit", "vector")
+            found += [(int(unit), sims[int(vector)]) for unit, vector in pairs]
         found.sort(key=lambda item: (-item[1], item[0]))
         return found[:limit]
 

@@ -24,6 +24,27 @@ def named_rows(cursor: _Cursor) -> Iterator[Mapping[str, Any]]:
         yield dict(zip(names, row, strict=True))
 
 
+def named_columns(cursor: _Cursor, *names: str) -> Iterator[tuple[Any, ...]]:
+    """Each row's values of the columns `names`, in that order: by name like named_rows,
+    without a dict per row (a search reads thousands of rows; dicts cost it 2 ms)."""
+    rows = iter(cursor)
+    first = next(rows, None)
+    if first is None:
+        return
+    have = tuple(name for name, _ in cursor.getdescription())
+    missing = [name for name in names if name not in have]
+    if missing:
+        raise ValueError(f"the query has no column {missing[0]!r} (it has {', '.join(have)})")
+    if have == names:
+        yield first
+        yield from rows
+        return
+    where = [have.index(name) for name in names]
+    yield tuple(first[i] for i in where)
+    for row in rows:
+        yield tuple(row[i] for i in where)
+
+
 def first_row(cursor: _Cursor) -> Mapping[str, Any] | None:
     """The first row of an executed query by column name, or None when it has none. The
     cursor is closed: a statement left running would hold up its transaction's commit.
