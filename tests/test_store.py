@@ -338,3 +338,16 @@ def test_named_rows_key_values_by_column_name(tmp_path: Path) -> None:
         assert list(named_rows(store.conn.execute("SELECT path FROM watches WHERE 0"))) == []
         with pytest.raises(ValueError, match="AS names"):
             list(named_rows(store.conn.execute("SELECT path, path FROM watches")))
+
+
+def test_named_columns_read_by_name_in_the_order_asked() -> None:
+    from semfind.engine.store.rows import named_columns
+
+    conn = apsw.Connection(":memory:")
+    conn.execute("CREATE TABLE t (a INTEGER, b TEXT); INSERT INTO t VALUES (1, 'x'), (2, 'y')")
+    query = "SELECT a, b FROM t ORDER BY a"
+    assert list(named_columns(conn.execute(query), "a", "b")) == [(1, "x"), (2, "y")]
+    assert list(named_columns(conn.execute(query), "b", "a")) == [("x", 1), ("y", 2)]
+    assert list(named_columns(conn.execute("SELECT a FROM t WHERE 0"), "a")) == []
+    with pytest.raises(ValueError, match="no column 'c'"):
+        list(named_columns(conn.execute(query), "a", "c"))
