@@ -167,7 +167,8 @@ class Searcher:
         if self._pool is None:
             keyword = self.keyword(query, depth, filters)
             vector = self.query_vector(query)
-            return Legs(keyword, self.knn(vector, depth, filters), vector)
+            nearest = self.knn(vector, depth, filters)
+            return Legs(keyword, self.inherit(keyword, nearest, filters), vector)
         words = query_terms(query)
         tables = self._keyword_tables(filters) if words else []
         pool = self._pool
@@ -177,7 +178,25 @@ class Searcher:
         ]
         vector = self.query_vector(query)
         nearest = self.knn(vector, depth, filters)
-        return Legs(tuple(job.result() for job in jobs), nearest, vector)
+        found = tuple(job.result() for job in jobs)
+        return Legs(found, self.inherit(found, nearest, filters), vector)
+
+    def inherit(self, keyword: tuple[Scored, ...], nearest: Scored, filters: Filters) -> Scored:
+        """`nearest` plus, where the vector leg ranks passages alone (vector_units =
+        "passage"), each proposition of the keyword lists at its passage's similarity: a
+        proposition is then scored by its passage's vector and its own keyword match."""
+        if self._vector_filters(filters) is filters or not nearest:
+            return nearest
+        sims = dict(nearest)
+        listed = {unit for leg in keyword for unit, _ in leg if unit not in sims}
+        extra: list[tuple[int, float]] = []
+        for part, marks in in_batches(listed):
+            rows = self.store.conn.execute(
+                f"SELECT id, parent_id FROM units WHERE id IN ({marks}) AND parent_id IS NOT NULL",
+                tuple(part),
+            )
+            extra += [(int(unit), sims[int(p)]) for unit, p in rows if int(p) in sims]
+        return sorted([*nearest, *extra], key=lambda item: (-item[1], item[0]))
 
     def term_weights(self, query: str) -> dict[str, float]:
         """Each query term's inverse document frequency among the index's units: rare words
@@ -215,10 +234,10 @@ class Searcher:
 
     def _keyword_tables(self, filters: Filters) -> list[tuple[str, bool]]:
         """The FTS tables in scope; True where only passages without parts may match."""
-        if filters.units == "passage":
-            return [("units_fts", False)]
         if filters.units == "proposition":
             return [("parts_fts", False)] + ([("units_fts", True)] if self._uncut() else [])
+        if filters.units == "passage" or self.settings.keyword_units == "passage":
+            return [("units_fts", False)]
         return [("units_fts", False), ("parts_fts", False)]
 
     def _fts(
@@ -252,6 +271,13 @@ class Searcher:
             self._uncut_cache = (signature, self._reader.has_uncut_passages())
         return self._uncut_cache[1]
 
+    def _vector_filters(self, filters: Filters) -> Filters:
+        """The filters the vector leg runs with: passages only under vector_units =
+        "passage" when every unit is searched, else `filters` itself."""
+        if filters.units == "both" and self.settings.vector_units == "passage":
+            return dataclasses.replace(filters, units="passage")
+        return filters
+
     def vector(self, query: str, limit: int, filters: Filters) -> Scored:
         """Units nearest to the query embedding (cosine similarity, higher is better)."""
         return self.knn(self.query_vector(query), limit, filters)
@@ -265,6 +291,7 @@ class Searcher:
         """Units nearest to `vector` among the current model's vectors."""
         if vector is None or self.model is None:
             return []
+        filters = self._vector_filters(filters)
         if self.matrix is not None:
             return self._knn_matrix(self.matrix, vector, limit, filters)
         fetch = min(VEC_MAX_K, limit * _overfetch(filters))
