@@ -190,7 +190,8 @@ def collect_legs(
         if q not in _VECTORS:
             _VECTORS[q] = searcher.query_vector(queries[q])
         keyword = searcher.keyword(queries[q], depth, filters)
-        legs[q] = Legs(keyword, searcher.knn(_VECTORS[q], depth, filters))
+        nearest = searcher.knn(_VECTORS[q], depth, filters)
+        legs[q] = Legs(keyword, searcher.inherit(keyword, nearest, filters))
     return legs
 
 

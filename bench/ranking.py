@@ -1,9 +1,10 @@
 """Query-time ranking configurations on one index, with bootstrap noise (issue 23, item 3).
 
 Run through `bench/beir.py FOLDER_OR_SQUAD_JSON --compare`. On the same index and the same
-query vectors, each configuration ranks every test query; the table gives nDCG@10 with its
-95 % bootstrap interval, the paired difference from today's default and from plain RRF
-k=60 (same query draws), recall@100 and the warm p50 latency of a hybrid search (k=10).
+query vectors (embedded once), each configuration ranks every test query; the table gives
+nDCG@10 with its 95 % bootstrap interval, the paired difference from today's default and
+from plain RRF k=60 (same query draws), recall@100 and the warm p50 latency of a hybrid
+search (k=10).
 
 The item 2 options are simulated at query time: (a) proposition vectors unused (the
 vector leg ranks passages; a proposition matching by keyword takes its passage's
@@ -21,13 +22,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import beir
-import numpy as np
 from bootstrap import Comparison, compare
 
 from semfind.engine import paths
 from semfind.engine.config import Settings, load_settings
-from semfind.engine.search.query import Filters
-from semfind.engine.search.searcher import Legs, Searcher, depth_for
+from semfind.engine.search.searcher import Searcher
 from semfind.engine.session.engine import Engine
 
 DEFAULT = "today's default: both · convex"
@@ -74,16 +73,11 @@ def measure(
     settings: Settings,
     queries: dict[str, str],
     qrels: beir.Qrels,
-    vectors: dict[str, np.ndarray | None],
 ) -> Measured:
     searcher.settings = settings
-    filters, depth = Filters(units=settings.units), depth_for(100)
     ids = sorted(qrels)
     ndcg, recall = {}, {}
-    for q in ids:
-        keyword = searcher.keyword(queries[q], depth, filters)
-        nearest = searcher.knn(vectors[q], depth, filters)
-        legs = Legs(keyword, searcher.inherit(keyword, nearest, filters))
+    for q, legs in beir.collect_legs(searcher, queries, ids, settings.units).items():
         ranked = beir.ranked_docs(searcher, searcher.fuse(legs))
         ndcg[q], recall[q] = beir.ndcg_at(ranked, qrels[q]), beir.recall_at(ranked, qrels[q])
     times = []
@@ -104,11 +98,10 @@ def run_ranking(args: argparse.Namespace) -> None:
         beir.index_corpus(folder, name, engine)
         searcher = engine.searcher()
         queries, qrels = beir.load_queries(folder), beir.load_qrels(folder, args.split)
-        vectors = {q: searcher.query_vector(queries[q]) for q in sorted(qrels)}
         measured = {}
         for config in CONFIGS:
             print(f"  {config.name}", file=sys.stderr)
-            measured[config.name] = measure(searcher, config.change(base), queries, qrels, vectors)
+            measured[config.name] = measure(searcher, config.change(base), queries, qrels)
         searcher.settings = base
         backend, model = engine.embedder().backend_info().describe(), engine.embedder().name
     print(f"\n## {name} ({args.split}, {len(qrels)} queries) · model {model}\n")
