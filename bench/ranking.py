@@ -8,13 +8,16 @@ search (k=10).
 
 The item 2 options are simulated at query time: (a) proposition vectors unused (the
 vector leg ranks passages; a proposition matching by keyword takes its passage's
-similarity), (b) passages only in both legs, (c) proposition keyword rows unused.
+similarity), (b) passages only in both legs, (c) proposition keyword rows unused, (d)
+proposition vectors used only in passages holding at least n propositions (the others
+take their passage's similarity, as in (a)).
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import statistics
 import sys
 import time
@@ -26,8 +29,11 @@ from bootstrap import Comparison, compare
 
 from semfind.engine import paths
 from semfind.engine.config import Settings, load_settings
+from semfind.engine.search.leg_units import own_vector_floor
+from semfind.engine.search.query import Filters
 from semfind.engine.search.searcher import Searcher
 from semfind.engine.session.engine import Engine
+from semfind.engine.store.store import Store
 
 DEFAULT = "today's default: both · convex"
 RRF60 = "plain RRF k=60 (same lists)"
@@ -39,6 +45,10 @@ class Config:
 
     name: str
     change: Callable[[Settings], Settings]
+
+
+def _min_parts(n: int) -> Callable[[Settings], Settings]:
+    return lambda s: dataclasses.replace(s, vector_min_parts=n)
 
 
 CONFIGS = (
@@ -56,6 +66,13 @@ CONFIGS = (
         "(c) no proposition keyword rows (keyword_units=passage)",
         lambda s: dataclasses.replace(s, keyword_units="passage"),
     ),
+    *(
+        Config(
+            f"(d) proposition vectors only in passages of ≥ {n} (vector_min_parts={n})",
+            _min_parts(n),
+        )
+        for n in (4, 6, 8)
+    ),
 )
 
 
@@ -66,6 +83,8 @@ class Measured:
     ndcg: dict[str, float]
     recall: dict[str, float]
     p50_ms: float
+    own_vectors: float
+    """The share of proposition text (characters) whose own vector the ranking uses."""
 
 
 def measure(
@@ -85,7 +104,24 @@ def measure(
         start = time.perf_counter()
         searcher.search(queries[q], k=10, mode="hybrid")
         times.append((time.perf_counter() - start) * 1000)
-    return Measured(ndcg, recall, statistics.median(times))
+    return Measured(
+        ndcg, recall, statistics.median(times), own_vector_share(searcher.store, settings)
+    )
+
+
+def own_vector_share(store: Store, settings: Settings) -> float:
+    """How much of the propositions' text has its own vector used under `settings`."""
+    floor = own_vector_floor(settings, Filters(units=settings.units))
+    if settings.units == "passage" or floor == math.inf:
+        return 0.0
+    rows = store.conn.execute(
+        "SELECT sum(length(u.text)), sum(CASE WHEN (SELECT count(*) FROM units c"
+        " WHERE c.parent_id = u.parent_id) >= ? THEN length(u.text) ELSE 0 END)"
+        " FROM units u WHERE u.parent_id IS NOT NULL",
+        (floor or 0,),
+    )
+    total, used = next(iter(rows))
+    return float(used or 0) / float(total) if total else 0.0
 
 
 def run_ranking(args: argparse.Namespace) -> None:
@@ -116,15 +152,15 @@ def table(measured: dict[str, Measured]) -> str:
     against_rrf = {c.name: c for c in compare(per_query, RRF60)}
     lines = [
         "| configuration | nDCG@10 [95 % CI] | Δ vs default [95 % CI] | Δ vs RRF k=60 [95 % CI] "
-        "| recall@100 | p50 ms |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| recall@100 | prop. vectors used | p50 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for row in against_default:
         m = measured[row.name]
         lines.append(
             f"| {row.name} | {row.value} | {_difference(row, DEFAULT)} "
             f"| {_difference(against_rrf[row.name], RRF60)} "
-            f"| {statistics.fmean(m.recall.values()):.4f} | {m.p50_ms:.1f} |"
+            f"| {statistics.fmean(m.recall.values()):.4f} | {m.own_vectors:.0%} | {m.p50_ms:.1f} |"
         )
     return "\n".join(lines)
 

@@ -33,6 +33,7 @@ MINIMUMS: dict[str, float] = {
     "fusion_k": 0.001,
     "fusion_vector_weight": 0.0,
     "keyword_budget": 0,
+    "vector_min_parts": 0,
     "multi_match_bonus": 0.0,
     "close_match_cosine": -1.0,
     "extract_timeout_s": 0.1,
@@ -142,6 +143,12 @@ class Settings:
     (each unit by its own vector) or "passage" (passage vectors only; a proposition that
     matches by keyword takes its passage's similarity: how search ranks where propositions
     have no vectors of their own)."""
+
+    vector_min_parts: int = 0
+    """With units = "both" and vector_units = "both": a proposition's own vector counts
+    only where its passage holds at least this many propositions (0 or 1: everywhere);
+    elsewhere it takes its passage's similarity, as if only the propositions of longer
+    passages were embedded."""
 
     keyword_units: LegUnits = "both"
     """Keyword tables searched when every unit is searched (units = "both"): "both"

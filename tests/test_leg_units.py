@@ -89,3 +89,32 @@ def test_leg_units_are_validated() -> None:
         Settings(vector_units="proposition")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="setting keyword_units: 'words' is not one of"):
         Settings(keyword_units="words")  # type: ignore[arg-type]
+
+
+def _parts_per_passage(store: Store) -> dict[int, int]:
+    rows = store.conn.execute(
+        "SELECT parent_id, count(*) FROM units WHERE parent_id IS NOT NULL GROUP BY parent_id"
+    )
+    return {int(p): int(n) for p, n in rows}
+
+
+def test_vector_min_parts_keeps_own_vectors_of_long_passages_only(
+    store: Store, fake: FakeEmbedder, both: Settings
+) -> None:
+    counts = _parts_per_passage(store)
+    floor = max(counts.values())
+    assert min(counts.values()) < floor, "the fixture has a short and a long passage"
+    vector = Searcher(store, fake, both).query_vector("sourdough starter basil")
+    everything = Searcher(store, fake, both).knn(vector, depth_for(10), BOTH)
+    chosen = dataclasses.replace(both, vector_min_parts=floor)
+    kept = Searcher(store, fake, chosen).knn(vector, depth_for(10), BOTH)
+    kinds = _kinds(store, [u for u, _ in everything])
+    parents = {u: p for u, (_, p) in kinds.items() if p is not None}
+    short = {u for u, p in parents.items() if counts[p] < floor}
+    assert short and not short & {u for u, _ in kept}
+    assert kept == [(u, s) for u, s in everything if u not in short]
+    # A short passage's proposition matched by keyword takes its passage's similarity.
+    legs = Searcher(store, fake, chosen).legs("sourdough starter", "hybrid", depth_for(10), BOTH)
+    similarity = dict(legs.vector)
+    took = [u for u in short if u in similarity]
+    assert took and all(similarity[u] == similarity[parents[u]] for u in took)

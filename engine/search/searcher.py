@@ -16,6 +16,7 @@ from semfind.engine.errors import UsageError
 from semfind.engine.search.aggregate import Hit, RowCache, rank_files
 from semfind.engine.search.fusion import Scored, convex, rrf
 from semfind.engine.search.keyword_plan import KeywordPlanner
+from semfind.engine.search.leg_units import OVERFETCH, drop_short, inherit, own_vector_floor
 from semfind.engine.search.query import (
     FILE_KINDS,
     MAX_K,
@@ -182,21 +183,11 @@ class Searcher:
         return Legs(found, self.inherit(found, nearest, filters), vector)
 
     def inherit(self, keyword: tuple[Scored, ...], nearest: Scored, filters: Filters) -> Scored:
-        """`nearest` plus, where the vector leg ranks passages alone (vector_units =
-        "passage"), each proposition of the keyword lists at its passage's similarity: a
-        proposition is then scored by its passage's vector and its own keyword match."""
-        if self._vector_filters(filters) is filters or not nearest:
-            return nearest
-        sims = dict(nearest)
-        listed = {unit for leg in keyword for unit, _ in leg if unit not in sims}
-        extra: list[tuple[int, float]] = []
-        for part, marks in in_batches(listed):
-            rows = self.store.conn.execute(
-                f"SELECT id, parent_id FROM units WHERE id IN ({marks}) AND parent_id IS NOT NULL",
-                tuple(part),
-            )
-            extra += [(int(unit), sims[int(p)]) for unit, p in rows if int(p) in sims]
-        return sorted([*nearest, *extra], key=lambda item: (-item[1], item[0]))
+        """`nearest` plus, where propositions' own vectors are left unused (vector_units,
+        vector_min_parts), each such proposition of the keyword lists at its passage's
+        similarity."""
+        floor = own_vector_floor(self.settings, filters)
+        return nearest if floor is None else inherit(self.store, keyword, nearest, floor)
 
     def term_weights(self, query: str) -> dict[str, float]:
         """Each query term's inverse document frequency among the index's units: rare words
@@ -271,13 +262,6 @@ class Searcher:
             self._uncut_cache = (signature, self._reader.has_uncut_passages())
         return self._uncut_cache[1]
 
-    def _vector_filters(self, filters: Filters) -> Filters:
-        """The filters the vector leg runs with: passages only under vector_units =
-        "passage" when every unit is searched, else `filters` itself."""
-        if filters.units == "both" and self.settings.vector_units == "passage":
-            return dataclasses.replace(filters, units="passage")
-        return filters
-
     def vector(self, query: str, limit: int, filters: Filters) -> Scored:
         """Units nearest to the query embedding (cosine similarity, higher is better)."""
         return self.knn(self.query_vector(query), limit, filters)
@@ -291,7 +275,15 @@ class Searcher:
         """Units nearest to `vector` among the current model's vectors."""
         if vector is None or self.model is None:
             return []
-        filters = self._vector_filters(filters)
+        floor = own_vector_floor(self.settings, filters)
+        if floor == math.inf:
+            return self._knn(vector, limit, dataclasses.replace(filters, units="passage"))
+        if floor is not None:
+            found = self._knn(vector, limit * OVERFETCH, filters)
+            return drop_short(self.store, found, floor, limit)
+        return self._knn(vector, limit, filters)
+
+    def _knn(self, vector: np.ndarray, limit: int, filters: Filters) -> Scored:
         if self.matrix is not None:
             return self._knn_matrix(self.matrix, vector, limit, filters)
         fetch = min(VEC_MAX_K, limit * _overfetch(filters))
