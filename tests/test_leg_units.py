@@ -89,6 +89,8 @@ def test_leg_units_are_validated() -> None:
         Settings(vector_units="proposition")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="setting keyword_units: 'words' is not one of"):
         Settings(keyword_units="words")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="setting vector_min_parts: -1 is below 0"):
+        Settings(vector_min_parts=-1)
 
 
 def _parts_per_passage(store: Store) -> dict[int, int]:
