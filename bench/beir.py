@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """Retrieval quality and speed of semfind on a BEIR dataset folder.
 
-    python bench/beir.py ../shared/data/beir/scifact [--tune] [--fresh]
+    python bench/beir.py ../shared/data/beir/scifact [--tune] [--fresh] [--compare]
+    python bench/beir.py ../shared/data/squad-sample/squad-v1.1-sample.json [--compare]
 
 Indexes corpus.jsonl through the same indexer and store as `semfind index` (into a
 benchmark database in the cache folder, never the user's index; a rerun reuses its
 vectors), runs the test queries in keyword, vector and hybrid mode and prints
 nDCG@10, recall@100, MRR@10, indexing throughput and query latency. `--tune` grid-searches
 the fusion parameters on the *train* qrels and reports the chosen setting on test.
+A SQuAD .json is a retrieval set too: each paragraph a document titled by its article, each
+question a query whose one relevant document is its paragraph. `--compare` runs only the
+ranking comparison of bench/ranking.py.
 """
 
 from __future__ import annotations
@@ -186,7 +190,8 @@ def collect_legs(
         if q not in _VECTORS:
             _VECTORS[q] = searcher.query_vector(queries[q])
         keyword = searcher.keyword(queries[q], depth, filters)
-        legs[q] = Legs(keyword, searcher.knn(_VECTORS[q], depth, filters))
+        nearest = searcher.knn(_VECTORS[q], depth, filters)
+        legs[q] = Legs(keyword, searcher.inherit(keyword, nearest, filters))
     return legs
 
 
@@ -253,7 +258,10 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "folder", type=Path, help="a BEIR dataset folder (corpus.jsonl, queries.jsonl, qrels/)"
+        "folder",
+        type=Path,
+        help="a BEIR dataset folder (corpus.jsonl, queries.jsonl, qrels/) or a SQuAD .json "
+        "(each paragraph a document, each question a query)",
     )
     parser.add_argument("--db", type=Path, help="benchmark database (default: in the cache folder)")
     parser.add_argument("--fresh", action="store_true", help="use a throw-away database")
@@ -275,7 +283,18 @@ def main() -> None:
         help="only the issue 20 checks: nDCG@10 with the old and new query terms, and the "
         "close-match floor on real and nonsense queries",
     )
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="only the issue 23 ranking comparison: query-time configurations against "
+        "today's default and plain RRF k=60, with bootstrap intervals (bench/ranking.py)",
+    )
     args = parser.parse_args()
+    if args.compare:
+        from ranking import run_ranking
+
+        run_ranking(args)
+        return
     if args.issue20:
         from issue20 import run_issue20
 

@@ -15,10 +15,13 @@ from semfind.engine.errors import ConfigError
 Fusion = Literal["convex", "rrf"]
 SegmenterName = Literal["rules", "sentences", "llm", "none"]
 Units = Literal["proposition", "passage", "both"]
+LegUnits = Literal["both", "passage"]
 CHOICES: dict[str, tuple[str, ...]] = {
     "fusion": get_args(Fusion),
     "segmenter": get_args(SegmenterName),
     "units": get_args(Units),
+    "vector_units": get_args(LegUnits),
+    "keyword_units": get_args(LegUnits),
 }
 """The settings limited to a few values; the CLI's options offer the same."""
 MINIMUMS: dict[str, float] = {
@@ -30,6 +33,7 @@ MINIMUMS: dict[str, float] = {
     "fusion_k": 0.001,
     "fusion_vector_weight": 0.0,
     "keyword_budget": 0,
+    "vector_min_parts": 0,
     "multi_match_bonus": 0.0,
     "close_match_cosine": -1.0,
     "extract_timeout_s": 0.1,
@@ -133,6 +137,23 @@ class Settings:
     units: Units = "both"
     """Units searched by default: "both" (every unit), "proposition" (propositions, plus
     passages that have none) or "passage"."""
+
+    vector_units: LegUnits = "both"
+    """Units the vector leg ranks when every unit is searched (units = "both"): "both"
+    (each unit by its own vector) or "passage" (passage vectors only; a proposition that
+    matches by keyword takes its passage's similarity: how search ranks where propositions
+    have no vectors of their own)."""
+
+    vector_min_parts: int = 0
+    """With units = "both" and vector_units = "both": a proposition's own vector counts
+    only where its passage holds at least this many propositions (0 or 1: everywhere);
+    elsewhere it takes its passage's similarity, as if only the propositions of longer
+    passages were embedded."""
+
+    keyword_units: LegUnits = "both"
+    """Keyword tables searched when every unit is searched (units = "both"): "both"
+    (passages and propositions) or "passage" (passages only; proposition keyword rows are
+    not used)."""
 
     multi_match_bonus: float = 0.1
     """Bonus per further matching proposition in the same passage, as a share of its

@@ -108,13 +108,15 @@ def test_choices_come_from_one_literal_each() -> None:
     import click
 
     from semfind.app.cli import cli
-    from semfind.engine.config import CHOICES, Fusion, SegmenterName, Units
+    from semfind.engine.config import CHOICES, Fusion, LegUnits, SegmenterName, Units
     from semfind.engine.search.query import MODES, Mode
 
     assert {
         "fusion": get_args(Fusion),
         "segmenter": get_args(SegmenterName),
         "units": get_args(Units),
+        "vector_units": get_args(LegUnits),
+        "keyword_units": get_args(LegUnits),
     } == CHOICES
     assert MODES == get_args(Mode) == ("hybrid", "vector", "keyword")
     commands: dict[str, click.Command] = cli.commands  # type: ignore[attr-defined]

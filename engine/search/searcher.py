@@ -16,6 +16,7 @@ from semfind.engine.errors import UsageError
 from semfind.engine.search.aggregate import Hit, RowCache, rank_files
 from semfind.engine.search.fusion import Scored, convex, rrf
 from semfind.engine.search.keyword_plan import KeywordPlanner
+from semfind.engine.search.leg_units import OVERFETCH, drop_short, inherit, own_vector_floor
 from semfind.engine.search.query import (
     FILE_KINDS,
     MAX_K,
@@ -168,7 +169,8 @@ class Searcher:
         if self._pool is None:
             keyword = self.keyword(query, depth, filters)
             vector = self.query_vector(query)
-            return Legs(keyword, self.knn(vector, depth, filters), vector)
+            nearest = self.knn(vector, depth, filters)
+            return Legs(keyword, self.inherit(keyword, nearest, filters), vector)
         words = query_terms(query)
         tables = self._keyword_tables(filters) if words else []
         pool = self._pool
@@ -178,7 +180,15 @@ class Searcher:
         ]
         vector = self.query_vector(query)
         nearest = self.knn(vector, depth, filters)
-        return Legs(tuple(job.result() for job in jobs), nearest, vector)
+        found = tuple(job.result() for job in jobs)
+        return Legs(found, self.inherit(found, nearest, filters), vector)
+
+    def inherit(self, keyword: tuple[Scored, ...], nearest: Scored, filters: Filters) -> Scored:
+        """`nearest` plus, where propositions' own vectors are left unused (vector_units,
+        vector_min_parts), each such proposition of the keyword lists at its passage's
+        similarity."""
+        floor = own_vector_floor(self.settings, filters)
+        return nearest if floor is None else inherit(self.store, keyword, nearest, floor)
 
     def term_weights(self, query: str) -> dict[str, float]:
         """Each query term's inverse document frequency among the index's units: rare words
@@ -216,10 +226,10 @@ class Searcher:
 
     def _keyword_tables(self, filters: Filters) -> list[tuple[str, bool]]:
         """The FTS tables in scope; True where only passages without parts may match."""
-        if filters.units == "passage":
-            return [("units_fts", False)]
         if filters.units == "proposition":
             return [("parts_fts", False)] + ([("units_fts", True)] if self._uncut() else [])
+        if filters.units == "passage" or self.settings.keyword_units == "passage":
+            return [("units_fts", False)]
         return [("units_fts", False), ("parts_fts", False)]
 
     def _fts(
@@ -266,6 +276,15 @@ class Searcher:
         """Units nearest to `vector` among the current model's vectors."""
         if vector is None or self.model is None:
             return []
+        floor = own_vector_floor(self.settings, filters)
+        if floor == math.inf:
+            return self._knn(vector, limit, dataclasses.replace(filters, units="passage"))
+        if floor is not None:
+            found = self._knn(vector, limit * OVERFETCH, filters)
+            return drop_short(self.store, found, floor, limit)
+        return self._knn(vector, limit, filters)
+
+    def _knn(self, vector: np.ndarray, limit: int, filters: Filters) -> Scored:
         if self.matrix is not None:
             return self._knn_matrix(self.matrix, vector, limit, filters)
         fetch = min(VEC_MAX_K, limit * _overfetch(filters))
