@@ -33,6 +33,7 @@ from semfind.engine.search.leg_units import own_vector_floor
 from semfind.engine.search.query import Filters
 from semfind.engine.search.searcher import Searcher
 from semfind.engine.session.engine import Engine
+from semfind.engine.store import index_facts
 from semfind.engine.store.store import Store
 
 DEFAULT = "today's default: both · convex"
@@ -114,14 +115,8 @@ def own_vector_share(store: Store, settings: Settings) -> float:
     floor = own_vector_floor(settings, Filters(units=settings.units))
     if settings.units == "passage" or floor == math.inf:
         return 0.0
-    rows = store.conn.execute(
-        "SELECT sum(length(u.text)), sum(CASE WHEN (SELECT count(*) FROM units c"
-        " WHERE c.parent_id = u.parent_id) >= ? THEN length(u.text) ELSE 0 END)"
-        " FROM units u WHERE u.parent_id IS NOT NULL",
-        (floor or 0,),
-    )
-    total, used = next(iter(rows))
-    return float(used or 0) / float(total) if total else 0.0
+    total, used = index_facts.proposition_text_in_big_passages(store, int(floor or 0))
+    return used / total if total else 0.0
 
 
 def run_ranking(args: argparse.Namespace) -> None:

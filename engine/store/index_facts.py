@@ -8,7 +8,7 @@ import posixpath
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from semfind.engine.store.rows import column_values, first_value, named_rows
+from semfind.engine.store.rows import column_values, first_row, first_value, named_rows
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -199,3 +199,17 @@ def table_bytes(store: Store) -> dict[str, int]:
     """Bytes of each table and index in the file (SQLite's dbstat)."""
     rows = store.conn.execute("SELECT name, sum(pgsize) AS size FROM dbstat GROUP BY name")
     return {str(row["name"]): int(row["size"]) for row in named_rows(rows)}
+
+
+def proposition_text_in_big_passages(store: Store, min_parts: int) -> tuple[int, int]:
+    """Characters of proposition text in all, and in passages with at least `min_parts`
+    propositions."""
+    row = first_row(
+        store.conn.execute(
+            "SELECT sum(length(u.text)) AS total, sum(CASE WHEN (SELECT count(*) FROM units c"
+            " WHERE c.parent_id = u.parent_id) >= ? THEN length(u.text) ELSE 0 END) AS big"
+            " FROM units u WHERE u.parent_id IS NOT NULL",
+            (min_parts,),
+        )
+    )
+    return (int(row["total"] or 0), int(row["big"] or 0)) if row else (0, 0)
