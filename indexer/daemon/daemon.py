@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 WINDOW_S = 60.0
 """Throughput is reported over this many recent seconds."""
 TICK_S = 0.2
+BACKLOG_RETRY_S = 60.0
 
 
 @dataclass
@@ -134,6 +135,8 @@ class Daemon:
         self._changes = Journal(log)
         """Live work's events (moves, edits), summed up once per batch."""
         self._interleaving = False
+        self._backlog_retry = 0.0
+        """After a vector pass failed, the idle loop tries again from this time on."""
 
     @property
     def models(self) -> EmbedderKeeper:
@@ -189,10 +192,13 @@ class Daemon:
         self._backend = Backend.of(embedder.backend_info(), embedder.name)
 
     def _idle(self, store: Store) -> None:
-        """Nothing to index: build a new embedding model's vectors, if one is asked for."""
+        """Nothing to index: embed what files committed earlier still lack (a run stopped,
+        paused or killed in its vector pass), then build a new embedding model's vectors, if
+        one is asked for."""
         self._set_state("idle")
         busy = lambda: self.stopping.is_set() or self.pausing.held() or bool(self.queue.snapshot())  # noqa: E731
         try:
+            self._embed_backlog(store, busy)
             built = self.models.maintain(store, busy)
         except DiskFullError as exc:
             self._disk_full(None, exc)
@@ -200,6 +206,24 @@ class Daemon:
         if built:
             self._describe_backend()
             self.events.publish(StatusEvent("status", self._status()))
+
+    def _embed_backlog(self, store: Store, busy: Callable[[], bool]) -> None:
+        """The vector pass over every file still due; one indexed query when there is none."""
+        if time.monotonic() < self._backlog_retry or not store.has_vectors_due():
+            return
+        self._set_state("indexing")
+        indexer = Indexer(store, self.models.embedder, self.settings, self._progress,
+                          cancelled=busy)  # fmt: skip
+        try:
+            self._account(indexer.embed_backlog())
+        except SemfindError as exc:
+            if isinstance(exc, DiskFullError):
+                raise
+            log.error("cannot build the vectors still missing: %s", exc)
+            self._live = None
+            self._backlog_retry = time.monotonic() + BACKLOG_RETRY_S
+        finally:
+            self._set_state("idle")
 
     def _loop(self, store: Store, sandbox: SandboxedExtractor, watcher: Watcher) -> None:
         while not self.stopping.is_set():
@@ -314,6 +338,9 @@ class Daemon:
                     cancelled=lambda: self.stopping.is_set() or self.pausing.held(),
                     yield_to=(lambda: self._interleave(store, sandbox)) if bulk else None,
                     on_file=journal.record,
+                    # A live edit embeds its own units; the backlog's are a bulk scan's or,
+                    # when nothing is queued, the idle loop's.
+                    backlog=bulk,
                 )
                 report = indexer.index_paths([target])
                 self._account(report)
