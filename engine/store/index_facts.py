@@ -31,6 +31,39 @@ class _FileRow:
     units: int
 
 
+@dataclass(frozen=True)
+class ModelVectors:
+    """How far one embedding model's vectors cover the index (`semfind status`)."""
+
+    model: str
+    dim: int
+    units: int
+    units_without: int
+    """Units whose text this model has not embedded: found by their keywords only."""
+    texts_to_build: int
+    """Distinct texts still to embed (identical texts share one vector)."""
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * (self.units - self.units_without) / self.units if self.units else 100.0
+
+
+def model_vectors(store: Store) -> list[ModelVectors]:
+    """Every model's coverage, counted exactly over all units (a scan: for status, not
+    for every search)."""
+    units = store.counts()["units"]
+    found: list[ModelVectors] = []
+    for model in store.models():
+        row = store.conn.execute(
+            "SELECT count(*), count(DISTINCT embed_hash) FROM units u WHERE NOT EXISTS"
+            " (SELECT 1 FROM vectors v WHERE v.model_id = ? AND v.text_hash = u.embed_hash)",
+            (model.id,),
+        ).fetchone()
+        without, texts = (int(row[0]), int(row[1])) if row else (0, 0)
+        found.append(ModelVectors(model.name, model.dim, units, without, texts))
+    return found
+
+
 def kind_counts(store: Store) -> dict[str, int]:
     """Indexed files per kind (markdown, pdf, docx, ...), most first."""
     rows = store.conn.execute(
