@@ -32,6 +32,7 @@ from semfind.indexer.daemon.protocol import (
     State,
     StatusEvent,
     Stopped,
+    VectorPass,
     Watch,
 )
 from semfind.indexer.daemon.publisher import Publisher
@@ -505,6 +506,11 @@ class Daemon:
             switching=self._models.status() if self._models is not None else None,
             rss_mb=memory_rss() / 1e6,
             uptime_s=time.time() - s.started_at,
+            vectors=(
+                VectorPass(live.vectors_todo, live.embedded)
+                if live is not None and live.phase == "vectors"
+                else None
+            ),
         )
 
     def _stream(self, send: Callable[[dict[str, Any]], bool]) -> None:

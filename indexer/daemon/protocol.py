@@ -89,6 +89,15 @@ class Switching:
 
 
 @dataclass(frozen=True)
+class VectorPass:
+    """The vector pass of the run in progress: its files are found by keyword meanwhile."""
+
+    todo: int
+    """Distinct texts it found to embed."""
+    done: int
+
+
+@dataclass(frozen=True)
 class DaemonStatus:
     """The answer to "status", and the body of every status or progress event."""
 
@@ -115,6 +124,8 @@ class DaemonStatus:
     switching: Switching | None
     rss_mb: float
     uptime_s: float
+    vectors: VectorPass | None = None
+    """Set while a run embeds what its committed files lack."""
 
     def to_json(self) -> dict[str, object]:
         data = asdict(self)
@@ -122,6 +133,8 @@ class DaemonStatus:
         data["failed"] = [asdict(f) for f in self.failed]
         data["backend"] = data["backend"] or {}
         data["switching"] = self.switching.to_json() if self.switching else None
+        if self.vectors is None:  # what daemons sent before the vector pass
+            del data["vectors"]
         return data
 
     @classmethod
@@ -154,7 +167,12 @@ def _status(data: dict[str, Any]) -> DaemonStatus:
         switching=None if switching is None else _switching(switching),
         rss_mb=float(data["rss_mb"]),
         uptime_s=float(data["uptime_s"]),
+        vectors=_vector_pass(data.get("vectors")),
     )
+
+
+def _vector_pass(data: dict[str, Any] | None) -> VectorPass | None:
+    return None if data is None else VectorPass(int(data["todo"]), int(data["done"]))
 
 
 def _switching(data: dict[str, Any]) -> Switching:
