@@ -388,6 +388,8 @@ class Indexer:
             for file_ids in self._due_pages(whole):
                 if not self._embed_units(file_ids, passages_first):
                     return
+                if not passages_first:  # these files are done: say so as they finish
+                    self.store.settle_vectors_due(self.model, file_ids)
         self.store.settle_vectors_due(self.model)
         self._due = []
 

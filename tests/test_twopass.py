@@ -182,7 +182,7 @@ def test_an_unchanged_rerun_costs_no_vector_pass(
 def test_kill_9_between_the_passes_then_a_rerun_equals_a_clean_run(
     real_data_dir: Path, tmp_path: Path
 ) -> None:
-    root = _docs(tmp_path / "docs", count=40)
+    root = _docs(tmp_path / "docs", count=100)
     env = {**os.environ, "SEMFIND_DATA_DIR": str(real_data_dir)}
     clean, killed = tmp_path / "clean.db", tmp_path / "killed.db"
     assert semfind_cli(env, "--db", str(clean), "index", str(root)).returncode == 0
@@ -195,7 +195,7 @@ def test_kill_9_between_the_passes_then_a_rerun_equals_a_clean_run(
     )
     try:
         deadline = time.monotonic() + 300
-        while not _in_pass_two(killed, files=43):
+        while not _in_pass_two(killed, files=103):
             assert child.poll() is None, "the run ended before it could be killed in pass 2"
             assert time.monotonic() < deadline
             time.sleep(0.02)
@@ -208,7 +208,7 @@ def test_kill_9_between_the_passes_then_a_rerun_equals_a_clean_run(
 
     rerun = semfind_cli(env, "--db", str(killed), "index", str(root))
     assert rerun.returncode == 0, rerun.stderr
-    assert "43 unchanged" in rerun.stderr and "units/s" in rerun.stderr
+    assert "103 unchanged" in rerun.stderr and "units/s" in rerun.stderr
 
     a, b = _snapshot(clean), _snapshot(killed)
     assert a[0] == b[0] and not b[2]

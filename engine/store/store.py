@@ -226,14 +226,18 @@ class Store:
         )
         return [VectorlessUnit(int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4])) for r in rows]
 
-    def settle_vectors_due(self, model: EmbedModelRow) -> int:
-        """Clear the flag of due files whose units all have vectors now; returns how many."""
+    def settle_vectors_due(
+        self, model: EmbedModelRow, file_ids: Sequence[int] | None = None
+    ) -> int:
+        """Clear the flag of due files (all, or those of `file_ids`) whose units all have
+        vectors now; returns how many."""
+        among = f" AND id IN ({','.join('?' * len(file_ids))})" if file_ids is not None else ""
         with self._writing():
             self.conn.execute(
-                "UPDATE files SET vectors_due = 0 WHERE vectors_due AND NOT EXISTS"
+                f"UPDATE files SET vectors_due = 0 WHERE vectors_due{among} AND NOT EXISTS"
                 " (SELECT 1 FROM units u WHERE u.file_id = files.id AND NOT EXISTS"
                 "  (SELECT 1 FROM vectors v WHERE v.model_id = ? AND v.text_hash = u.embed_hash))",
-                (model.id,),
+                (*(file_ids or ()), model.id),
             )
             return self.conn.changes()
 
