@@ -38,6 +38,7 @@ from .since import SPANS_HELP
 # numpy, apsw or llama.cpp (and --help) starts about 0.4 s sooner (import semfind.app.cli
 # takes 0.3-0.5 s, with the searcher, model registry and answerer 0.7-0.9 s).
 if TYPE_CHECKING:
+    from semfind.engine.store.index_facts import ModelVectors
     from semfind.engine.store.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -355,30 +356,47 @@ def _print_switch(settings: Settings, store: Store) -> None:
 @click.option(
     "--failed", is_flag=True, help="List files that failed or were skipped, with reasons."
 )
+@click.option("--json", "as_json", is_flag=True, help="Counts and vectors as one JSON object.")
 @click.pass_obj
-def status(obj: Context, failed: bool) -> None:
+def status(obj: Context, failed: bool, as_json: bool) -> None:
     """What the index holds."""
     from semfind.engine.session.engine import Engine
-    from semfind.engine.store.index_facts import kind_counts
+    from semfind.engine.store.index_facts import kind_counts, model_vectors
 
     from .render import counts_table, failure_line, kinds_line, shown_path, vectors_line
 
     path = obj.settings.db_path()
     with Engine(obj.settings) as engine:
         store = engine.store()
-        out.print(f"index: {shown_path(str(path))}", soft_wrap=True)
         counts, distinct = store.counts(), store.distinct_texts()
+        vectors = model_vectors(store)
+        if as_json:
+            click.echo(_status_json(str(path), counts, distinct, kind_counts(store), vectors))
+            return
+        out.print(f"index: {shown_path(str(path))}", soft_wrap=True)
         out.print(counts_table(counts, distinct))
         if kinds := kind_counts(store):
             out.print(kinds_line(kinds), soft_wrap=True)
-        for model in store.models():
-            missing = len(store.units_without_vectors(model))
-            line = vectors_line(model.name, model.dim, counts["units"], distinct, missing)
-            out.print(line, soft_wrap=True)
+        for model in vectors:
+            out.print(vectors_line(model, distinct), soft_wrap=True)
         _print_switch(obj.settings, store)
         if failed:
             for state in store.failures():
                 out.print(failure_line(state.status, state.path, state.error), soft_wrap=True)
+
+
+def _status_json(
+    path: str,
+    counts: dict[str, int],
+    distinct: int,
+    kinds: dict[str, int],
+    vectors: list[ModelVectors],
+) -> str:
+    import json
+
+    models = [{**dataclasses.asdict(m), "percent": round(m.percent, 1)} for m in vectors]
+    data = {"index": path, **counts, "distinct_texts": distinct, "kinds": kinds, "models": models}
+    return json.dumps(data, ensure_ascii=False)
 
 
 @cli.group()

@@ -35,6 +35,11 @@ def print_status(console: Console, status: DaemonStatus) -> None:
         f"{status.moved} moved, {status.removed} removed, "
         f"{len(status.failed)} failed"
     )
+    if status.vectors is not None:
+        console.print(
+            f"vectors: {status.vectors.done:,} of {status.vectors.todo:,} built; "
+            "until then those files are found by keyword only"
+        )
     console.print(
         f"throughput (last minute): {status.tokens_per_s:,.0f} tokens/s, "
         f"{status.units_per_s:,.1f} units/s"

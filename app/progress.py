@@ -38,6 +38,15 @@ class IndexProgressBar:
             f"{report.files_done / elapsed:6.1f} files/s {report.units / elapsed:7.1f} units/s "
             f"{report.tokens_per_s:8,.0f} tok/s"
         )
+        if report.phase == "vectors":  # every file is searchable by keyword already
+            self._bar.update(
+                self._task,
+                total=report.vectors_todo or None,
+                completed=report.embedded,
+                rates=f"{report.units_per_s:7.1f} units/s {report.tokens_per_s:8,.0f} tok/s",
+                current="vectors (files found by keyword meanwhile)",
+            )
+            return
         name = report.current.rsplit("/", 1)[-1][:40]
         self._bar.update(
             self._task,

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from semfind.engine.search.aggregate import Hit
+    from semfind.engine.store.index_facts import ModelVectors
     from semfind.indexer.indexing import IndexReport
 
 SNIPPET_CHARS = 240
@@ -117,13 +118,27 @@ def print_report(console: Console, report: IndexReport, model_name: str) -> None
         f"{report.removed:,} removed) "
         f"in {report.elapsed:.1f} s"
     )
+    if report.first_searchable_s is not None and report.pass1_s is not None:
+        console.print(
+            f"searchable by keyword: the first file after {report.first_searchable_s:.1f} s, "
+            f"every file after {report.pass1_s:.1f} s; vectors followed"
+        )
     if report.embedded or report.reused:
         console.print(
-            f"embedding: {plural(report.embedded, 'text')}, {plural(report.tokens, 'token')} in "
-            f"{report.embed_seconds:.1f} s = [bold]{report.tokens_per_s:,.0f} tokens/s[/] "
-            f"({_rate(report.embedded, report.embed_seconds):.0f} texts/s); "
+            f"embedding: {plural(report.embedded, 'unit')}, {plural(report.tokens, 'token')} in "
+            f"{report.embed_seconds:.1f} s = [bold]{report.tokens_per_s:,.0f} tokens/s[/], "
+            f"[bold]{report.units_per_s:,.1f} units/s[/]; "
             f"{report.reused:,} reused from the content-hash cache"
         )
+    if report.shares.total:
+        passages, parts, context = report.shares.percents()
+        console.print(
+            f"embedded tokens: passages {passages:.0f} %, propositions {parts:.0f} %, "
+            f"added context (title, headings) {context:.0f} %"
+        )
+    if report.coverage is not None and not report.coverage.complete:
+        left = "the next `semfind index` or the daemon builds the rest"
+        console.print(f"[yellow]{report.coverage.describe()}[/]; {left}")
     if report.llm_upgraded:
         console.print(
             f"LLM propositions: {plural(report.llm_upgraded, 'file')} upgraded, "
@@ -135,10 +150,6 @@ def print_report(console: Console, report: IndexReport, model_name: str) -> None
     _print_problems(console, "failed", report.failed, "red")
     _print_problems(console, "skipped", report.skipped, "yellow")
     _print_problems(console, "indexed in part", report.partial, "yellow")
-
-
-def _rate(count: int, seconds: float) -> float:
-    return count / seconds if seconds > 0 else 0.0
 
 
 def _print_problems(console: Console, label: str, items: list[tuple[str, str]], color: str) -> None:
@@ -167,14 +178,21 @@ def kinds_line(kinds: dict[str, int]) -> str:
     return "by kind: " + ", ".join(f"{escape(kind)} {count:,}" for kind, count in kinds.items())
 
 
-def vectors_line(model: str, dim: int, units: int, distinct_texts: int, missing: int) -> str:
-    """How far `model`'s vectors cover the units: identical texts share one vector."""
-    head = f"vectors for {escape(model)} ({dim}-d): "
+def vectors_line(model: ModelVectors, distinct_texts: int) -> str:
+    """How far a model's vectors cover the units: identical texts share one vector; units
+    without one are found by their keywords only."""
+    head = f"vectors for {escape(model.model)} ({model.dim}-d): "
+    units, missing = model.units, model.texts_to_build
     if missing == 0:
         shared = f" ({plural(distinct_texts, 'distinct text')})" if distinct_texts != units else ""
         return head + f"all {plural(units, 'unit')} have one{shared}"
     have = distinct_texts - missing
-    return head + f"{have:,} of {plural(distinct_texts, 'distinct text')} ({missing:,} to build)"
+    share = min(model.percent, 99.0) if model.units_without < units else 0.0
+    return head + (
+        f"{share:.0f} % of {plural(units, 'unit')}; {have:,} of "
+        f"{plural(distinct_texts, 'distinct text')} ({missing:,} to build): "
+        "results by keyword only for the rest"
+    )
 
 
 def plural(count: int, noun: str) -> str:

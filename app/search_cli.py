@@ -67,7 +67,8 @@ def search_here(settings: Settings, request: SearchRequest) -> Searched:
         embedder = searcher.embedder
         name = None if embedder is None else embedder.name
         by = None if embedder is None else _embedded_by(embedder)
-        return Searched(SearchReply(tuple(hits), name, searcher.model is not None), by)
+        note = "" if keyword else searcher.vectors_note()
+        return Searched(SearchReply(tuple(hits), name, searcher.model is not None, note), by)
 
 
 def _embedded_by(embedder: Embedder) -> str:
@@ -93,12 +94,15 @@ def expand(settings: Settings, kind: str, query: str, err: Console, verbose: boo
 
 
 def say_how(searched: Searched, err: Console, verbose: bool) -> None:
-    """The warning when the model has no vectors yet, and with -v who embedded the query."""
+    """The warning when the model has no vectors yet (or not for all units), and with -v
+    who embedded the query."""
     reply = searched.reply
     if reply.embedder is not None and not reply.has_vectors:
         err.print(
             f"[yellow]warning:[/] nothing is embedded with {reply.embedder} yet; run "
             "`semfind index` to build its vectors (until then only keywords match)"
         )
+    if reply.vectors_note:
+        err.print(f"[yellow]{escape(reply.vectors_note)}[/]", soft_wrap=True)
     if verbose and searched.embedded_by is not None:
         err.print(f"[dim]query embedded by {searched.embedded_by}[/]")

@@ -7,10 +7,10 @@ import functools
 import logging
 import os
 import time
-from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, TypeVar
 
 import numpy as np
 
@@ -23,7 +23,7 @@ from semfind.engine.errors import (
     UsageError,
 )
 from semfind.engine.store.hashing import bytes_hash
-from semfind.engine.store.records import FileMeta, FileState, UnitDraft
+from semfind.engine.store.records import FileMeta, FileState, VectorCoverage, VectorlessUnit
 from semfind.engine.store.store import Store
 from semfind.indexer.extract.document import Document
 from semfind.indexer.extract.extractors import extract, read_file
@@ -37,14 +37,42 @@ from semfind.indexer.walk import Candidate, Rejected, Unreadable, walk
 
 log = logging.getLogger(__name__)
 
-FLUSH_UNITS = 256
-"""Units gathered across files before they are embedded and committed."""
+FILE_PAGE = 64
+"""Files the second pass reads the vectorless units of at a time."""
+UNIT_PAGE = 512
+"""Units it holds in memory at a time: a huge backlog is streamed, never loaded whole."""
 EMBED_CHUNK = 8
 """Texts per embedder call, so progress moves while a large flush is embedded."""
 GIVE_WAY_S = 0.25
 """With urgent work to give way to, embedder calls are cut to about this long: on a busy
 machine (the daemon runs at nice 10) eight texts can take seconds. Smaller calls embed as
 fast on a CPU."""
+
+
+@dataclass
+class TokenShares:
+    """Where the embedded tokens went: the text of passages, of their parts (propositions
+    or sentences), and the context added to what is embedded (title, headings, subject)."""
+
+    passages: int = 0
+    parts: int = 0
+    context: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.passages + self.parts + self.context
+
+    def percents(self) -> tuple[float, float, float]:
+        total = self.total or 1
+        return (
+            100.0 * self.passages / total,
+            100.0 * self.parts / total,
+            100.0 * self.context / total,
+        )
+
+
+Phase = Literal["files", "vectors"]
+"""Pass 1 commits files with their keyword rows; pass 2 embeds what they lack."""
 
 
 @dataclass
@@ -76,18 +104,25 @@ class IndexReport:
     embed_seconds: float = 0.0
     elapsed: float = 0.0
     backend: BackendInfo | None = None
+    phase: Phase = "files"
+    first_searchable_s: float | None = None
+    """Seconds from the start until the first file was committed (found by keyword)."""
+    pass1_s: float | None = None
+    """Seconds from the start until every file was committed, before their vectors."""
+    vectors_todo: int = 0
+    """Distinct texts the second pass found to embed (`embedded` counts those done)."""
+    shares: TokenShares = field(default_factory=TokenShares)
+    coverage: VectorCoverage | None = None
+    """How much of the index has vectors at the end of the run."""
 
     @property
     def tokens_per_s(self) -> float:
         return self.tokens / self.embed_seconds if self.embed_seconds > 0 else 0.0
 
-
-@dataclass
-class _Pending:
-    meta: FileMeta
-    units: list[UnitDraft]
-    note: str | None = None
-    """Why the file is indexed only in part, if it is."""
+    @property
+    def units_per_s(self) -> float:
+        """Texts embedded per second of embedding."""
+        return self.embedded / self.embed_seconds if self.embed_seconds > 0 else 0.0
 
 
 ProgressCallback = Callable[[IndexReport], None]
@@ -113,9 +148,17 @@ class Indexer:
         cancelled: Callable[[], bool] = lambda: False,
         yield_to: YieldTo | None = None,
         on_file: OnFile | None = None,
+        backlog: bool = True,
     ) -> None:
         self.store, self.embedder, self.settings = store, embedder, settings
+        new_model = store.find_model(embedder.key) is None
         self.model = store.ensure_model(embedder.key, embedder.name, embedder.dim)
+        if new_model:
+            store.mark_vectors_due()  # a model new to the index embeds every file
+        self.backlog = backlog
+        """Whether the second pass embeds every due file, or only those of this run."""
+        self._due: list[int] = []
+        """Files this run committed with units that lack vectors."""
         self.max_tokens = min(settings.passage_tokens, embedder.n_ctx_train)
         # With the LLM segmenter, the fast rule-based pass runs first and the LLM upgrades later.
         self.fast_name = "rules" if settings.segmenter == "llm" else settings.segmenter
@@ -130,7 +173,6 @@ class Indexer:
         """Paths brought up to date by others while this run was under way."""
         self.report = IndexReport(backend=embedder.backend_info())
         self._on_progress = on_progress
-        self._pending: list[_Pending] = []
 
     # -- entry points ---------------------------------------------------------
 
@@ -141,7 +183,8 @@ class Indexer:
         self.store.add_roots(str(root) for root in resolved if root.is_dir())
         for root in resolved:
             self._index_root(root)
-        self._flush()
+        if not self.report.cancelled:
+            self._vector_pass()
         if not self.report.cancelled:
             self._llm_pass(resolved)
         return self._finish()
@@ -198,7 +241,6 @@ class Indexer:
                 self._advance(str(item.path))
             else:
                 self._index_file(item, stored.get(str(item.path)))
-        self._flush()
         if not self.report.cancelled:
             self._remove([s for s in gone.values() if not self._handled_elsewhere(s.path)])
 
@@ -259,7 +301,6 @@ class Indexer:
                 self._give_way()
                 if not self._handled_elsewhere(state.path):
                     self._upgrade(state, segmenter)
-            self._flush()
         finally:
             chat.close()
         self.report.llm_accepted += segmenter.accepted
@@ -292,49 +333,126 @@ class Indexer:
             log.exception("unexpected error on %s", item.path)
             self._write_status(meta, "failed", f"internal error: {type(exc).__name__}: {exc}")
 
-    # -- queue, embed, commit -------------------------------------------------
+    # -- pass 1: commit each file keyword-searchable ----------------------------
 
     def _queue(self, meta: FileMeta, doc: Document, segmenter: Segmenter | None = None) -> None:
+        """Cut a document into units and commit them with their keyword rows at once; the
+        vectors they lack are left to the second pass (`_vector_pass`)."""
         segmenter = segmenter or self.segmenter
         name = segmenter.name if segmenter is not None else "none"
         meta = dataclasses.replace(meta, kind=doc.kind, title=doc.title, segmenter=name)
         units = passages(doc, self.embedder.count_tokens, self.max_tokens)
         if segmenter is not None:
             units = [*units, *segmenter.segment(doc, units)]
-        self._pending.append(_Pending(meta, units, _left_out_note(doc)))
-        if sum(len(p.units) for p in self._pending) >= FLUSH_UNITS:
-            self._flush()
+        hashes = {u.embed_hash for u in units}
+        missing = self.store.missing_hashes(self.model, hashes)
+        self.report.reused += len(hashes) - len(missing)
+        note = _left_out_note(doc)
+        due = bool(missing)
+        file_id = self.store.write_file(meta, units, self.model, {}, note, vectors_due=due)
+        if missing:
+            self._due.append(file_id)
+        if self.report.first_searchable_s is None:
+            self.report.first_searchable_s = time.perf_counter() - self.report.started
+        if note:
+            self.report.partial.append((meta.path, note))
+            self._event("partial", meta.path, note)
+        else:
+            self._event("indexed", meta.path, f"{len(units)} unit{'s' * (len(units) != 1)}")
+        self.report.indexed += 1
+        self.report.units += len(units)
+        self._advance(meta.path)
 
-    def _flush(self) -> None:
-        """Embed what the queued files need, committing each file once its vectors exist."""
-        if not self._pending:
+    # -- pass 2: vectors for what pass 1 committed ------------------------------
+
+    def embed_backlog(self) -> IndexReport:
+        """Only the second pass, over every file whose units lack vectors (the daemon when
+        idle: a pass cut short by a stop, a pause or a crash)."""
+        self._vector_pass(backlog=True)
+        return self._finish()
+
+    def _vector_pass(self, backlog: bool | None = None) -> None:
+        """Embed the units of due files that lack vectors: every file's passages first (so
+        each file is soon found by meaning at passage level), then the other units; each
+        chunk of vectors is committed on its own, so a stop or a crash loses at most one.
+        `backlog`: every due file of the index, else only those this run committed."""
+        if self.report.pass1_s is None:
+            self.report.pass1_s = time.perf_counter() - self.report.started
+        whole = self.backlog if backlog is None else backlog
+        if not (whole and self.store.has_vectors_due()) and not self._due:
             return
-        texts = {u.embed_hash: u.embed_input for p in self._pending for u in p.units}
-        missing = self.store.missing_hashes(self.model, texts)
-        self.report.reused += len(texts) - len(missing)
-        order = list(
-            dict.fromkeys(
-                h for p in self._pending for u in p.units if (h := u.embed_hash) in missing
-            )
+        self.report.phase = "vectors"
+        self.report.vectors_todo += self._count_todo(whole)
+        self._notify()
+        for passages_first in (True, False):
+            for file_ids in self._due_pages(whole):
+                if not self._embed_units(file_ids, passages_first):
+                    return
+                if not passages_first:  # these files are done: say so as they finish
+                    self.store.settle_vectors_due(self.model, file_ids)
+        self.store.settle_vectors_due(self.model)
+        self._due = []
+
+    def _count_todo(self, whole: bool) -> int:
+        if whole:
+            return self.store.units_lacking_vectors(self.model, distinct=True)
+        return len(
+            {
+                unit.embed_hash
+                for ids in _pages(self._due, FILE_PAGE)
+                for kind in (True, False)
+                for unit in self.store.vectorless_units(self.model, ids, kind, 0, 1 << 62)
+            }
         )
-        ready: dict[str, np.ndarray] = {}
-        queue = deque(self._pending)
-        self._pending.clear()
-        self._commit_ready(queue, missing, ready)
-        needed, start = set(order), 0
-        while start < len(order):
-            if self._give_way():
-                queue = deque(p for p in queue if not self._handled_elsewhere(p.meta.path))
-                needed = {u.embed_hash for p in queue for u in p.units}
-            if self._cancelled():
-                self.report.cancelled = True  # uncommitted files are redone by the next run
-                return
-            size = self._chunk_size()
-            part = [h for h in order[start : start + size] if h in needed]
-            start += size
-            if part:
-                ready.update(self._embed_chunk(part, [texts[h] for h in part]))
-            self._commit_ready(queue, missing, ready)
+
+    def _due_pages(self, whole: bool) -> Iterator[list[int]]:
+        """Due files in pages, in the order they were first committed."""
+        if not whole:
+            yield from _pages(list(self._due), FILE_PAGE)
+            return
+        after = 0
+        while ids := self.store.due_files(after, FILE_PAGE):
+            yield ids
+            after = ids[-1]
+
+    def _embed_units(self, file_ids: list[int], passages_first: bool) -> bool:
+        """Embed the vectorless units of one page of files; False when cancelled."""
+        after = 0
+        while todo := self.store.vectorless_units(
+            self.model, file_ids, passages_first, after, UNIT_PAGE
+        ):
+            after = todo[-1].unit_id
+            fresh = list({u.embed_hash: u for u in todo}.values())
+            start = 0
+            while start < len(fresh):
+                self._give_way()
+                if self._cancelled():
+                    self.report.cancelled = True  # the next run or the idle daemon resumes
+                    return False
+                size = self._chunk_size()
+                chunk, start = fresh[start : start + size], start + size
+                vectors = self._embed_chunk(
+                    [u.embed_hash for u in chunk], [u.embed_input for u in chunk]
+                )
+                self.store.add_vectors(self.model, vectors)
+                self._count_shares(chunk)
+        return True
+
+    def _count_shares(self, units: Sequence[VectorlessUnit]) -> None:
+        """Where the embedded tokens went: passages, other units, added context."""
+        shares = self.report.shares
+        for unit in units:
+            own = self.embedder.count_tokens(unit.text)
+            whole = (
+                own
+                if unit.embed_input == unit.text
+                else self.embedder.count_tokens(unit.embed_input)
+            )
+            if unit.kind == "passage":
+                shares.passages += own
+            else:
+                shares.parts += own
+            shares.context += max(0, whole - own)
 
     def _chunk_size(self) -> int:
         """Texts for the next embedder call: fewer while giving way, if calls run long."""
@@ -342,27 +460,6 @@ class Indexer:
             return EMBED_CHUNK
         per_text = max(self._last_chunk_s / self._last_chunk_n, 1e-6)
         return max(1, min(EMBED_CHUNK, int(GIVE_WAY_S / per_text)))
-
-    def _commit_ready(
-        self, queue: deque[_Pending], missing: set[str], ready: dict[str, np.ndarray]
-    ) -> None:
-        while queue and all(
-            u.embed_hash not in missing or u.embed_hash in ready for u in queue[0].units
-        ):
-            pending = queue.popleft()
-            own = {
-                u.embed_hash: ready[u.embed_hash] for u in pending.units if u.embed_hash in ready
-            }
-            self.store.write_file(pending.meta, pending.units, self.model, own, pending.note)
-            if pending.note:
-                self.report.partial.append((pending.meta.path, pending.note))
-                self._event("partial", pending.meta.path, pending.note)
-            else:
-                count = len(pending.units)
-                self._event("indexed", pending.meta.path, f"{count} unit{'s' * (count != 1)}")
-            self.report.indexed += 1
-            self.report.units += len(pending.units)
-            self._advance(pending.meta.path)
 
     def _embed_chunk(self, hashes: list[str], texts: list[str]) -> dict[str, np.ndarray]:
         before = (self.embedder.stats.tokens, self.embedder.stats.seconds)
@@ -376,17 +473,11 @@ class Indexer:
         self._notify()
         return dict(zip(hashes, matrix, strict=True))
 
-    def _backfill(self) -> None:
-        """Embed stored units the current model has no vectors for (after a model switch)."""
-        todo = self.store.units_without_vectors(self.model)
-        for start in range(0, len(todo), EMBED_CHUNK):
-            hashes, texts = zip(*todo[start : start + EMBED_CHUNK], strict=True)
-            self.store.add_vectors(self.model, self._embed_chunk(list(hashes), list(texts)))
-
     def _finish(self) -> IndexReport:
-        self._flush()
-        self._backfill()
+        if not self.report.cancelled:
+            self._vector_pass()
         self.store.prune_vectors()
+        self.report.coverage = self.store.vector_coverage(self.model)
         self.report.elapsed = time.perf_counter() - self.report.started
         return self.report
 
@@ -419,8 +510,6 @@ class Indexer:
             return False
         done = [os.path.normpath(p) for p in self._yield_to()]
         self._theirs.update(done)
-        if done:
-            self._pending = [p for p in self._pending if not self._handled_elsewhere(p.meta.path)]
         return bool(done)
 
     def _handled_elsewhere(self, path: str) -> bool:
@@ -446,6 +535,14 @@ class Indexer:
     def _notify(self) -> None:
         if self._on_progress is not None:
             self._on_progress(self.report)
+
+
+T = TypeVar("T")
+
+
+def _pages(items: list[T], size: int) -> Iterator[list[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _default_chat(settings: Settings) -> Callable[[], ChatLike]:

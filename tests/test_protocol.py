@@ -15,6 +15,7 @@ from semfind.indexer.daemon.protocol import (
     StatusEvent,
     Stopped,
     Switching,
+    VectorPass,
     event_from_json,
 )
 
@@ -54,6 +55,14 @@ def test_a_model_switch_keeps_its_keys(switching: dict[str, Any]) -> None:
     status = DaemonStatus.from_json(sent)
     assert isinstance(status.switching, Switching)
     assert status.to_json()["switching"] == switching
+
+
+def test_a_vector_pass_in_progress_keeps_its_keys() -> None:
+    sent = {**SENT, "vectors": {"todo": 120, "done": 48}}
+    status = DaemonStatus.from_json(sent)
+    assert status.vectors == VectorPass(todo=120, done=48)
+    assert status.to_json() == sent
+    assert DaemonStatus.from_json(SENT).vectors is None
 
 
 def test_events_carry_the_status_after_their_kind() -> None:

@@ -103,6 +103,15 @@ class Searcher:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def vectors_note(self) -> str:
+        """While some units have no vector yet (the second indexing pass is still running),
+        the line that says how much of the index has them; "" once all do. One indexed
+        query when nothing is due."""
+        if self.model is None or not self.store.has_vectors_due():
+            return ""
+        coverage = self.store.vector_coverage(self.model)
+        return "" if coverage.complete else coverage.describe()
+
     def search(
         self,
         query: str,

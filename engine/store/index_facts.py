@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import posixpath
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from semfind.engine.store.rows import column_values, first_row, first_value, named_rows
@@ -33,6 +34,42 @@ class _FileRow:
     path: str
     status: str
     units: int
+
+
+@dataclass(frozen=True)
+class ModelVectors:
+    """How far one embedding model's vectors cover the index (`semfind status`)."""
+
+    model: str
+    dim: int
+    units: int
+    units_without: int
+    """Units whose text this model has not embedded: found by their keywords only."""
+    texts_to_build: int
+    """Distinct texts still to embed (identical texts share one vector)."""
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * (self.units - self.units_without) / self.units if self.units else 100.0
+
+
+def model_vectors(store: Store) -> list[ModelVectors]:
+    """Every model's coverage, counted exactly over all units (a scan: for status, not
+    for every search)."""
+    units = store.counts()["units"]
+    found: list[ModelVectors] = []
+    for model in store.models():
+        row = first_row(
+            store.conn.execute(
+                "SELECT count(*) AS units, count(DISTINCT embed_hash) AS texts FROM units u"
+                " WHERE NOT EXISTS (SELECT 1 FROM vectors v"
+                "  WHERE v.model_id = ? AND v.text_hash = u.embed_hash)",
+                (model.id,),
+            )
+        )
+        without, texts = (int(row["units"]), int(row["texts"])) if row else (0, 0)
+        found.append(ModelVectors(model.name, model.dim, units, without, texts))
+    return found
 
 
 def kind_counts(store: Store) -> dict[str, int]:
@@ -213,3 +250,23 @@ def proposition_text_in_big_passages(store: Store, min_parts: int) -> tuple[int,
         )
     )
     return (int(row["total"] or 0), int(row["big"] or 0)) if row else (0, 0)
+
+
+def committed_files(path: Path) -> int:
+    """Files committed as indexed in the index at `path`, read without migrating or locking
+    it (any schema version), for watching another process index; 0 while it cannot be read."""
+    import apsw
+
+    from semfind.engine.store.db import connect
+
+    try:
+        conn = connect(path, readonly=True, busy_ms=50)
+    except apsw.Error:
+        return 0
+    try:
+        query = "SELECT count(*) AS n FROM files WHERE status = 'indexed'"
+        return int(first_value(conn.execute(query), "n") or 0)
+    except apsw.Error:
+        return 0
+    finally:
+        conn.close()

@@ -218,6 +218,18 @@ def _m0009_unit_labels(conn: apsw.Connection) -> None:
     conn.execute("ALTER TABLE units ADD COLUMN label TEXT")
 
 
+def _m0010_vectors_due(conn: apsw.Connection) -> None:
+    # Files are committed keyword-searchable before their vectors exist (a second pass embeds
+    # them): the flag marks those whose units may still lack vectors, so finding that work,
+    # and saying how much of the index has vectors, costs as much as the work left, not a
+    # scan of every unit. Files written before schema 10 were committed with their vectors.
+    conn.execute(
+        "ALTER TABLE files ADD COLUMN vectors_due INTEGER NOT NULL DEFAULT 0"
+        " CHECK (vectors_due IN (0, 1))"
+    )
+    conn.execute("CREATE INDEX files_vectors_due ON files(id) WHERE vectors_due")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _m0001_initial,
     _m0002_propositions,
@@ -228,6 +240,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _m0007_cjk_keywords,
     _m0008_roots,
     _m0009_unit_labels,
+    _m0010_vectors_due,
 )
 """Migration N (1-based) brings the schema from user_version N-1 to N."""
 

@@ -108,3 +108,43 @@ class EmbedModelRow:
     @property
     def codes_table(self) -> str:
         return f"vcodes_m{self.id}"
+
+
+@dataclass(frozen=True)
+class VectorlessUnit:
+    """A stored unit whose text the model has not embedded yet (the second pass's work)."""
+
+    unit_id: int
+    kind: str
+    embed_hash: str
+    text: str
+    embed_input: str
+
+
+@dataclass(frozen=True)
+class VectorCoverage:
+    """How much of the index one model's vectors cover, in units; the rest is found by its
+    keywords only."""
+
+    units: int
+    without: int
+    """Units with no vector yet."""
+
+    @property
+    def with_vectors(self) -> int:
+        return self.units - self.without
+
+    @property
+    def complete(self) -> bool:
+        return self.without == 0
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.with_vectors / self.units if self.units else 100.0
+
+    def describe(self) -> str:
+        """The line search results and status show while some units lack vectors."""
+        if self.complete:
+            return "vectors for all of the index"
+        share = min(self.percent, 99.0) if self.with_vectors else 0.0
+        return f"vectors for {share:.0f} % of the index: results by keyword only for the rest"

@@ -15,7 +15,15 @@ import numpy as np
 from semfind.engine.errors import DiskFullError, StoreError
 from semfind.engine.store.cjk import fts_text
 from semfind.engine.store.db import StoreCursor, disk_full_message, open_db
-from semfind.engine.store.records import EmbedModelRow, FileMeta, FileState, UnitDraft, titled
+from semfind.engine.store.records import (
+    EmbedModelRow,
+    FileMeta,
+    FileState,
+    UnitDraft,
+    VectorCoverage,
+    VectorlessUnit,
+    titled,
+)
 from semfind.engine.store.rows import column_values, first_row, first_value, named_rows
 from semfind.engine.store.vector_tables import create_vector_tables, insert_vectors
 
@@ -120,19 +128,23 @@ class Store:
         model: EmbedModelRow,
         vectors: Mapping[str, np.ndarray],
         note: str | None = None,
-    ) -> None:
+        *,
+        vectors_due: bool = False,
+    ) -> int:
         """Replace a file's units, FTS rows and missing vectors in one transaction; `note`
-        says what was left out of a file indexed in part."""
+        says what was left out of a file indexed in part, `vectors_due` that some of its
+        units still lack vectors (the second pass embeds them). Returns the file's id."""
         with self._writing():
-            file_id = self._upsert_file(meta, "indexed", note)
+            file_id = self._upsert_file(meta, "indexed", note, vectors_due)
             self._delete_units(file_id)
             self._insert_units(file_id, meta, units)
             self._insert_vectors(model, vectors)
+        return file_id
 
     def write_status(self, meta: FileMeta, status: str, error: str | None) -> None:
         """Record a failed or skipped file; any units it had leave the index."""
         with self._writing():
-            file_id = self._upsert_file(meta, status, error)
+            file_id = self._upsert_file(meta, status, error, False)
             self._delete_units(file_id)
 
     def touch_file(self, file_id: int, size: int, mtime_ns: int) -> None:
@@ -198,6 +210,81 @@ class Store:
     def add_vectors(self, model: EmbedModelRow, vectors: Mapping[str, np.ndarray]) -> None:
         with self._writing():
             self._insert_vectors(model, vectors)
+
+    # -- the second pass: files committed before their vectors ------------------
+
+    def due_files(self, after: int, limit: int) -> list[int]:
+        """Ids above `after` of files whose units may lack vectors, in id order."""
+        rows = self.conn.execute(
+            "SELECT id FROM files WHERE vectors_due AND id > ? ORDER BY id LIMIT ?", (after, limit)
+        )
+        return [int(i) for i in column_values(rows, "id")]
+
+    def vectorless_units(
+        self, model: EmbedModelRow, file_ids: Sequence[int], passages: bool, after: int, limit: int
+    ) -> list[VectorlessUnit]:
+        """Up to `limit` units of `file_ids` above id `after` that `model` has no vector for,
+        in id order: passages, or (`passages` False) every other kind."""
+        marks = ",".join("?" * len(file_ids))
+        rows = self.conn.execute(
+            f"SELECT u.id AS id, u.kind AS kind, u.embed_hash AS embed_hash, u.text AS text,"
+            f" {EMBED_TEXT} AS source FROM units u"
+            f" JOIN files f ON f.id = u.file_id WHERE u.file_id IN ({marks}) AND u.id > ?"
+            " AND (u.kind = 'passage') = ? AND NOT EXISTS (SELECT 1 FROM vectors v"
+            "  WHERE v.model_id = ? AND v.text_hash = u.embed_hash) ORDER BY u.id LIMIT ?",
+            (*file_ids, after, int(passages), model.id, limit),
+        )
+        return [
+            VectorlessUnit(
+                int(row["id"]),
+                str(row["kind"]),
+                str(row["embed_hash"]),
+                str(row["text"]),
+                str(row["source"]),
+            )
+            for row in named_rows(rows)
+        ]
+
+    def settle_vectors_due(
+        self, model: EmbedModelRow, file_ids: Sequence[int] | None = None
+    ) -> int:
+        """Clear the flag of due files (all, or those of `file_ids`) whose units all have
+        vectors now; returns how many."""
+        among = f" AND id IN ({','.join('?' * len(file_ids))})" if file_ids is not None else ""
+        with self._writing():
+            self.conn.execute(
+                f"UPDATE files SET vectors_due = 0 WHERE vectors_due{among} AND NOT EXISTS"
+                " (SELECT 1 FROM units u WHERE u.file_id = files.id AND NOT EXISTS"
+                "  (SELECT 1 FROM vectors v WHERE v.model_id = ? AND v.text_hash = u.embed_hash))",
+                (*(file_ids or ()), model.id),
+            )
+            return self.conn.changes()
+
+    def mark_vectors_due(self) -> None:
+        """Every indexed file may lack vectors (a model new to this index)."""
+        with self._writing():
+            self.conn.execute("UPDATE files SET vectors_due = 1 WHERE status = 'indexed'")
+
+    def has_vectors_due(self) -> bool:
+        due = "SELECT EXISTS (SELECT 1 FROM files WHERE vectors_due) AS due"
+        return bool(_need(self.conn.execute(due), "due"))
+
+    def units_lacking_vectors(self, model: EmbedModelRow, *, distinct: bool = False) -> int:
+        """Units of due files that `model` has no vector for (`distinct`: their distinct
+        texts); costs as much as the work left, not a scan of the index."""
+        what = "DISTINCT u.embed_hash" if distinct else "*"
+        cursor = self.conn.execute(
+            f"SELECT count({what}) AS n FROM units u WHERE u.file_id IN"
+            " (SELECT id FROM files WHERE vectors_due) AND NOT EXISTS"
+            " (SELECT 1 FROM vectors v WHERE v.model_id = ? AND v.text_hash = u.embed_hash)",
+            (model.id,),
+        )
+        return int(_need(cursor, "n"))
+
+    def vector_coverage(self, model: EmbedModelRow) -> VectorCoverage:
+        without = self.units_lacking_vectors(model)
+        units = _need(self.conn.execute("SELECT count(*) AS n FROM units"), "n")
+        return VectorCoverage(int(units), without)
 
     def prune_vectors(self) -> int:
         """Drop vectors whose text no unit holds any more (for every model)."""
@@ -324,12 +411,14 @@ class Store:
 
     # -- internals ------------------------------------------------------------
 
-    def _upsert_file(self, meta: FileMeta, status: str, error: str | None) -> int:
+    def _upsert_file(
+        self, meta: FileMeta, status: str, error: str | None, vectors_due: bool
+    ) -> int:
         cursor = self.conn.execute(
             "INSERT INTO files(path, kind, title, size, mtime_ns, content_hash, status, error,"
-            " indexed_at, segmenter) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " indexed_at, segmenter, vectors_due) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT(path) DO UPDATE SET kind = excluded.kind, title = excluded.title,"
-            " segmenter = excluded.segmenter,"
+            " segmenter = excluded.segmenter, vectors_due = excluded.vectors_due,"
             " size = excluded.size, mtime_ns = excluded.mtime_ns,"
             " content_hash = excluded.content_hash, status = excluded.status,"
             " error = excluded.error, indexed_at = excluded.indexed_at RETURNING id",
@@ -344,6 +433,7 @@ class Store:
                 error,
                 time.time(),
                 meta.segmenter,
+                int(vectors_due),
             ),
         )
         return int(_need(cursor, "id"))

@@ -32,6 +32,7 @@ from semfind.indexer.daemon.protocol import (
     State,
     StatusEvent,
     Stopped,
+    VectorPass,
     Watch,
 )
 from semfind.indexer.daemon.publisher import Publisher
@@ -51,6 +52,7 @@ log = logging.getLogger(__name__)
 WINDOW_S = 60.0
 """Throughput is reported over this many recent seconds."""
 TICK_S = 0.2
+BACKLOG_RETRY_S = 60.0
 
 
 @dataclass
@@ -137,6 +139,8 @@ class Daemon:
         self._changes = Journal(log)
         """Live work's events (moves, edits), summed up once per batch."""
         self._interleaving = False
+        self._backlog_retry = 0.0
+        """After a vector pass failed, the idle loop tries again from this time on."""
 
     @property
     def models(self) -> EmbedderKeeper:
@@ -194,10 +198,13 @@ class Daemon:
         self._backend = Backend.of(embedder.backend_info(), embedder.name)
 
     def _idle(self, store: Store) -> None:
-        """Nothing to index: build a new embedding model's vectors, if one is asked for."""
+        """Nothing to index: embed what files committed earlier still lack (a run stopped,
+        paused or killed in its vector pass), then build a new embedding model's vectors, if
+        one is asked for."""
         self._set_state("idle")
         busy = lambda: self.stopping.is_set() or self.pausing.held() or bool(self.queue.snapshot())  # noqa: E731
         try:
+            self._embed_backlog(store, busy)
             built = self.models.maintain(store, busy)
         except DiskFullError as exc:
             self._disk_full(None, exc)
@@ -205,6 +212,24 @@ class Daemon:
         if built:
             self._describe_backend()
             self.events.publish(StatusEvent("status", self._status()))
+
+    def _embed_backlog(self, store: Store, busy: Callable[[], bool]) -> None:
+        """The vector pass over every file still due; one indexed query when there is none."""
+        if time.monotonic() < self._backlog_retry or not store.has_vectors_due():
+            return
+        self._set_state("indexing")
+        indexer = Indexer(store, self.models.embedder, self.settings, self._progress,
+                          cancelled=busy)  # fmt: skip
+        try:
+            self._account(indexer.embed_backlog())
+        except SemfindError as exc:
+            if isinstance(exc, DiskFullError):
+                raise
+            log.error("cannot build the vectors still missing: %s", exc)
+            self._live = None
+            self._backlog_retry = time.monotonic() + BACKLOG_RETRY_S
+        finally:
+            self._set_state("idle")
 
     def _loop(self, store: Store, sandbox: SandboxedExtractor, watcher: Watcher) -> None:
         while not self.stopping.is_set():
@@ -319,6 +344,9 @@ class Daemon:
                     cancelled=lambda: self.stopping.is_set() or self.pausing.held(),
                     yield_to=(lambda: self._interleave(store, sandbox)) if bulk else None,
                     on_file=journal.record,
+                    # A live edit embeds its own units; the backlog's are a bulk scan's or,
+                    # when nothing is queued, the idle loop's.
+                    backlog=bulk,
                 )
                 report = indexer.index_paths([target])
                 self._account(report)
@@ -483,6 +511,11 @@ class Daemon:
             switching=self._models.status() if self._models is not None else None,
             rss_mb=memory_rss() / 1e6,
             uptime_s=time.time() - s.started_at,
+            vectors=(
+                VectorPass(live.vectors_todo, live.embedded)
+                if live is not None and live.phase == "vectors"
+                else None
+            ),
         )
 
     def _stream(self, send: Callable[[dict[str, Any]], bool]) -> None:

@@ -96,6 +96,15 @@ class Switching:
 
 
 @dataclass(frozen=True)
+class VectorPass:
+    """The vector pass of the run in progress: its files are found by keyword meanwhile."""
+
+    todo: int
+    """Distinct texts it found to embed."""
+    done: int
+
+
+@dataclass(frozen=True)
 class DaemonStatus:
     """The answer to "status", and the body of every status or progress event."""
 
@@ -122,6 +131,8 @@ class DaemonStatus:
     switching: Switching | None
     rss_mb: float
     uptime_s: float
+    vectors: VectorPass | None = None
+    """Set while a run embeds what its committed files lack."""
 
     def to_json(self) -> dict[str, object]:
         data = asdict(self)
@@ -129,6 +140,8 @@ class DaemonStatus:
         data["failed"] = [asdict(f) for f in self.failed]
         data["backend"] = data["backend"] or {}
         data["switching"] = self.switching.to_json() if self.switching else None
+        if self.vectors is None:  # what daemons sent before the vector pass
+            del data["vectors"]
         return data
 
     @classmethod
@@ -161,7 +174,12 @@ def _status(data: dict[str, Any]) -> DaemonStatus:
         switching=None if switching is None else _switching(switching),
         rss_mb=float(data["rss_mb"]),
         uptime_s=float(data["uptime_s"]),
+        vectors=_vector_pass(data.get("vectors")),
     )
+
+
+def _vector_pass(data: dict[str, Any] | None) -> VectorPass | None:
+    return None if data is None else VectorPass(int(data["todo"]), int(data["done"]))
 
 
 def _switching(data: dict[str, Any]) -> Switching:
@@ -330,10 +348,19 @@ class SearchReply:
     """The model that embedded the query; None in keyword mode."""
     has_vectors: bool
     """Whether the index holds vectors of that model (else only keywords matched)."""
+    vectors_note: str = ""
+    """How much of the index has vectors, while some units have none yet ("" when all do,
+    or in keyword mode)."""
 
     def to_json(self) -> dict[str, object]:
         hits = [asdict(hit) for hit in self.hits]
-        return {"ok": True, "hits": hits, "embedder": self.embedder, "vectors": self.has_vectors}
+        return {
+            "ok": True,
+            "hits": hits,
+            "embedder": self.embedder,
+            "vectors": self.has_vectors,
+            "vectors_note": self.vectors_note,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SearchReply:
@@ -342,7 +369,8 @@ class SearchReply:
 
 def _search_reply(data: dict[str, Any]) -> SearchReply:
     hits = tuple(_hit(h) for h in data["hits"])
-    return SearchReply(hits, _optional_str(data["embedder"]), bool(data["vectors"]))
+    note = str(data["vectors_note"])
+    return SearchReply(hits, _optional_str(data["embedder"]), bool(data["vectors"]), note)
 
 
 def _hit(data: dict[str, Any]) -> Hit:

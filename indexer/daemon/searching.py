@@ -65,7 +65,8 @@ class DaemonSearcher:
             )
             keyword = request.mode == "keyword" or searcher.embedder is None
             name = None if keyword else searcher.embedder.name  # type: ignore[union-attr]
-            return SearchReply(tuple(hits), name, searcher.model is not None)
+            note = "" if keyword else searcher.vectors_note()
+            return SearchReply(tuple(hits), name, searcher.model is not None, note)
 
     def _check_model(self, keeper: EmbedderKeeper) -> None:
         """A search here embeds with the model a search in the asking process would load."""
