@@ -248,7 +248,7 @@ def test_a_newline_in_a_file_name_stays_on_one_line(
     console = Console(record=True, width=200)
     print_report(console, report, "fake")
     shown = console.export_text()
-    assert "indexed 1 file into 2 units" in shown and "embedding: 1 text," in shown
+    assert "indexed 1 file into 2 units" in shown and "embedding: 1 unit," in shown
 
 
 def test_watch_list_and_daemon_status_json_when_nothing_runs(
