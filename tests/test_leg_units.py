@@ -14,6 +14,7 @@ from semfind.engine.store.store import Store
 from semfind.indexer.indexing import Indexer
 
 from .fakes import FakeEmbedder
+from .test_proposition_search import garden_and_kitchen
 
 BOTH = Filters(units="both")
 QUERY = "basil cold nights"
@@ -22,14 +23,7 @@ QUERY = "basil cold nights"
 @pytest.fixture
 def both(settings: Settings, tmp_path: Path, store: Store, fake: FakeEmbedder) -> Settings:
     chosen = dataclasses.replace(settings, segmenter="rules", units="both", passage_tokens=256)
-    root = tmp_path / "docs"
-    root.mkdir()
-    (root / "garden.md").write_text(
-        "# Garden\n\nTomatoes need full sun and steady watering. Basil hates cold nights. "
-        "Mulch keeps the soil moist in July.\n\nCompost takes a year to mature.\n"
-    )
-    (root / "kitchen.md").write_text("Sourdough needs a lively starter. Bread rises overnight.\n")
-    Indexer(store, fake, chosen).index_paths([root])
+    Indexer(store, fake, chosen).index_paths([garden_and_kitchen(tmp_path / "docs")])
     return chosen
 
 

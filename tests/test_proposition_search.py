@@ -20,15 +20,20 @@ def rules(settings: Settings) -> Settings:
     return dataclasses.replace(settings, segmenter="rules", units="proposition", passage_tokens=256)
 
 
-@pytest.fixture
-def docs(tmp_path: Path) -> Path:
-    root = tmp_path / "docs"
+def garden_and_kitchen(root: Path) -> Path:
+    """Two notes: a garden passage of several facts, and a short kitchen one."""
     root.mkdir()
     (root / "garden.md").write_text(
         "# Garden\n\nTomatoes need full sun and steady watering. Basil hates cold nights. "
         "Mulch keeps the soil moist in July.\n\nCompost takes a year to mature.\n"
     )
     (root / "kitchen.md").write_text("Sourdough needs a lively starter. Bread rises overnight.\n")
+    return root
+
+
+@pytest.fixture
+def docs(tmp_path: Path) -> Path:
+    root = garden_and_kitchen(tmp_path / "docs")
     (root / "script.py").write_text("def mulch(bed):\n    return bed\n")
     return root
 

@@ -503,20 +503,26 @@ class Store:
             ids_by_ord[unit.ord] = unit_id
             self._insert_fts(unit_id, unit.kind, title, unit.text)
 
+    def claim_vector_id(self, model: EmbedModelRow, text_hash: str) -> int | None:
+        """A new vector row's id for this text, or None when the model has one already (the
+        caller is inside a write transaction)."""
+        vid = first_value(
+            self.conn.execute(
+                "INSERT INTO vectors(model_id, text_hash) VALUES (?, ?)"
+                " ON CONFLICT DO NOTHING RETURNING id",
+                (model.id, text_hash),
+            ),
+            "id",
+        )
+        return None if vid is None else int(vid)
+
     def _insert_vectors(self, model: EmbedModelRow, vectors: Mapping[str, np.ndarray]) -> None:
         ids: list[int] = []
         rows: list[np.ndarray] = []
         for text_hash, vector in vectors.items():
             if vector.shape != (model.dim,):
                 raise StoreError(f"vector of shape {vector.shape} for a {model.dim}-d model")
-            vid = first_value(
-                self.conn.execute(
-                    "INSERT INTO vectors(model_id, text_hash) VALUES (?, ?)"
-                    " ON CONFLICT DO NOTHING RETURNING id",
-                    (model.id, text_hash),
-                ),
-                "id",
-            )
+            vid = self.claim_vector_id(model, text_hash)
             if vid is not None:
                 ids.append(int(vid))
                 rows.append(vector)

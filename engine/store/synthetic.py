@@ -125,14 +125,7 @@ def _copied(
 def _copy_vector(
     store: Store, model: EmbedModelRow, new_hash: str, code: tuple[np.ndarray, np.ndarray]
 ) -> None:
-    vid = first_value(
-        store.conn.execute(
-            "INSERT INTO vectors(model_id, text_hash) VALUES (?, ?) ON CONFLICT DO NOTHING"
-            " RETURNING id",
-            (model.id, new_hash),
-        ),
-        "id",
-    )
+    vid = store.claim_vector_id(model, new_hash)
     if vid is not None:
         bits, int8 = code
         insert_codes(store.conn, model, [int(vid)], bits[None], int8[None])
