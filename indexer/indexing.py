@@ -431,28 +431,27 @@ class Indexer:
                     return False
                 size = self._chunk_size()
                 chunk, start = fresh[start : start + size], start + size
+                before = self.report.tokens
                 vectors = self._embed_chunk(
                     [u.embed_hash for u in chunk], [u.embed_input for u in chunk]
                 )
                 self.store.add_vectors(self.model, vectors)
-                self._count_shares(chunk)
+                self._count_shares(chunk, self.report.tokens - before)
         return True
 
-    def _count_shares(self, units: Sequence[VectorlessUnit]) -> None:
-        """Where the embedded tokens went: passages, other units, added context."""
+    def _count_shares(self, units: Sequence[VectorlessUnit], embedded: int) -> None:
+        """Where the `embedded` tokens of one call went: the units' own text (passages,
+        other units) and, the rest, the context added to it (title, headings)."""
         shares = self.report.shares
+        own_total = 0
         for unit in units:
             own = self.embedder.count_tokens(unit.text)
-            whole = (
-                own
-                if unit.embed_input == unit.text
-                else self.embedder.count_tokens(unit.embed_input)
-            )
+            own_total += own
             if unit.kind == "passage":
                 shares.passages += own
             else:
                 shares.parts += own
-            shares.context += max(0, whole - own)
+        shares.context += max(0, embedded - own_total)
 
     def _chunk_size(self) -> int:
         """Texts for the next embedder call: fewer while giving way, if calls run long."""

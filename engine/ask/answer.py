@@ -132,18 +132,6 @@ class Answer:
 AskEvent = Retrieved | Extracted | Piece | Answer
 
 
-@dataclass(frozen=True)
-class _Wait:
-    """How long the user had waited when the quotes were shown."""
-
-    shown: float
-    """When the quotes were shown (`time.perf_counter()`)."""
-    waited: float
-    """Seconds from the start of the wait to then."""
-    began: float | None
-    """When the wait began, as the caller said (None: the ask call)."""
-
-
 class Asker:
     """Answers questions from the index: quotes first, then an optional LLM restatement."""
 
@@ -181,9 +169,7 @@ class Asker:
             timings["total_s"] = time.perf_counter() - start
             yield _with(base, timings)
             return
-        shown = time.perf_counter()
-        waited = shown - (start if began is None else began)
-        yield from self._rewrite(question, base, timings, start, _Wait(shown, waited, began))
+        yield from self._rewrite(question, base, timings, start, began)
 
     def _extract(self, question: str, sources: list[Source], evidence: Evidence) -> Extract:
         settings = self.settings
@@ -192,9 +178,14 @@ class Asker:
         return extract(question, sources, evidence, settings.ask_min_score)
 
     def _rewrite(
-        self, question: str, base: Answer, timings: dict[str, float], start: float, wait: _Wait
+        self,
+        question: str,
+        base: Answer,
+        timings: dict[str, float],
+        start: float,
+        began: float | None,
     ) -> Iterator[AskEvent]:
-        loading = time.perf_counter()
+        shown = loading = time.perf_counter()  # the quotes are on screen
         try:
             llm = self._ensure_llm()
         except ModelError as exc:
@@ -206,9 +197,9 @@ class Asker:
         cap = refine.token_cap(found, llm.count_tokens, self.settings.ask_max_tokens)
         asked = time.perf_counter()
         draft, looping = "", False
-        start_by = self._start_by(llm, wait, cap)
+        start_by = self._start_by(llm, shown, began, cap)
         if start_by is not None:
-            timings["llm_wait_s"] = start_by - wait.shown
+            timings["llm_wait_s"] = start_by - shown
         pieces = llm.stream(refine.messages(question, found), cap, refine.STOP, start_by)
         try:
             for piece in pieces:
@@ -248,13 +239,16 @@ class Asker:
             llm=llm.stats,
         )
 
-    def _start_by(self, llm: ChatBackend, wait: _Wait, cap: int) -> float | None:
-        """When the LLM must have begun its reply, or None for no limit."""
+    def _start_by(
+        self, llm: ChatBackend, shown: float, began: float | None, cap: int
+    ) -> float | None:
+        """When the LLM must have begun its reply (the quotes were shown at `shown`), or
+        None for no limit."""
         given = self.settings.ask_llm_wait_s
         if given > 0:
-            return wait.shown + given
-        if given < 0 and llm.builtin and wait.began is not None:
-            return wait.shown + wait.waited - LLM_EXIT_S - cap * LLM_TOKEN_S
+            return shown + given
+        if given < 0 and llm.builtin and began is not None:
+            return shown + (shown - began) - LLM_EXIT_S - cap * LLM_TOKEN_S
         return None
 
     def _ensure_llm(self) -> ChatBackend:
