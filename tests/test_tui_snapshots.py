@@ -16,7 +16,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from semfind.app.tui.app import SemfindApp, create_app
-from semfind.app.tui.services import Failure, FolderCount, IndexSummary, Services
+from semfind.app.tui.services import Failure, FolderCount, Found, IndexSummary, Services
 from semfind.engine.ask.evidence import Evidence
 from semfind.engine.ask.passage_parts import Part, PassageParts
 from semfind.engine.config import Settings
@@ -75,11 +75,11 @@ def _whole(hit: Hit, similarity: float) -> PassageParts:
 class FixedIndex:
     def search(
         self, query: str, k: int, mode: str, filters: Filters, expansion: Expansion | None = None
-    ) -> list[Hit]:
-        return [_hit(p, s) for p, s in zip(PASSAGES, (1.84, 0.91, 0.42), strict=True)][:k]
+    ) -> Found:
+        return Found([_hit(p, s) for p, s in zip(PASSAGES, (1.84, 0.91, 0.42), strict=True)][:k])
 
     def evidence(self, question: str, k: int, filters: Filters) -> Evidence:
-        hits = self.search(question, k, "hybrid", filters)
+        hits = self.search(question, k, "hybrid", filters).hits
         parts = {hit.passage.id: _whole(hit, hit.score / 2) for hit in hits}
         return Evidence(hits, 0.9, 2, 0.01, parts, {})
 

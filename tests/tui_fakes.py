@@ -15,12 +15,11 @@ from textual.pilot import Pilot
 from textual.worker import WorkerCancelled
 
 from semfind.app.tui.llm_link import LLMLink
-from semfind.app.tui.services import IndexReader
+from semfind.app.tui.services import Found, IndexReader
 from semfind.engine.ask.answer import AskEvent
 from semfind.engine.ask.prompts import prompt
 from semfind.engine.config import Settings
 from semfind.engine.errors import DaemonNotRunningError
-from semfind.engine.search.aggregate import Hit
 from semfind.engine.search.query import Expansion
 from semfind.engine.search.searcher import Filters
 from semfind.engine.session.engine import Engine
@@ -184,7 +183,7 @@ class SlowFirstSearch:
 
     def search(
         self, query: str, k: int, mode: str, filters: Filters, expansion: Expansion | None = None
-    ) -> list[Hit]:
+    ) -> Found:
         self.queries.append(query)
         if len(self.queries) == 1:
             time.sleep(self.delay)

@@ -33,6 +33,10 @@ class SearchDone(Message):
     hits: list[Hit]
     seconds: float
     error: str | None = None
+    vectors_note: str = ""
+    """How much of the index has vectors, while not all of it does."""
+    route_note: str | None = None
+    """Said once: the daemon stopped answering, so searches run here now."""
 
 
 @dataclass

@@ -44,6 +44,7 @@ REASONING = ("think", "rewrite")
 THINK_SETTLE_S = 0.4
 """Pause after the plain results before asking the LLM, so typing does not queue thoughts."""
 NO_REASONING = "think and rewrite need a chat model: see the Ask tab"
+ROUTE_NOTE_S = 6.0
 
 
 class ResultList(FittedList):
@@ -115,6 +116,9 @@ class SearchPane(Vertical):
         weak = Static(Text(NO_CLOSE_MATCH, style="yellow"), id="weak")
         weak.display = False
         yield weak
+        coverage = Static("", id="coverage", markup=False)
+        coverage.display = False
+        yield coverage
         with Horizontal(id="results-area"):
             yield ResultList(id="results")
             with VerticalScroll(id="preview"):
@@ -144,6 +148,7 @@ class SearchPane(Vertical):
         self._last_start = time.monotonic()
         if not query:
             self._show([], "")
+            self._coverage("")
             return
         try:
             filters = self.filters()
@@ -192,26 +197,42 @@ class SearchPane(Vertical):
         if worker.is_cancelled:
             return
         started = time.perf_counter()
-        try:
-            hits = self.index.search(query, RESULTS, mode, filters)
-            error = None
-        except Exception as exc:
-            hits, error = [], describe(exc)
-        self.post_message(SearchDone(serial, query, hits, time.perf_counter() - started, error))
-        if reason is None or error is not None or self.answerer is None:
+        done = self._found(serial, query, mode, filters, None, started)
+        self.post_message(done)
+        if reason is None or done.error is not None or self.answerer is None:
             return
         time.sleep(THINK_SETTLE_S)  # typing on: this query is likely not the last
         if worker.is_cancelled:
             return
         try:
             expansion = self.answerer.expand(reason, query)
-            if worker.is_cancelled:
-                return
-            self.post_message(ThoughtDone(serial, expansion))
-            hits = self.index.search(query, RESULTS, mode, filters, expansion)
         except Exception as exc:
-            hits, error = [], describe(exc)
-        self.post_message(SearchDone(serial, query, hits, time.perf_counter() - started, error))
+            seconds = time.perf_counter() - started
+            self.post_message(SearchDone(serial, query, [], seconds, describe(exc)))
+            return
+        if worker.is_cancelled:
+            return
+        self.post_message(ThoughtDone(serial, expansion))
+        self.post_message(self._found(serial, query, mode, filters, expansion, started))
+
+    def _found(
+        self,
+        serial: int,
+        query: str,
+        mode: str,
+        filters: Filters,
+        expansion: Expansion | None,
+        started: float,
+    ) -> SearchDone:
+        """One search, as the message that shows it (run in the search worker)."""
+        try:
+            found = self.index.search(query, RESULTS, mode, filters, expansion)
+        except Exception as exc:
+            return SearchDone(serial, query, [], time.perf_counter() - started, describe(exc))
+        seconds = time.perf_counter() - started
+        return SearchDone(
+            serial, query, found.hits, seconds, None, found.vectors_note, found.route_note
+        )
 
     @on(ThoughtDone)
     def _thought_done(self, message: ThoughtDone) -> None:
@@ -223,6 +244,8 @@ class SearchPane(Vertical):
 
     @on(SearchDone)
     def _done(self, message: SearchDone) -> None:
+        if message.route_note:  # said once, even when these results are stale
+            self.notify(message.route_note, timeout=ROUTE_NOTE_S)
         if message.serial != self._serial:
             return  # a newer search is on its way
         self.last_seconds = message.seconds
@@ -231,8 +254,16 @@ class SearchPane(Vertical):
             if message.error:
                 self.query_one("#preview-body", PassageView).show(message.error)
                 self._show([], message.query, keep_preview=True)
+                self._coverage("")
             else:
                 self._show(message.hits, message.query)
+                self._coverage(message.vectors_note)
+
+    def _coverage(self, note: str) -> None:
+        """The line above the results while some of the index has no vectors yet."""
+        line = self.query_one("#coverage", Static)
+        line.display = bool(note)
+        line.update(note)
 
     def _painted(self) -> None:
         self.painted_at = time.perf_counter()

@@ -21,7 +21,13 @@ if TYPE_CHECKING:
     from semfind.engine.search.searcher import Searcher
     from semfind.engine.session.engine import Engine
     from semfind.engine.store.store import Store
-    from semfind.indexer.daemon.protocol import DaemonStatus, Event, PauseReply
+    from semfind.indexer.daemon.protocol import (
+        DaemonStatus,
+        Event,
+        PauseReply,
+        SearchReply,
+        SearchRequest,
+    )
 
 
 T = TypeVar("T")
@@ -38,6 +44,17 @@ class IndexSummary:
     propositions: int = 0
     failed: int = 0
     problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Found:
+    """A search's hits and what is said beside them."""
+
+    hits: list[Hit]
+    vectors_note: str = ""
+    """How much of the index has vectors while some units lack them; "" when all do."""
+    route_note: str | None = None
+    """Set on the first search run here after the daemon stopped answering (said once)."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +80,7 @@ class IndexReader(Protocol):
 
     def search(
         self, query: str, k: int, mode: str, filters: Filters, expansion: Expansion | None = None
-    ) -> list[Hit]: ...
+    ) -> Found: ...
     def evidence(self, question: str, k: int, filters: Filters) -> Evidence: ...
     def summary(self) -> IndexSummary: ...
     def folders(self) -> list[FolderCount]: ...
@@ -130,10 +147,23 @@ class EngineIndex:
 
     def search(
         self, query: str, k: int, mode: str, filters: Filters, expansion: Expansion | None = None
-    ) -> list[Hit]:
+    ) -> Found:
+        from ..search_cli import search_request
+
+        reply = self.reply(search_request(self.settings, query, k, mode, filters, expansion))
+        return Found(list(reply.hits), vectors_said(reply))
+
+    def reply(self, request: SearchRequest) -> SearchReply:
+        """The reply the daemon would send, searched here."""
+        from ..search_cli import reply_here
+
         with self._lock:
-            searcher = self._ensure_searcher()
-            return searcher.search(query, k=k, mode=mode, filters=filters, expansion=expansion)
+            return reply_here(self._ensure_searcher(), request)
+
+    @property
+    def loaded(self) -> bool:
+        """Whether this process opened its searcher (the vectors and the query model)."""
+        return self._searcher is not None
 
     def evidence(self, question: str, k: int, filters: Filters) -> Evidence:
         with self._lock:
@@ -197,3 +227,10 @@ def _folders(store: Store) -> list[FolderCount]:
     return [
         FolderCount(r.path, r.files, r.units, r.failed, r.watched) for r in indexed_roots(store)
     ]
+
+
+def vectors_said(reply: SearchReply) -> str:
+    """What the TUI says of the vectors beside a reply's hits: "" when they cover it all."""
+    if reply.embedder is not None and not reply.has_vectors:
+        return f"nothing is embedded with {reply.embedder} yet: results by keyword only"
+    return reply.vectors_note

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from semfind.engine.session.engine import Engine
 
 from ..daemon_client import DaemonClient
+from .daemon_search import DaemonFirstIndex
 from .llm_link import LLMLink
 from .services import EngineIndex, Services
 
@@ -20,11 +21,12 @@ if TYPE_CHECKING:
 def build_services(settings: Settings) -> Services:
     """Nothing heavy happens here: the model loads in a worker after the first paint."""
     engine = Engine(settings, warm=True, open_embedder=_open_embedder)
-    index = EngineIndex(engine)
+    daemon = DaemonClient(settings)
+    index = DaemonFirstIndex(EngineIndex(engine), daemon, settings)
     return Services(
         settings=settings,
         index=index,
-        daemon=DaemonClient(settings),
+        daemon=daemon,
         models=partial(_catalog, settings),
         answerer=LLMLink(engine, index),
     )
