@@ -31,7 +31,8 @@ class Embedded:
         """The log's words for it: rates while embedding, then the shares."""
         seconds = self.seconds or float("inf")
         return (
-            f"embedded {self.units:,} units, {self.tokens:,} tokens in {self.seconds:.1f} s = "
+            f"embedded {self.units:,} unit{'' if self.units == 1 else 's'}, "
+            f"{self.tokens:,} tokens in {self.seconds:.1f} s = "
             f"{self.tokens / seconds:,.0f} tokens/s, {self.units / seconds:,.1f} units/s; "
             f"embedded tokens: {split(self.shares).describe()}"
         )
