@@ -71,7 +71,8 @@ def print_shares(console: Console, shares: Shares | None) -> None:
     for label, split in (("since start", shares.since_start), ("this run", shares.run)):
         if split is not None and split.total:
             console.print(
-                f"embedded tokens {label}: {split.describe()} ({plural(split.total, 'token')})"
+                f"embedded tokens {label}: {split.describe()} ({plural(split.total, 'token')})",
+                soft_wrap=True,
             )
 
 
@@ -79,6 +80,8 @@ def coverage_line(coverage: Coverage) -> str:
     """How far the model in use's vectors cover the index, as `semfind status` says it."""
     head = f"vectors for {escape(coverage.model)}: "
     units, without = coverage.units, coverage.without
+    if units == 0:
+        return head + "the index holds no units yet"
     if without == 0:
         return head + f"all {plural(units, 'unit')} have one"
     share = min(100.0 * (units - without) / units, 99.0)

@@ -186,6 +186,7 @@ def test_daemon_status_prints_the_shares_in_the_words_of_semfind_index() -> None
             "results by keyword only for the rest",
         ),
         (Coverage("MiniLM", 1000, 1), "vectors for MiniLM: 99 % of 1,000 units (1 without"),
+        (Coverage("MiniLM", 0, 0), "vectors for MiniLM: the index holds no units yet"),
     ],
 )
 def test_daemon_status_prints_the_vector_coverage(coverage: Coverage, words: str) -> None:
