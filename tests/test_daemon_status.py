@@ -197,3 +197,21 @@ def test_an_older_daemon_without_shares_or_coverage_prints_neither() -> None:
     printed = _printed(daemon_status())
     assert "embedded tokens" not in printed and "vectors for" not in printed
     assert "throughput (last minute)" in printed
+
+
+def test_shares_since_start_count_finished_runs_the_one_in_progress_and_one_set_aside(
+    tmp_path: Path, files: DaemonFiles
+) -> None:
+    """A bulk scan set aside while a live edit goes ahead still counts since the start."""
+    worker = Daemon(Settings(db=tmp_path / "i.sqlite3"), lambda s: FakeEmbedder(), files)
+    finished, bulk, live = (
+        IndexReport(shares=TokenShares(passages=p, parts=2 * p, context=p // 10))
+        for p in (100, 40, 7)
+    )
+    worker._account(finished)
+    worker._aside, worker._live = bulk, live
+    shares = worker._status().shares
+    assert shares == Shares(TokenSplit(147, 294, 14), TokenSplit(7, 14, 0))
+    worker._account(live)  # the live edit ends; the scan is put back
+    worker._aside, worker._live = None, bulk
+    assert worker._status().shares == Shares(TokenSplit(147, 294, 14), TokenSplit(40, 80, 4))
