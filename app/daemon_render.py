@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.markup import escape
 
-from semfind.indexer.daemon.protocol import DaemonStatus, FailedFile
+from semfind.indexer.daemon.protocol import Coverage, DaemonStatus, FailedFile, Shares
 
 from .render import plural, shown, shown_path
 
@@ -44,6 +44,9 @@ def print_status(console: Console, status: DaemonStatus) -> None:
         f"throughput (last minute): {status.tokens_per_s:,.0f} tokens/s, "
         f"{status.units_per_s:,.1f} units/s"
     )
+    print_shares(console, status.shares)
+    if status.coverage is not None:
+        console.print(coverage_line(status.coverage), soft_wrap=True)
     console.print(
         f"backend: {shown(model)} on {backend.description if backend else '?'}; "
         f"memory {status.rss_mb:,.0f} MB RSS",
@@ -59,6 +62,33 @@ def print_status(console: Console, status: DaemonStatus) -> None:
     if switching and switching.error:
         console.print(f"[red]embedding model switch failed:[/] {shown(switching.error)}")
     print_failed(console, status.failed)
+
+
+def print_shares(console: Console, shares: Shares | None) -> None:
+    """Where the embedded tokens went, in the words of `semfind index`."""
+    if shares is None:
+        return
+    for label, split in (("since start", shares.since_start), ("this run", shares.run)):
+        if split is not None and split.total:
+            console.print(
+                f"embedded tokens {label}: {split.describe()} ({plural(split.total, 'token')})",
+                soft_wrap=True,
+            )
+
+
+def coverage_line(coverage: Coverage) -> str:
+    """How far the model in use's vectors cover the index, as `semfind status` says it."""
+    head = f"vectors for {escape(coverage.model)}: "
+    units, without = coverage.units, coverage.without
+    if units == 0:
+        return head + "the index holds no units yet"
+    if without == 0:
+        return head + f"all {plural(units, 'unit')} have one"
+    share = min(100.0 * (units - without) / units, 99.0)
+    return head + (
+        f"{share:.0f} % of {plural(units, 'unit')} ({without:,} without one yet): "
+        "results by keyword only for the rest"
+    )
 
 
 def print_failed(console: Console, failed: Sequence[FailedFile]) -> None:

@@ -9,12 +9,15 @@ import pytest
 
 from semfind.engine.errors import DaemonError
 from semfind.indexer.daemon.protocol import (
+    Coverage,
     DaemonStatus,
     Idle,
     PauseReply,
+    Shares,
     StatusEvent,
     Stopped,
     Switching,
+    TokenSplit,
     VectorPass,
     event_from_json,
 )
@@ -63,6 +66,45 @@ def test_a_vector_pass_in_progress_keeps_its_keys() -> None:
     assert status.vectors == VectorPass(todo=120, done=48)
     assert status.to_json() == sent
     assert DaemonStatus.from_json(SENT).vectors is None
+
+
+SHARES = {
+    "since_start": {"passages": 900, "parts": 800, "context": 300},
+    "run": {"passages": 45, "parts": 40, "context": 15},
+}
+COVERAGE = {"model": "all-MiniLM-L6-v2-Q8_0", "units": 61482, "without": 1200}
+
+
+def test_token_shares_and_the_vector_coverage_keep_their_keys() -> None:
+    sent = {**SENT, "shares": SHARES, "coverage": COVERAGE}
+    status = DaemonStatus.from_json(sent)
+    assert status.shares == Shares(TokenSplit(900, 800, 300), TokenSplit(45, 40, 15))
+    assert status.coverage == Coverage("all-MiniLM-L6-v2-Q8_0", 61482, 1200)
+    assert status.to_json() == sent
+    between_runs = {**sent, "shares": {**SHARES, "run": None}}
+    assert DaemonStatus.from_json(between_runs).to_json() == between_runs
+
+
+def test_a_status_from_a_daemon_older_than_the_shares_has_none() -> None:
+    status = DaemonStatus.from_json(SENT)
+    assert status.shares is None and status.coverage is None
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"shares": {**SHARES, "run": {"passages": 1, "parts": 2}}},
+        {"shares": {**SHARES, "since_start": {"passages": -1, "parts": 0, "context": 0}}},
+        {"shares": {**SHARES, "since_start": {"passages": "9", "parts": 0, "context": 0}}},
+        {"shares": {"run": None}},
+        {"coverage": {**COVERAGE, "without": 61483}},
+        {"coverage": {**COVERAGE, "units": 1.5}},
+    ],
+    ids=["missing", "negative", "text", "no-total", "more-without", "float"],
+)
+def test_malformed_shares_or_coverage_are_a_daemon_error(change: dict[str, Any]) -> None:
+    with pytest.raises(DaemonError, match="malformed status"):
+        DaemonStatus.from_json({**SENT, "shares": SHARES, "coverage": COVERAGE, **change})
 
 
 def test_events_carry_the_status_after_their_kind() -> None:

@@ -19,6 +19,7 @@ from semfind.engine.embed.base import Embedder
 from semfind.engine.errors import DiskFullError, SemfindError
 from semfind.engine.session.engine import Engine
 from semfind.engine.store.store import Store
+from semfind.indexer.daemon.accounting import Embedded, split
 from semfind.indexer.daemon.commands import Commands
 from semfind.indexer.daemon.control import ControlServer
 from semfind.indexer.daemon.model_switch import EmbedderKeeper
@@ -26,9 +27,11 @@ from semfind.indexer.daemon.pausing import PausePolicy
 from semfind.indexer.daemon.power import on_battery
 from semfind.indexer.daemon.protocol import (
     Backend,
+    Coverage,
     DaemonStatus,
     FailedFile,
     Run,
+    Shares,
     State,
     StatusEvent,
     Stopped,
@@ -125,7 +128,7 @@ class Daemon:
             self.pausing,
             self.stopping,
             self._watches_changed,
-            self._status,
+            lambda: self._status(coverage=True),
             lambda: self.models,
             self.searcher.search,
         )
@@ -135,6 +138,10 @@ class Daemon:
         self._last_tokens: tuple[int, int, float] = (0, 0, 0.0)
         self._live: IndexReport | None = None
         """The run in progress, so counts move before it ends."""
+        self._aside: IndexReport | None = None
+        """The bulk run set aside while live work goes ahead of it."""
+        self.embedded = Embedded()
+        """What the runs finished since the start embedded."""
         self._models: EmbedderKeeper | None = None
         self._changes = Journal(log)
         """Live work's events (moves, edits), summed up once per batch."""
@@ -221,7 +228,9 @@ class Daemon:
         indexer = Indexer(store, self.models.embedder, self.settings, self._progress,
                           cancelled=busy)  # fmt: skip
         try:
-            self._account(indexer.embed_backlog())
+            report = indexer.embed_backlog()
+            self._account(report)
+            _log_embedded("vectors of files committed earlier", [report])
         except SemfindError as exc:
             if isinstance(exc, DiskFullError):
                 raise
@@ -262,18 +271,21 @@ class Daemon:
         self, store: Store, sandbox: SandboxedExtractor, lane: Lane, paths: list[str]
     ) -> None:
         self._changes.begin()
+        reports: list[IndexReport] = []
         for path in paths:
             if self.stopping.is_set() or self.pausing.held():
                 self.queue.put([path], lane)
                 continue
             if lane == "live":
-                self._reconcile(store, sandbox, path, self._changes)
+                reports += self._reconcile(store, sandbox, path, self._changes)
             else:
                 journal = Journal(log)
-                self._reconcile(store, sandbox, path, journal, bulk=True)
+                done = self._reconcile(store, sandbox, path, journal, bulk=True)
                 journal.summary(f"scanned {shown(path)}")
+                _log_embedded(f"scanned {shown(path)}", done)
         if lane == "live":
             self._changes.summary("changes", quiet_if_empty=True)
+            _log_embedded("changes", reports)
 
     def _interleave(self, store: Store, sandbox: SandboxedExtractor) -> list[str]:
         """Called by a bulk scan between files: the user's fresh edits are indexed first.
@@ -298,12 +310,13 @@ class Daemon:
         """Live work reports its own progress; the bulk scan's is put back afterwards."""
         s = self.status
         saved = (self._live, self._last_tokens, s.current, s.run_total, s.run_done, s.eta_s)
-        self._live, self._last_tokens = None, (0, 0, 0.0)
+        self._aside, self._live, self._last_tokens = self._live, None, (0, 0, 0.0)
         try:
             yield
         finally:
             self._live, self._last_tokens = saved[0], saved[1]
             s.current, s.run_total, s.run_done, s.eta_s = saved[2:]
+            self._aside = None
 
     def _set_state(self, state: State) -> None:
         """Subscribers hear of every change of state, not only of progress."""
@@ -320,14 +333,16 @@ class Daemon:
         path: str,
         journal: Journal,
         bulk: bool = False,
-    ) -> None:
+    ) -> list[IndexReport]:
         """Bring the index in line with `path` on disk: index, re-index or drop it. A bulk
-        scan gives way to live edits between files."""
+        scan gives way to live edits between files. Returns the report of the indexing run,
+        if there was one."""
         target = Path(path)
         root = self._root_of(path)
         hidden = root is not None and not visible(
             Path(root), target, extra_ignore=self.settings.ignore
         )
+        reports: list[IndexReport] = []
         try:
             if hidden or not target.exists():
                 gone = store.files_under(path)
@@ -350,18 +365,20 @@ class Daemon:
                 )
                 report = indexer.index_paths([target])
                 self._account(report)
+                reports.append(report)
                 journal.unchanged += report.unchanged
                 if report.cancelled:
                     # Resumed after a pause (finished files are found unchanged); after a stop,
                     # at restart.
                     self.queue.put([path], "bulk" if bulk else "live")
-                    return
+                    return reports
             store.remove_pending(path)
         except DiskFullError as exc:
             self._disk_full(path, exc)
         except SemfindError as exc:
             journal.record(FileEvent("failed", path, str(exc)))
             self.status.failed[path] = str(exc)
+        return reports
 
     def _disk_full(self, path: str | None, exc: DiskFullError) -> None:
         """Pause: what was committed stays; `path` (if any) is done again once there is room."""
@@ -449,6 +466,7 @@ class Daemon:
     def _account(self, report: IndexReport) -> None:
         self._live = None
         self._last_tokens = (0, 0, 0.0)
+        self.embedded.add(report)
         self.status.files_done += report.files_done
         self.status.indexed += report.indexed
         self.status.unchanged += report.unchanged
@@ -480,7 +498,9 @@ class Daemon:
         self._watches = wanted
         self._modes = dict(watcher.modes)
 
-    def _status(self) -> DaemonStatus:
+    def _status(self, coverage: bool = False) -> DaemonStatus:
+        """The status; with `coverage`, also how much of the index has vectors (a query as
+        long as the work left: for the answer to "status", not for every event)."""
         s = self.status
         tokens_s, units_s = self.throughput.rates()
         remaining = max(0, s.run_total - s.run_done)
@@ -516,10 +536,48 @@ class Daemon:
                 if live is not None and live.phase == "vectors"
                 else None
             ),
+            shares=self._shares(),
+            coverage=self._coverage() if coverage else None,
         )
+
+    def _shares(self) -> Shares:
+        live, aside = self._live, self._aside
+        running = [r.shares for r in (live, aside) if r is not None]
+        return Shares(
+            split(self.embedded.shares, *running), None if live is None else split(live.shares)
+        )
+
+    def _coverage(self) -> Coverage | None:
+        """The model in use's vectors over the whole index, read on a connection of its own
+        (this runs on control threads): units lacking one are counted among files still due
+        only, so it costs as much as the work left (engine.store.Store.vector_coverage)."""
+        keeper = self._models
+        if keeper is None or not self.db.exists():
+            return None
+        embedder = keeper.embedder
+        try:
+            with Store.open(self.db, readonly=True) as store:
+                model = store.find_model(embedder.key)
+                if model is None:  # nothing embedded yet
+                    units = store.counts()["units"]
+                    return Coverage(embedder.name, units, units)
+                found = store.vector_coverage(model)
+        except SemfindError as exc:
+            log.warning("cannot count the vectors for status: %s", exc)
+            return None
+        return Coverage(embedder.name, found.units, found.without)
 
     def _stream(self, send: Callable[[dict[str, Any]], bool]) -> None:
         self.events.serve(send, lambda: StatusEvent("status", self._status()))
+
+
+def _log_embedded(what: str, reports: list[IndexReport]) -> None:
+    """A batch's last log line, when it embedded anything: its rates and token shares."""
+    embedded = Embedded()
+    for report in reports:
+        embedded.add(report)
+    if embedded.units:
+        log.info("%s: %s", what, embedded.line())
 
 
 def _lower_priority() -> None:

@@ -10,7 +10,7 @@ import dataclasses
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, astuple, dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args
 
 from semfind.engine.errors import DaemonError
@@ -105,6 +105,50 @@ class VectorPass:
 
 
 @dataclass(frozen=True)
+class TokenSplit:
+    """Embedded tokens by what they were spent on: the text of passages, of their parts
+    (propositions or sentences), and the context added to what is embedded (title,
+    headings); as indexer.indexing.TokenShares counts them."""
+
+    passages: int
+    parts: int
+    context: int
+
+    @property
+    def total(self) -> int:
+        return self.passages + self.parts + self.context
+
+    def describe(self) -> str:
+        """The shares in the words of `semfind index`."""
+        total = self.total or 1
+        passages, parts, context = (100.0 * n / total for n in astuple(self))
+        return (
+            f"passages {passages:.0f} %, propositions {parts:.0f} %, "
+            f"added context (title, headings) {context:.0f} %"
+        )
+
+
+@dataclass(frozen=True)
+class Shares:
+    """Where the daemon's embedded tokens went: since it started (the run in progress
+    included), and in the run in progress (None between runs)."""
+
+    since_start: TokenSplit
+    run: TokenSplit | None
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of the index the vectors of the model in use cover, in units; the rest is
+    found by its keywords only (engine.store.records.VectorCoverage)."""
+
+    model: str
+    units: int
+    without: int
+    """Units with no vector of this model yet."""
+
+
+@dataclass(frozen=True)
 class DaemonStatus:
     """The answer to "status", and the body of every status or progress event."""
 
@@ -133,6 +177,11 @@ class DaemonStatus:
     uptime_s: float
     vectors: VectorPass | None = None
     """Set while a run embeds what its committed files lack."""
+    shares: Shares | None = None
+    """None only from a daemon older than the shares."""
+    coverage: Coverage | None = None
+    """In the answer to "status" (not in events: it costs a query as long as the work
+    left); None from an older daemon, or before the model is loaded."""
 
     def to_json(self) -> dict[str, object]:
         data = asdict(self)
@@ -140,8 +189,9 @@ class DaemonStatus:
         data["failed"] = [asdict(f) for f in self.failed]
         data["backend"] = data["backend"] or {}
         data["switching"] = self.switching.to_json() if self.switching else None
-        if self.vectors is None:  # what daemons sent before the vector pass
-            del data["vectors"]
+        for key in ("vectors", "shares", "coverage"):
+            if data[key] is None:  # what daemons sent before these fields
+                del data[key]
         return data
 
     @classmethod
@@ -175,7 +225,36 @@ def _status(data: dict[str, Any]) -> DaemonStatus:
         rss_mb=float(data["rss_mb"]),
         uptime_s=float(data["uptime_s"]),
         vectors=_vector_pass(data.get("vectors")),
+        shares=_shares(data.get("shares")),
+        coverage=_coverage(data.get("coverage")),
     )
+
+
+def _shares(data: dict[str, Any] | None) -> Shares | None:
+    if data is None:
+        return None
+    run = data["run"]
+    return Shares(_split(data["since_start"]), None if run is None else _split(run))
+
+
+def _split(data: dict[str, Any]) -> TokenSplit:
+    return TokenSplit(*(_count(data[key]) for key in ("passages", "parts", "context")))
+
+
+def _coverage(data: dict[str, Any] | None) -> Coverage | None:
+    if data is None:
+        return None
+    units, without = _count(data["units"]), _count(data["without"])
+    if without > units:
+        raise ValueError(f"{without} units without vectors out of {units}")
+    return Coverage(str(data["model"]), units, without)
+
+
+def _count(value: object) -> int:
+    """A count: a whole number, never negative (JSON has no other kind of int)."""
+    if type(value) is not int or value < 0:
+        raise ValueError(f"not a count: {value!r}")
+    return value
 
 
 def _vector_pass(data: dict[str, Any] | None) -> VectorPass | None:
