@@ -556,7 +556,8 @@ class Daemon:
             return None
         embedder = keeper.embedder
         try:
-            with Store.open(self.db, readonly=True) as store:
+            with Engine(self.settings) as engine:
+                store = engine.reader()
                 model = store.find_model(embedder.key)
                 if model is None:  # nothing embedded yet
                     units = store.counts()["units"]
