@@ -162,7 +162,6 @@ class Daemon:
         engine = Engine(self.settings, writer=True, open_embedder=self._open_embedder)
         with PidLock(self.files.pid), engine:
             store = engine.store()  # takes the writer lock, held until the engine closes
-            _lower_priority()
             use_plugins(self.settings.extractors)
             self._serve(store, engine)
 
@@ -180,6 +179,7 @@ class Daemon:
             self.status.state = "idle"  # reachable from here on, so never "starting"
             server.start()
             log.info("daemon ready: pid %d, socket %s", os.getpid(), self.files.socket)
+            _lower_priority()
             self._loop(store, sandbox, watcher)
         finally:
             self.status.state = "stopping"
@@ -582,5 +582,10 @@ def _log_embedded(what: str, reports: list[IndexReport]) -> None:
 
 
 def _lower_priority() -> None:
+    """Indexing runs at nice 10; searches do not. On Linux a nice value belongs to a thread
+    and what it starts: this (indexing) thread, the extraction worker and the llama.cpp
+    threads of its batches get 10, while the control threads, started before, answer
+    searches at the daemon's own priority instead of waiting behind other programs' work.
+    Elsewhere it lowers the whole process, as before."""
     with contextlib.suppress(AttributeError, OSError):
         os.nice(10)
