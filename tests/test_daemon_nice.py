@@ -4,7 +4,6 @@ nice value belongs to a thread)."""
 from __future__ import annotations
 
 import os
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -31,10 +30,9 @@ def _nice(native_id: int) -> int:
 
 
 def test_indexing_thread_at_nice_10_requests_answered_at_the_daemons_priority(
-    tmp_path: Path,
+    tmp_path: Path, daemon_files: DaemonFiles
 ) -> None:
-    runtime = Path(tempfile.mkdtemp(prefix="sfn-", dir="/tmp"))  # socket paths stay short
-    files = DaemonFiles(runtime / "d.sock", runtime / "d.pid", tmp_path / "d.log")
+    files = daemon_files
     settings = Settings(db=tmp_path / "index.sqlite3", segmenter="rules")
     worker = Daemon(settings, lambda s: FakeEmbedder(), files, power=lambda: False)
     answered_at: list[int] = []
@@ -57,7 +55,4 @@ def test_indexing_thread_at_nice_10_requests_answered_at_the_daemons_priority(
     finally:
         worker.stopping.set()
         thread.join(30)
-        for leftover in runtime.iterdir():
-            leftover.unlink()
-        runtime.rmdir()
     assert not thread.is_alive()

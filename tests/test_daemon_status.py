@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -51,24 +50,15 @@ def _notes(root: Path, count: int) -> Path:
 
 
 @pytest.fixture
-def files(tmp_path: Path) -> Iterator[DaemonFiles]:
-    runtime = Path(tempfile.mkdtemp(prefix="sf-", dir="/tmp"))  # socket paths stay short
-    yield DaemonFiles(runtime / "d.sock", runtime / "d.pid", tmp_path / "d.log")
-    for leftover in runtime.iterdir():
-        leftover.unlink()
-    runtime.rmdir()
-
-
-@pytest.fixture
-def running(tmp_path: Path, files: DaemonFiles) -> Iterator[tuple[Daemon, SlowEmbedder]]:
+def running(tmp_path: Path, daemon_files: DaemonFiles) -> Iterator[tuple[Daemon, SlowEmbedder]]:
     settings = Settings(
         db=tmp_path / "index.sqlite3", passage_tokens=64, segmenter="rules", units="both"
     )
     embedder = SlowEmbedder()
-    worker = Daemon(settings, lambda s: embedder, files, power=lambda: False)
+    worker = Daemon(settings, lambda s: embedder, daemon_files, power=lambda: False)
     thread = threading.Thread(target=worker.run, daemon=True)
     thread.start()
-    wait_until(files.socket.exists)
+    wait_until(daemon_files.socket.exists)
     yield worker, embedder
     worker.stopping.set()
     thread.join(30)
@@ -200,10 +190,10 @@ def test_an_older_daemon_without_shares_or_coverage_prints_neither() -> None:
 
 
 def test_shares_since_start_count_finished_runs_the_one_in_progress_and_one_set_aside(
-    tmp_path: Path, files: DaemonFiles
+    tmp_path: Path, daemon_files: DaemonFiles
 ) -> None:
     """A bulk scan set aside while a live edit goes ahead still counts since the start."""
-    worker = Daemon(Settings(db=tmp_path / "i.sqlite3"), lambda s: FakeEmbedder(), files)
+    worker = Daemon(Settings(db=tmp_path / "i.sqlite3"), lambda s: FakeEmbedder(), daemon_files)
     finished, bulk, live = (
         IndexReport(shares=TokenShares(passages=p, parts=2 * p, context=p // 10))
         for p in (100, 40, 7)

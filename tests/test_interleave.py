@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -81,21 +80,12 @@ class SlowEmbedder(FakeEmbedder):
 
 
 @pytest.fixture
-def files(tmp_path: Path) -> Iterator[DaemonFiles]:
-    runtime = Path(tempfile.mkdtemp(prefix="sf-", dir="/tmp"))  # socket paths stay short
-    yield DaemonFiles(runtime / "d.sock", runtime / "d.pid", tmp_path / "d.log")
-    for leftover in runtime.iterdir():
-        leftover.unlink()
-    runtime.rmdir()
-
-
-@pytest.fixture
-def running(settings: Settings, files: DaemonFiles) -> Iterator[tuple[Daemon, SlowEmbedder]]:
+def running(settings: Settings, daemon_files: DaemonFiles) -> Iterator[tuple[Daemon, SlowEmbedder]]:
     embedder = SlowEmbedder()
-    worker = Daemon(settings, lambda s: embedder, files, power=lambda: False)
+    worker = Daemon(settings, lambda s: embedder, daemon_files, power=lambda: False)
     thread = threading.Thread(target=worker.run, daemon=True)
     thread.start()
-    wait_until(files.socket.exists)
+    wait_until(daemon_files.socket.exists)
     yield worker, embedder
     worker.stopping.set()
     thread.join(30)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -63,17 +61,8 @@ def test_a_missing_sysfs_means_mains(tmp_path: Path) -> None:
     assert _linux_on_battery(tmp_path / "nothing") is False
 
 
-@pytest.fixture
-def files(tmp_path: Path) -> Iterator[DaemonFiles]:
-    runtime = Path(tempfile.mkdtemp(prefix="sf-", dir="/tmp"))  # socket paths stay short
-    yield DaemonFiles(runtime / "d.sock", runtime / "d.pid", tmp_path / "d.log")
-    for leftover in runtime.iterdir():
-        leftover.unlink()
-    runtime.rmdir()
-
-
 def test_the_daemon_waits_on_battery_until_mains_or_resume(
-    tmp_path: Path, files: DaemonFiles, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, daemon_files: DaemonFiles, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(pausing, "POWER_CHECK_S", 0.05)
     battery = threading.Event()
@@ -84,19 +73,21 @@ def test_the_daemon_waits_on_battery_until_mains_or_resume(
     (notes / "a.md").write_text("Herons wait by the river.\n")
     with Store.open(settings.db_path()) as store:
         store.add_watch(str(notes))
-    worker = Daemon(settings, lambda s: FakeEmbedder(), files, power=battery.is_set)
+    worker = Daemon(settings, lambda s: FakeEmbedder(), daemon_files, power=battery.is_set)
     thread = threading.Thread(target=worker.run, daemon=True)
     thread.start()
 
     def status() -> dict[str, object]:
-        return control.request(files.socket, {"cmd": "status"})["status"]  # type: ignore[no-any-return]
+        return control.request(daemon_files.socket, {"cmd": "status"})["status"]  # type: ignore[no-any-return]
 
     def indexed() -> int:
         with Store.open(settings.db_path(), readonly=True) as store:
             return store.counts()["files"]
 
     try:
-        wait_until(lambda: files.socket.exists() and status()["paused_reason"] == "on battery")
+        wait_until(
+            lambda: daemon_files.socket.exists() and status()["paused_reason"] == "on battery"
+        )
         time.sleep(0.5)
         assert indexed() == 0 and status()["queue"] == 1
 
@@ -109,7 +100,7 @@ def test_the_daemon_waits_on_battery_until_mains_or_resume(
         (notes / "b.md").write_text("Otters visit at dusk.\n")
         time.sleep(1.0)
         assert indexed() == 1
-        reply = control.request(files.socket, {"cmd": "resume"})
+        reply = control.request(daemon_files.socket, {"cmd": "resume"})
         assert reply["paused"] is False  # resuming overrides the battery until mains returns
         wait_until(lambda: indexed() == 2)
     finally:
