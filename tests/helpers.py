@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .pdfgen import write_pdf
+
+if TYPE_CHECKING:
+    from semfind.indexer.daemon.daemon import Daemon
 
 
 def wait_until(condition: Callable[[], object], timeout: float = 10.0) -> None:
@@ -18,6 +24,21 @@ def wait_until(condition: Callable[[], object], timeout: float = 10.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s")
         time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def daemon_thread(worker: Daemon) -> Iterator[threading.Thread]:
+    """`worker` run in a thread of this process, serving once its socket exists; stopped
+    as a signal would stop it on leaving."""
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    try:
+        wait_until(worker.files.socket.exists)
+        yield thread
+    finally:
+        worker.stopping.set()
+        thread.join(30)
+    assert not thread.is_alive()
 
 
 def garden_tree(root: Path) -> Path:

@@ -4,7 +4,6 @@ nice value belongs to a thread)."""
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from semfind.indexer.daemon.daemon import Daemon
 from semfind.indexer.daemon.runtime import DaemonFiles
 
 from .fakes import FakeEmbedder
-from .helpers import wait_until
+from .helpers import daemon_thread, wait_until
 
 pytestmark = pytest.mark.skipif(
     not Path("/proc/self/task").is_dir(), reason="per-thread nice values: Linux"
@@ -44,15 +43,9 @@ def test_indexing_thread_at_nice_10_requests_answered_at_the_daemons_priority(
 
     worker._handle = recording  # type: ignore[method-assign]
     base = os.getpriority(os.PRIO_PROCESS, 0)
-    thread = threading.Thread(target=worker.run, daemon=True)
-    thread.start()
-    try:
-        wait_until(lambda: files.socket.exists() and worker.status.state == "idle")
+    with daemon_thread(worker) as thread:
+        wait_until(lambda: worker.status.state == "idle")
         assert control.request(files.socket, {"cmd": "status"})["ok"]
         assert thread.native_id is not None
         wait_until(lambda: _nice(thread.native_id or 0) == min(19, base + 10))
         assert answered_at == [base]
-    finally:
-        worker.stopping.set()
-        thread.join(30)
-    assert not thread.is_alive()

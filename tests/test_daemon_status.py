@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -25,7 +24,7 @@ from semfind.indexer.daemon.runtime import DaemonFiles
 from semfind.indexer.indexing import IndexReport, TokenShares
 
 from .fakes import FakeEmbedder
-from .helpers import wait_until
+from .helpers import daemon_thread, wait_until
 from .tui_fakes import daemon_status
 
 
@@ -56,13 +55,8 @@ def running(tmp_path: Path, daemon_files: DaemonFiles) -> Iterator[tuple[Daemon,
     )
     embedder = SlowEmbedder()
     worker = Daemon(settings, lambda s: embedder, daemon_files, power=lambda: False)
-    thread = threading.Thread(target=worker.run, daemon=True)
-    thread.start()
-    wait_until(daemon_files.socket.exists)
-    yield worker, embedder
-    worker.stopping.set()
-    thread.join(30)
-    assert not thread.is_alive()
+    with daemon_thread(worker):
+        yield worker, embedder
 
 
 def _status(worker: Daemon) -> DaemonStatus:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -18,7 +17,7 @@ from semfind.indexer.daemon.runtime import DaemonFiles
 from semfind.indexer.indexing import Indexer
 
 from .fakes import FakeEmbedder
-from .helpers import wait_until
+from .helpers import daemon_thread, wait_until
 
 
 def _folder(root: Path, count: int, word: str = "heron") -> Path:
@@ -83,13 +82,8 @@ class SlowEmbedder(FakeEmbedder):
 def running(settings: Settings, daemon_files: DaemonFiles) -> Iterator[tuple[Daemon, SlowEmbedder]]:
     embedder = SlowEmbedder()
     worker = Daemon(settings, lambda s: embedder, daemon_files, power=lambda: False)
-    thread = threading.Thread(target=worker.run, daemon=True)
-    thread.start()
-    wait_until(daemon_files.socket.exists)
-    yield worker, embedder
-    worker.stopping.set()
-    thread.join(30)
-    assert not thread.is_alive()
+    with daemon_thread(worker):
+        yield worker, embedder
 
 
 def _indexed(settings: Settings) -> dict[str, int]:
