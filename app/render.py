@@ -131,11 +131,7 @@ def print_report(console: Console, report: IndexReport, model_name: str) -> None
             f"{report.reused:,} reused from the content-hash cache"
         )
     if report.shares.total:
-        passages, parts, context = report.shares.percents()
-        console.print(
-            f"embedded tokens: passages {passages:.0f} %, propositions {parts:.0f} %, "
-            f"added context (title, headings) {context:.0f} %"
-        )
+        console.print(f"embedded tokens: {report.shares.describe()}")
     if report.coverage is not None and not report.coverage.complete:
         left = "the next `semfind index` or the daemon builds the rest"
         console.print(f"[yellow]{report.coverage.describe()}[/]; {left}")

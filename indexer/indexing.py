@@ -33,6 +33,7 @@ from semfind.indexer.segment.llm_segmenter import Chat as ChatLike
 from semfind.indexer.segment.llm_segmenter import LLMSegmenter
 from semfind.indexer.segment.passages import passages
 from semfind.indexer.segment.propositions import Segmenter, make_segmenter
+from semfind.indexer.token_shares import TokenShares
 from semfind.indexer.walk import Candidate, Rejected, Unreadable, walk
 
 log = logging.getLogger(__name__)
@@ -47,28 +48,6 @@ GIVE_WAY_S = 0.25
 """With urgent work to give way to, embedder calls are cut to about this long: on a busy
 machine (the daemon runs at nice 10) eight texts can take seconds. Smaller calls embed as
 fast on a CPU."""
-
-
-@dataclass
-class TokenShares:
-    """Where the embedded tokens went: the text of passages, of their parts (propositions
-    or sentences), and the context added to what is embedded (title, headings, subject)."""
-
-    passages: int = 0
-    parts: int = 0
-    context: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.passages + self.parts + self.context
-
-    def percents(self) -> tuple[float, float, float]:
-        total = self.total or 1
-        return (
-            100.0 * self.passages / total,
-            100.0 * self.parts / total,
-            100.0 * self.context / total,
-        )
 
 
 Phase = Literal["files", "vectors"]
@@ -442,16 +421,11 @@ class Indexer:
     def _count_shares(self, units: Sequence[VectorlessUnit], embedded: int) -> None:
         """Where the `embedded` tokens of one call went: the units' own text (passages,
         other units) and, the rest, the context added to it (title, headings)."""
-        shares = self.report.shares
-        own_total = 0
-        for unit in units:
-            own = self.embedder.count_tokens(unit.text)
-            own_total += own
-            if unit.kind == "passage":
-                shares.passages += own
-            else:
-                shares.parts += own
-        shares.context += max(0, embedded - own_total)
+        own = [(unit.kind, self.embedder.count_tokens(unit.text)) for unit in units]
+        passages = sum(n for kind, n in own if kind == "passage")
+        parts = sum(n for kind, n in own if kind != "passage")
+        context = max(0, embedded - passages - parts)
+        self.report.shares += TokenShares(passages, parts, context)
 
     def _chunk_size(self) -> int:
         """Texts for the next embedder call: fewer while giving way, if calls run long."""

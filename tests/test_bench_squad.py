@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 
-ROOT = Path(__file__).resolve().parent.parent
+from .helpers import load_bench
 
-
-def _load() -> ModuleType:
-    sys.path.insert(0, str(ROOT / "bench"))
-    spec = importlib.util.spec_from_file_location("semfind_bench_beir", ROOT / "bench" / "beir.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-beir = _load()
+beir = load_bench("beir")
 
 
 def test_each_question_points_at_the_paragraph_holding_its_answer(tmp_path: Path) -> None:

@@ -2,28 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from .helpers import load_bench
 
-
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "semfind_bench_bootstrap", ROOT / "bench" / "bootstrap.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bootstrap = _load()
+bootstrap = load_bench("bootstrap")
 
 
 def _alternating(n: int) -> dict[str, float]:

@@ -19,9 +19,10 @@ from semfind.app.render import print_report
 from semfind.engine.config import Settings
 from semfind.engine.store.store import Store
 from semfind.indexer.daemon.daemon import Daemon
-from semfind.indexer.daemon.protocol import Coverage, DaemonStatus, Shares, TokenSplit
+from semfind.indexer.daemon.protocol import Coverage, DaemonStatus, Shares
 from semfind.indexer.daemon.runtime import DaemonFiles
-from semfind.indexer.indexing import IndexReport, TokenShares
+from semfind.indexer.indexing import IndexReport
+from semfind.indexer.token_shares import TokenShares
 
 from .fakes import FakeEmbedder
 from .helpers import daemon_thread, wait_until
@@ -150,8 +151,8 @@ def test_daemon_status_prints_the_shares_in_the_words_of_semfind_index() -> None
     print_report(Console(file=out, width=200, highlight=False), report, "m")
     index_words = next(line for line in out.getvalue().splitlines() if "passages" in line)
 
-    split = TokenSplit(450, 400, 150)
-    printed = _printed(daemon_status(shares=Shares(TokenSplit(900, 800, 300), split)))
+    split = TokenShares(450, 400, 150)
+    printed = _printed(daemon_status(shares=Shares(TokenShares(900, 800, 300), split)))
     assert index_words == f"embedded tokens: {split.describe()}"
     assert (
         "embedded tokens since start: passages 45 %, propositions 40 %, "
@@ -195,7 +196,7 @@ def test_shares_since_start_count_finished_runs_the_one_in_progress_and_one_set_
     worker._account(finished)
     worker._aside, worker._live = bulk, live
     shares = worker._status().shares
-    assert shares == Shares(TokenSplit(147, 294, 14), TokenSplit(7, 14, 0))
+    assert shares == Shares(TokenShares(147, 294, 14), TokenShares(7, 14, 0))
     worker._account(live)  # the live edit ends; the scan is put back
     worker._aside, worker._live = None, bulk
-    assert worker._status().shares == Shares(TokenSplit(147, 294, 14), TokenSplit(40, 80, 4))
+    assert worker._status().shares == Shares(TokenShares(147, 294, 14), TokenShares(40, 80, 4))

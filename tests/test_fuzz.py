@@ -12,23 +12,15 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+
+from .helpers import load_bench
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _load_bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("semfind_bench_fuzz", ROOT / "bench" / "fuzz.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-fuzz = _load_bench()
+fuzz = load_bench("fuzz")
 
 
 @pytest.mark.parametrize("target", sorted(fuzz.TARGETS))

@@ -17,10 +17,10 @@ from semfind.indexer.daemon.protocol import (
     StatusEvent,
     Stopped,
     Switching,
-    TokenSplit,
     VectorPass,
     event_from_json,
 )
+from semfind.indexer.token_shares import TokenShares
 
 # `semfind daemon status --json` of a real daemon before the status was typed ("running" is
 # the CLI's own key).
@@ -78,7 +78,7 @@ COVERAGE = {"model": "all-MiniLM-L6-v2-Q8_0", "units": 61482, "without": 1200}
 def test_token_shares_and_the_vector_coverage_keep_their_keys() -> None:
     sent = {**SENT, "shares": SHARES, "coverage": COVERAGE}
     status = DaemonStatus.from_json(sent)
-    assert status.shares == Shares(TokenSplit(900, 800, 300), TokenSplit(45, 40, 15))
+    assert status.shares == Shares(TokenShares(900, 800, 300), TokenShares(45, 40, 15))
     assert status.coverage == Coverage("all-MiniLM-L6-v2-Q8_0", 61482, 1200)
     assert status.to_json() == sent
     between_runs = {**sent, "shares": {**SHARES, "run": None}}

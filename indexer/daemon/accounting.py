@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from semfind.indexer.daemon.protocol import TokenSplit
-from semfind.indexer.indexing import IndexReport, TokenShares
+from semfind.indexer.indexing import IndexReport
+from semfind.indexer.token_shares import TokenShares
 
 
 @dataclass
@@ -23,9 +23,7 @@ class Embedded:
         self.units += report.embedded
         self.tokens += report.tokens
         self.seconds += report.embed_seconds
-        self.shares.passages += report.shares.passages
-        self.shares.parts += report.shares.parts
-        self.shares.context += report.shares.context
+        self.shares += report.shares
 
     def line(self) -> str:
         """The log's words for it: rates while embedding, then the shares."""
@@ -34,14 +32,5 @@ class Embedded:
             f"embedded {self.units:,} unit{'' if self.units == 1 else 's'}, "
             f"{self.tokens:,} tokens in {self.seconds:.1f} s = "
             f"{self.tokens / seconds:,.0f} tokens/s, {self.units / seconds:,.1f} units/s; "
-            f"embedded tokens: {split(self.shares).describe()}"
+            f"embedded tokens: {self.shares.describe()}"
         )
-
-
-def split(*shares: TokenShares) -> TokenSplit:
-    """The sum of some runs' shares, as the protocol sends it."""
-    return TokenSplit(
-        sum(s.passages for s in shares),
-        sum(s.parts for s in shares),
-        sum(s.context for s in shares),
-    )

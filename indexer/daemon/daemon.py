@@ -19,7 +19,7 @@ from semfind.engine.embed.base import Embedder
 from semfind.engine.errors import DiskFullError, SemfindError
 from semfind.engine.session.engine import Engine
 from semfind.engine.store.store import Store
-from semfind.indexer.daemon.accounting import Embedded, split
+from semfind.indexer.daemon.accounting import Embedded
 from semfind.indexer.daemon.commands import Commands
 from semfind.indexer.daemon.control import ControlServer
 from semfind.indexer.daemon.model_switch import EmbedderKeeper
@@ -543,9 +543,8 @@ class Daemon:
     def _shares(self) -> Shares:
         live, aside = self._live, self._aside
         running = [r.shares for r in (live, aside) if r is not None]
-        return Shares(
-            split(self.embedded.shares, *running), None if live is None else split(live.shares)
-        )
+        since_start = sum(running, self.embedded.shares)
+        return Shares(since_start, None if live is None else live.shares)
 
     def _coverage(self) -> Coverage | None:
         """The model in use's vectors over the whole index, read on a connection of its own

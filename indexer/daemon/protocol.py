@@ -10,12 +10,13 @@ import dataclasses
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import asdict, astuple, dataclass
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args
 
 from semfind.engine.errors import DaemonError
 from semfind.engine.search.aggregate import Hit, Match, Passage
 from semfind.engine.search.query import MODES, Expansion, Filters, Mode
+from semfind.indexer.token_shares import TokenShares
 
 if TYPE_CHECKING:
     from semfind.engine.config import Settings
@@ -105,36 +106,12 @@ class VectorPass:
 
 
 @dataclass(frozen=True)
-class TokenSplit:
-    """Embedded tokens by what they were spent on: the text of passages, of their parts
-    (propositions or sentences), and the context added to what is embedded (title,
-    headings); as indexer.indexing.TokenShares counts them."""
-
-    passages: int
-    parts: int
-    context: int
-
-    @property
-    def total(self) -> int:
-        return self.passages + self.parts + self.context
-
-    def describe(self) -> str:
-        """The shares in the words of `semfind index`."""
-        total = self.total or 1
-        passages, parts, context = (100.0 * n / total for n in astuple(self))
-        return (
-            f"passages {passages:.0f} %, propositions {parts:.0f} %, "
-            f"added context (title, headings) {context:.0f} %"
-        )
-
-
-@dataclass(frozen=True)
 class Shares:
     """Where the daemon's embedded tokens went: since it started (the run in progress
     included), and in the run in progress (None between runs)."""
 
-    since_start: TokenSplit
-    run: TokenSplit | None
+    since_start: TokenShares
+    run: TokenShares | None
 
 
 @dataclass(frozen=True)
@@ -237,8 +214,8 @@ def _shares(data: dict[str, Any] | None) -> Shares | None:
     return Shares(_split(data["since_start"]), None if run is None else _split(run))
 
 
-def _split(data: dict[str, Any]) -> TokenSplit:
-    return TokenSplit(*(_count(data[key]) for key in ("passages", "parts", "context")))
+def _split(data: dict[str, Any]) -> TokenShares:
+    return TokenShares(*(_count(data[key]) for key in ("passages", "parts", "context")))
 
 
 def _coverage(data: dict[str, Any] | None) -> Coverage | None:
