@@ -25,7 +25,7 @@ from semfind.engine.config import (
     load_settings,
 )
 from semfind.engine.errors import SemfindError, UsageError
-from semfind.engine.search.query import FILE_KINDS, MAX_K, MODES, Mode
+from semfind.engine.search.query import FILE_KINDS, MAX_K, MODES
 
 from .context import Context, print_config_problems
 from .daemon_client import DaemonClient
@@ -311,10 +311,8 @@ def search(
     verbose: bool,
 ) -> None:
     """Search the index by meaning and keywords; results are grouped per file."""
-    from semfind.indexer.daemon.protocol import SearchRequest, settings_key
-
     from .render import hit_json, print_hits
-    from .search_cli import expand, run_search, say_how
+    from .search_cli import expand, run_search, say_how, search_request
 
     if not query.strip():
         raise UsageError("search needs a query")
@@ -324,8 +322,7 @@ def search(
     if verbose and since_read is not None:
         err.print(f"[dim]modified since: {escape(since_read.meaning)}[/]")
     expansion = expand(settings, reason, query, err, verbose) if reason else None
-    key = settings_key(settings)
-    request = SearchRequest(query, k, _mode(mode), filters, expansion, key)
+    request = search_request(settings, query, k, mode, filters, expansion)
     searched = run_search(settings, request, err, verbose)
     say_how(searched, err, verbose)
     hits = searched.reply.hits
@@ -334,10 +331,6 @@ def search(
             click.echo(hit_json(rank, hit, mode))
     else:
         print_hits(out, hits, query)
-
-
-def _mode(value: str) -> Mode:
-    return next(m for m in MODES if m == value)
 
 
 def _print_switch(settings: Settings, store: Store) -> None:
