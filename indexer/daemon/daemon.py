@@ -122,8 +122,10 @@ class Daemon:
         self._watches: set[str] = set()
         self._watches_changed = threading.Event()
         self.searcher = DaemonSearcher(settings, lambda: self.models)
+        self.reading = Engine(settings)
+        """The index for the control threads: small writes (Commands) and status reads."""
         self.commands = Commands(
-            Engine(settings),
+            self.reading,
             self.queue,
             self.pausing,
             self.stopping,
@@ -187,6 +189,7 @@ class Daemon:
             watcher.stop()
             sandbox.close()
             self.searcher.close()
+            self.reading.close()
             self.models.close()
             self.events.publish(Stopped())
             log.info("daemon stopped")
@@ -547,21 +550,20 @@ class Daemon:
         return Shares(since_start, None if live is None else live.shares)
 
     def _coverage(self) -> Coverage | None:
-        """The model in use's vectors over the whole index, read on a connection of its own
-        (this runs on control threads): units lacking one are counted among files still due
-        only, so it costs as much as the work left (engine.store.Store.vector_coverage)."""
+        """The model in use's vectors over the whole index, read on the control threads' own
+        connection: units lacking one are counted among files still due only, so it costs as
+        much as the work left (engine.store.Store.vector_coverage)."""
         keeper = self._models
         if keeper is None or not self.db.exists():
             return None
         embedder = keeper.embedder
         try:
-            with Engine(self.settings) as engine:
-                store = engine.reader()
-                model = store.find_model(embedder.key)
-                if model is None:  # nothing embedded yet
-                    units = store.counts()["units"]
-                    return Coverage(embedder.name, units, units)
-                found = store.vector_coverage(model)
+            store = self.reading.reader()
+            model = store.find_model(embedder.key)
+            if model is None:  # nothing embedded yet
+                units = store.counts()["units"]
+                return Coverage(embedder.name, units, units)
+            found = store.vector_coverage(model)
         except SemfindError as exc:
             log.warning("cannot count the vectors for status: %s", exc)
             return None
