@@ -218,7 +218,10 @@ def build(obj: Context, quiet: bool) -> None:
             with Progress(console=err, transient=True, disable=quiet) as bar:
                 task = bar.add_task(f"embedding with {spec.name}", total=None)
                 switch.build(
-                    store, embedder, on_progress=lambda d, t: bar.update(task, completed=d, total=t)
+                    store,
+                    embedder,
+                    on_progress=lambda d, t: bar.update(task, completed=d, total=t),
+                    part_floor=settings.vector_min_parts,
                 )
         finally:
             embedder.close()

@@ -179,15 +179,21 @@ def vectors_line(model: ModelVectors, distinct_texts: int) -> str:
     without one are found by their keywords only."""
     head = f"vectors for {escape(model.model)} ({model.dim}-d): "
     units, missing = model.units, model.texts_to_build
+    floor = (
+        f"; propositions of passages under {model.part_floor} use their passage's"
+        " (vector_min_parts)"
+        if model.part_floor > 1
+        else ""
+    )
     if missing == 0:
         shared = f" ({plural(distinct_texts, 'distinct text')})" if distinct_texts != units else ""
-        return head + f"all {plural(units, 'unit')} have one{shared}"
+        return head + f"all {plural(units, 'unit')} have one{shared}{floor}"
     have = distinct_texts - missing
     share = min(model.percent, 99.0) if model.units_without < units else 0.0
     return head + (
         f"{share:.0f} % of {plural(units, 'unit')}; {have:,} of "
         f"{plural(distinct_texts, 'distinct text')} ({missing:,} to build): "
-        "results by keyword only for the rest"
+        f"results by keyword only for the rest{floor}"
     )
 
 

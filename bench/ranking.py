@@ -10,7 +10,8 @@ The item 2 options are simulated at query time: (a) proposition vectors unused (
 vector leg ranks passages; a proposition matching by keyword takes its passage's
 similarity), (b) passages only in both legs, (c) proposition keyword rows unused, (d)
 proposition vectors used only in passages holding at least n propositions (the others
-take their passage's similarity, as in (a)).
+take their passage's similarity, as in (a)); indexing with vector_min_parts = n leaves
+them unembedded, so (d) is exact on an index that holds every vector.
 """
 
 from __future__ import annotations

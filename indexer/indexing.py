@@ -131,9 +131,11 @@ class Indexer:
     ) -> None:
         self.store, self.embedder, self.settings = store, embedder, settings
         new_model = store.find_model(embedder.key) is None
-        self.model = store.ensure_model(embedder.key, embedder.name, embedder.dim)
+        floor = settings.vector_min_parts
+        self.model = store.ensure_model(embedder.key, embedder.name, embedder.dim, floor)
         if new_model:
             store.mark_vectors_due()  # a model new to the index embeds every file
+        self.model = store.set_part_floor(self.model, floor)
         self.backlog = backlog
         """Whether the second pass embeds every due file, or only those of this run."""
         self._due: list[int] = []

@@ -22,7 +22,10 @@ QUERY = "basil cold nights"
 
 @pytest.fixture
 def both(settings: Settings, tmp_path: Path, store: Store, fake: FakeEmbedder) -> Settings:
-    chosen = dataclasses.replace(settings, segmenter="rules", units="both", passage_tokens=256)
+    # An index holding every vector, which the query-time settings below simulate against.
+    chosen = dataclasses.replace(
+        settings, segmenter="rules", units="both", passage_tokens=256, vector_min_parts=0
+    )
     Indexer(store, fake, chosen).index_paths([garden_and_kitchen(tmp_path / "docs")])
     return chosen
 

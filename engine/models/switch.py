@@ -88,10 +88,14 @@ def build(
     embedder: Embedder,
     cancelled: Callable[[], bool] = lambda: False,
     on_progress: Callable[[int, int], None] | None = None,
+    *,
+    part_floor: int,
 ) -> bool:
-    """Embed every stored unit text `embedder` has no vector for, a chunk per transaction;
-    True when none is left (False when cancelled first)."""
-    model = store.ensure_model(embedder.key, embedder.name, embedder.dim)
+    """Embed every stored unit text `embedder` has no vector for (but the parts of passages
+    under `part_floor` parts, Settings.vector_min_parts), a chunk per transaction; True when
+    none is left (False when cancelled first)."""
+    model = store.ensure_model(embedder.key, embedder.name, embedder.dim, part_floor)
+    model = store.set_part_floor(model, part_floor)
     todo = store.units_without_vectors(model)
     for start in range(0, len(todo), CHUNK):
         if cancelled():

@@ -288,7 +288,8 @@ class Searcher:
         floor = own_vector_floor(self.settings, filters)
         if floor == math.inf:
             return self._knn(vector, limit, dataclasses.replace(filters, units="passage"))
-        if floor is not None:
+        if floor is not None and floor > max(1, self.model.part_floor):
+            # Simulated: the index holds vectors that this floor leaves unused.
             found = self._knn(vector, limit * OVERFETCH, filters)
             return drop_short(self.store, found, floor, limit)
         return self._knn(vector, limit, filters)

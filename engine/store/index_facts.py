@@ -47,6 +47,9 @@ class ModelVectors:
     """Units whose text this model has not embedded: found by their keywords only."""
     texts_to_build: int
     """Distinct texts still to embed (identical texts share one vector)."""
+    part_floor: int = 0
+    """Propositions of passages with fewer parts than this use their passage's vector
+    (EmbedModelRow.part_floor); 0 or 1: none."""
 
     @property
     def percent(self) -> float:
@@ -62,13 +65,13 @@ def model_vectors(store: Store) -> list[ModelVectors]:
         row = first_row(
             store.conn.execute(
                 "SELECT count(*) AS units, count(DISTINCT embed_hash) AS texts FROM units u"
-                " WHERE NOT EXISTS (SELECT 1 FROM vectors v"
+                f" WHERE {model.needs_vector} AND NOT EXISTS (SELECT 1 FROM vectors v"
                 "  WHERE v.model_id = ? AND v.text_hash = u.embed_hash)",
                 (model.id,),
             )
         )
         without, texts = (int(row["units"]), int(row["texts"])) if row else (0, 0)
-        found.append(ModelVectors(model.name, model.dim, units, without, texts))
+        found.append(ModelVectors(model.name, model.dim, units, without, texts, model.part_floor))
     return found
 
 

@@ -230,6 +230,14 @@ def _m0010_vectors_due(conn: apsw.Connection) -> None:
     conn.execute("CREATE INDEX files_vectors_due ON files(id) WHERE vectors_due")
 
 
+def _m0011_part_floor(conn: apsw.Connection) -> None:
+    # Propositions of short passages need no vector of their own (search scores them by
+    # their passage's); each model records the passage size below which it skipped them, so
+    # the work left and the coverage count only the units that need a vector. Older models
+    # embedded every unit: floor 0.
+    conn.execute("ALTER TABLE embed_models ADD COLUMN part_floor INTEGER NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _m0001_initial,
     _m0002_propositions,
@@ -241,6 +249,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _m0008_roots,
     _m0009_unit_labels,
     _m0010_vectors_due,
+    _m0011_part_floor,
 )
 """Migration N (1-based) brings the schema from user_version N-1 to N."""
 

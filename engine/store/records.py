@@ -100,6 +100,19 @@ class EmbedModelRow:
     key: str
     name: str
     dim: int
+    part_floor: int = 0
+    """Propositions (and other parts) of passages with fewer parts than this have no vector
+    of their own for this model; 0 or 1: every unit has one."""
+
+    @property
+    def needs_vector(self) -> str:
+        """SQL true for a unit `u` that should have a vector of this model."""
+        if self.part_floor <= 1:
+            return "1"
+        return (
+            "(u.kind = 'passage' OR u.parent_id IS NULL OR (SELECT count(*) FROM units c"
+            f" WHERE c.parent_id = u.parent_id) >= {int(self.part_floor)})"
+        )
 
     @property
     def bits_table(self) -> str:
@@ -128,7 +141,8 @@ class VectorCoverage:
 
     units: int
     without: int
-    """Units with no vector yet."""
+    """Units with no vector yet (not counting the parts of short passages, which need
+    none: EmbedModelRow.part_floor)."""
 
     @property
     def with_vectors(self) -> int:

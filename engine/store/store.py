@@ -6,6 +6,7 @@ import contextlib
 import json
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -38,7 +39,7 @@ EMBED_TEXT = (
 _FILE_FIELDS = ("id", "path", "size", "mtime_ns", "content_hash", "status", "error", "kind",
                 "segmenter")  # fmt: skip
 _FILE_COLUMNS = ", ".join(_FILE_FIELDS)
-_MODEL_COLUMNS = "id, key, name, dim"
+_MODEL_COLUMNS = "id, key, name, dim, part_floor"
 _NO_ROW = "the index returned no row where one was required"
 COUNT_KEYS = ("files", "failed", "skipped", "units", "vectors")
 COUNTS_SQL = (
@@ -74,8 +75,9 @@ class Store:
 
     # -- models ---------------------------------------------------------------
 
-    def ensure_model(self, key: str, name: str, dim: int) -> EmbedModelRow:
-        """The row for an embedding model, created with its vec0 table if new."""
+    def ensure_model(self, key: str, name: str, dim: int, part_floor: int = 0) -> EmbedModelRow:
+        """The row for an embedding model, created with its vec0 table if new (with
+        `part_floor`; an existing model keeps its own, see set_part_floor)."""
         existing = self.find_model(key)
         if existing is not None:
             if existing.dim != dim:
@@ -83,13 +85,28 @@ class Store:
             return existing
         with self._writing():
             cursor = self.conn.execute(
-                "INSERT INTO embed_models(key, name, dim, created_at) VALUES (?, ?, ?, ?) "
-                "RETURNING id",
-                (key, name, dim, time.time()),
+                "INSERT INTO embed_models(key, name, dim, created_at, part_floor)"
+                " VALUES (?, ?, ?, ?, ?) RETURNING id",
+                (key, name, dim, time.time(), max(0, part_floor)),
             )
-            model = EmbedModelRow(int(_need(cursor, "id")), key, name, dim)
+            model = EmbedModelRow(int(_need(cursor, "id")), key, name, dim, max(0, part_floor))
             create_vector_tables(self.conn, model)
         return model
+
+    def set_part_floor(self, model: EmbedModelRow, part_floor: int) -> EmbedModelRow:
+        """`model` with propositions embedded only in passages of at least `part_floor`
+        parts from now on. Lowering it leaves units without the vectors they now need, so
+        every file becomes due for the second pass; raising it needs no work."""
+        floor = max(0, part_floor)
+        if max(floor, 1) == max(model.part_floor, 1):
+            return model
+        with self._writing():
+            self.conn.execute(
+                "UPDATE embed_models SET part_floor = ? WHERE id = ?", (floor, model.id)
+            )
+            if max(floor, 1) < max(model.part_floor, 1):
+                self.conn.execute("UPDATE files SET vectors_due = 1 WHERE status = 'indexed'")
+        return replace(model, part_floor=floor)
 
     def find_model(self, key: str) -> EmbedModelRow | None:
         rows = self.conn.execute(f"SELECT {_MODEL_COLUMNS} FROM embed_models WHERE key = ?", (key,))
@@ -200,9 +217,9 @@ class Store:
         """(hash, text) of every stored unit text that `model` has not embedded."""
         rows = self.conn.execute(
             f"SELECT embed_hash, {EMBED_TEXT} AS source FROM units u"
-            " JOIN files f ON f.id = u.file_id "
-            "WHERE NOT EXISTS (SELECT 1 FROM vectors v "
-            "  WHERE v.model_id = ? AND v.text_hash = u.embed_hash) GROUP BY embed_hash",
+            f" JOIN files f ON f.id = u.file_id WHERE {model.needs_vector} AND NOT EXISTS"
+            " (SELECT 1 FROM vectors v WHERE v.model_id = ? AND v.text_hash = u.embed_hash)"
+            " GROUP BY embed_hash",
             (model.id,),
         )
         return [(row["embed_hash"], row["source"]) for row in named_rows(rows)]
@@ -230,7 +247,8 @@ class Store:
             f"SELECT u.id AS id, u.kind AS kind, u.embed_hash AS embed_hash, u.text AS text,"
             f" {EMBED_TEXT} AS source FROM units u"
             f" JOIN files f ON f.id = u.file_id WHERE u.file_id IN ({marks}) AND u.id > ?"
-            " AND (u.kind = 'passage') = ? AND NOT EXISTS (SELECT 1 FROM vectors v"
+            f" AND (u.kind = 'passage') = ? AND {model.needs_vector} AND NOT EXISTS"
+            " (SELECT 1 FROM vectors v"
             "  WHERE v.model_id = ? AND v.text_hash = u.embed_hash) ORDER BY u.id LIMIT ?",
             (*file_ids, after, int(passages), model.id, limit),
         )
@@ -254,7 +272,8 @@ class Store:
         with self._writing():
             self.conn.execute(
                 f"UPDATE files SET vectors_due = 0 WHERE vectors_due{among} AND NOT EXISTS"
-                " (SELECT 1 FROM units u WHERE u.file_id = files.id AND NOT EXISTS"
+                f" (SELECT 1 FROM units u WHERE u.file_id = files.id AND {model.needs_vector}"
+                " AND NOT EXISTS"
                 "  (SELECT 1 FROM vectors v WHERE v.model_id = ? AND v.text_hash = u.embed_hash))",
                 (*(file_ids or ()), model.id),
             )
@@ -275,7 +294,7 @@ class Store:
         what = "DISTINCT u.embed_hash" if distinct else "*"
         cursor = self.conn.execute(
             f"SELECT count({what}) AS n FROM units u WHERE u.file_id IN"
-            " (SELECT id FROM files WHERE vectors_due) AND NOT EXISTS"
+            f" (SELECT id FROM files WHERE vectors_due) AND {model.needs_vector} AND NOT EXISTS"
             " (SELECT 1 FROM vectors v WHERE v.model_id = ? AND v.text_hash = u.embed_hash)",
             (model.id,),
         )

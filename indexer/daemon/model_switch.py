@@ -61,7 +61,7 @@ class EmbedderKeeper:
         changed = False
         if active_name(registry) != self.embedder.name:  # switched or rolled back elsewhere
             self._replace(self._named(active_name(registry)))
-            build(store, self.embedder, cancelled)
+            build(store, self.embedder, cancelled, part_floor=self.settings.vector_min_parts)
             changed = True
         target = registry.target(ROLE)
         if target is None:
@@ -71,7 +71,13 @@ class EmbedderKeeper:
             self._drop_target()
             self._target = self._named(target)
             log.info("building vectors for %s in the background", target)
-        complete = build(store, self._target, cancelled, self._count(target))
+        complete = build(
+            store,
+            self._target,
+            cancelled,
+            self._count(target),
+            part_floor=self.settings.vector_min_parts,
+        )
         if complete and Registry().target(ROLE) == target:
             finish(Registry(), target)
             log.info("switched the embedding model to %s", target)
