@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -45,7 +46,33 @@ MINIMUMS: dict[str, float] = {
     "ask_llm_wait_s": -1.0,
     "ask_min_similarity": -1.0,
     "ask_min_score": -10.0,
+    "n_gpu_layers": -1,
 }
+MAXIMUMS: dict[str, float] = {
+    "n_threads": 4096,
+    "n_gpu_layers": 100_000,
+    "embed_batch_tokens": 16_384,
+    "passage_tokens": 16_384,
+    "max_file_mb": 1_000_000,
+    "max_text_mb": 1_000_000,
+    "fusion_k": 1_000_000,
+    "fusion_vector_weight": 1_000,
+    "keyword_budget": 1_000_000_000,
+    "vector_min_parts": 1_000_000,
+    "multi_match_bonus": 1_000,
+    "close_match_cosine": 1.0,
+    "extract_timeout_s": 86_400,
+    "extract_memory_mb": 1_048_576,
+    "remote_timeout_s": 86_400,
+    "think_budget_s": 86_400,
+    "ask_sources": 1_000,
+    "ask_max_tokens": 131_072,
+    "ask_llm_wait_s": 86_400,
+    "ask_min_similarity": 1.0,
+    "ask_min_score": 1_000,
+}
+"""Upper bounds: far past any useful value, they keep absurd ones (1e300, 2**70) from
+reaching llama.cpp, SQLite or the OS as overflows."""
 
 
 @dataclass(frozen=True)
@@ -220,8 +247,13 @@ class Settings:
                     f"setting {name}: {getattr(self, name)!r} is not one of {', '.join(allowed)}"
                 )
         for name, low in MINIMUMS.items():
-            if getattr(self, name) < low:
-                raise ConfigError(f"setting {name}: {getattr(self, name)!r} is below {low}")
+            value = getattr(self, name)
+            if not math.isfinite(value):
+                raise ConfigError(f"setting {name}: {value!r} is not a finite number")
+            if value < low:
+                raise ConfigError(f"setting {name}: {value!r} is below {low}")
+            if value > MAXIMUMS[name]:
+                raise ConfigError(f"setting {name}: {value!r} is above {MAXIMUMS[name]:,}")
 
     @property
     def max_text_chars(self) -> int:

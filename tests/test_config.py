@@ -1,10 +1,17 @@
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
-from semfind.engine.config import Settings, diagnose_settings, load_settings
+from semfind.engine.config import (
+    MAXIMUMS,
+    MINIMUMS,
+    Settings,
+    diagnose_settings,
+    load_settings,
+)
 from semfind.engine.errors import ConfigError
 
 
@@ -39,7 +46,6 @@ def test_bad_value_and_unknown_key_are_config_errors(tmp_path: Path) -> None:
 def test_every_setting_is_documented() -> None:
     source = Path(__file__).resolve().parent.parent / "engine" / "config.py"
     text = source.read_text()
-    import dataclasses
 
     for field in dataclasses.fields(Settings):
         declaration = text.index(f"    {field.name}:")
@@ -55,11 +61,30 @@ def test_every_setting_is_documented() -> None:
         {"SEMFIND_UNITS": "words"},
         {"SEMFIND_PASSAGE_TOKENS": "0"},
         {"SEMFIND_MAX_FILE_MB": "-1"},
+        {"SEMFIND_VECTOR_MIN_PARTS": str(2**70)},
+        {"SEMFIND_FUSION_K": "nan"},
+        {"SEMFIND_REMOTE_TIMEOUT_S": "inf"},
+        {"SEMFIND_N_GPU_LAYERS": "-2"},
     ],
 )
 def test_out_of_range_settings_are_refused(tmp_path: Path, env: dict[str, str]) -> None:
     with pytest.raises(ConfigError, match="setting"):
         load_settings(tmp_path / "none.toml", env=env)
+
+
+def test_every_number_has_both_bounds_and_its_default_between() -> None:
+    numbers = {
+        f.name for f in dataclasses.fields(Settings) if f.type in ("int", "float", int, float)
+    }
+    assert set(MINIMUMS) == numbers == set(MAXIMUMS)
+    for name in numbers:
+        assert MINIMUMS[name] <= getattr(Settings(), name) <= MAXIMUMS[name], name
+
+
+@pytest.mark.parametrize(("name", "value"), [("vector_min_parts", 2**70), ("fusion_k", 1e300)])
+def test_absurdly_large_values_are_refused_by_name(name: str, value: float) -> None:
+    with pytest.raises(ConfigError, match=f"setting {name}: .* is above"):
+        Settings(**{name: value})
 
 
 def test_diagnosis_names_each_bad_key_and_keeps_the_good_ones(tmp_path: Path) -> None:
@@ -82,7 +107,6 @@ def test_diagnosis_of_an_unreadable_file_falls_back_to_defaults(tmp_path: Path) 
 def test_the_shipped_config_file_documents_every_setting() -> None:
     """assets/default_config.toml is what users copy: each setting appears there, commented
     out at its default, under a comment that says what it does."""
-    import dataclasses
     import re
     import tomllib
 
