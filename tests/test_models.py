@@ -13,8 +13,14 @@ from semfind.engine.config import Settings
 from semfind.engine.errors import ModelError, ModelNotFoundError, UsageError
 from semfind.engine.models import default_embedder as default_model
 from semfind.engine.models.catalog import model_catalog
-from semfind.engine.models.default_embedder import default_gguf_path, ensure_default_gguf
+from semfind.engine.models.default_embedder import (
+    DEFAULT_EMBEDDER,
+    PREVIOUS_EMBEDDER,
+    default_gguf_path,
+    ensure_default_gguf,
+)
 from semfind.engine.models.default_llm import default_llm_path
+from semfind.engine.models.gguf_info import read_gguf_info
 from semfind.engine.models.registry import Registry, add_model, resolve_embedder, resolve_llm_path
 
 
@@ -78,7 +84,7 @@ def test_models_cli_list_add_use(built_in: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     added = runner.invoke(cli, ["models", "add", str(mine), "--name", "other", "--use"])
     assert added.exit_code == 0, added.output
-    assert "bert, dim 384, context 512, pooling mean, Q8_0" in added.output
+    assert "bert, dim 384, context 512, pooling mean, Q4_0" in added.output
     listed = runner.invoke(cli, ["models", "list"], terminal_width=200)
     assert listed.exit_code == 0, listed.output
     lines = [line for line in listed.output.splitlines() if "other" in line]
@@ -109,6 +115,36 @@ def test_a_chat_model_is_added_used_and_described(built_in: Path, tmp_path: Path
     assert resolve_llm_path(Settings()) is None  # the built-in SmolLM2 again
     missing = runner.invoke(cli, ["models", "info", "ghost"])
     assert missing.exit_code != 0
+
+
+def test_a_data_folder_of_the_previous_default_keeps_it_until_the_user_switches(
+    built_in: Path, isolated_dirs: Path
+) -> None:
+    assert resolve_embedder(Settings()).name == DEFAULT_EMBEDDER == built_in.stem
+    previous, _ = ensure_default_gguf(PREVIOUS_EMBEDDER)  # as a version before Q4_0 left it
+    assert previous == default_gguf_path(PREVIOUS_EMBEDDER)
+    assert read_gguf_info(previous).file_type == "Q8_0"
+    assert read_gguf_info(built_in).file_type == "Q4_0"
+    # Its indexes hold Q8_0 vectors: an upgrade alone must not re-embed them.
+    assert resolve_embedder(Settings()).name == PREVIOUS_EMBEDDER
+    registry = Registry()
+    registry.use("embedder", "default")  # what `models use default` stored before
+    registry.save()
+    assert resolve_embedder(Settings()).name == PREVIOUS_EMBEDDER
+    listed = {e.name: e.in_use for e in model_catalog(Settings(), found=[]) if e.role == "embedder"}
+    assert listed == {DEFAULT_EMBEDDER: False, PREVIOUS_EMBEDDER: True}
+    # An explicit choice wins, by name or as "default".
+    assert resolve_embedder(Settings(embed_model="default")).name == DEFAULT_EMBEDDER
+    runner = CliRunner()
+    used = runner.invoke(cli, ["models", "use", "default"])
+    assert used.exit_code == 0, used.output
+    assert resolve_embedder(Settings()).name == DEFAULT_EMBEDDER
+    back = runner.invoke(cli, ["models", "use", PREVIOUS_EMBEDDER])
+    assert back.exit_code == 0, back.output
+    assert resolve_embedder(Settings()).name == PREVIOUS_EMBEDDER
+    for name in (DEFAULT_EMBEDDER, PREVIOUS_EMBEDDER, "default"):
+        with pytest.raises(UsageError, match="built-in model's name"):
+            add_model(built_in, name=name)
 
 
 def test_a_registry_from_before_roles_holds_embedders(isolated_dirs: Path, tmp_path: Path) -> None:

@@ -7,7 +7,12 @@ from pathlib import Path
 
 from semfind.engine.config import Settings
 from semfind.engine.errors import ModelError
-from semfind.engine.models.default_embedder import DEFAULT_EMBEDDER, INSTALL_HINT, default_gguf_path
+from semfind.engine.models.default_embedder import (
+    BUILT_IN_EMBEDDERS,
+    DEFAULT_EMBEDDER,
+    INSTALL_HINT,
+    default_gguf_path,
+)
 from semfind.engine.models.default_llm import default_llm_listed
 from semfind.engine.models.discovery import FoundModel, discover
 from semfind.engine.models.gguf_info import GGUFInfo, read_gguf_info
@@ -42,10 +47,13 @@ def model_catalog(
     """The embedders (built-in, added), the LLM in use, then the GGUFs found on this machine
     (`found`, default: discovery.discover()), each with the role its header suggests."""
     registry = registry or Registry()
-    chosen = settings.embed_model or registry.in_use("embedder") or DEFAULT_EMBEDDER
+    chosen = settings.embed_model or registry.chosen_embedder()
     chosen = DEFAULT_EMBEDDER if chosen == "default" else chosen
-    entries = [_entry("embedder", DEFAULT_EMBEDDER, "built-in", default_gguf_path(), chosen)]
-    known = {default_gguf_path().resolve()}
+    entries = [
+        _entry("embedder", name, "built-in", default_gguf_path(name), chosen)
+        for name in BUILT_IN_EMBEDDERS
+    ]
+    known = {default_gguf_path(name).resolve() for name in BUILT_IN_EMBEDDERS}
     for model in registry.models("embedder"):
         entries.append(_entry("embedder", model.name, "added", model.path, chosen))
         known.add(model.path.resolve())

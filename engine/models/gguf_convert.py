@@ -1,4 +1,4 @@
-"""Convert a sentence-transformers BERT checkpoint into a Q8_0 GGUF for llama.cpp.
+"""Convert a sentence-transformers BERT checkpoint into a Q8_0 or Q4_0 GGUF for llama.cpp.
 
 Needs only gguf, safetensors and numpy: the input is a Hugging Face model folder with
 config.json, model.safetensors, a WordPiece tokenizer.json and, optionally, the
@@ -22,6 +22,7 @@ import numpy.typing as npt
 from safetensors import SafetensorError, safe_open
 
 from semfind.engine.errors import ModelError
+from semfind.engine.models.quant import Quant
 
 _ARCH = gguf.MODEL_ARCH.BERT
 
@@ -63,6 +64,16 @@ _F32_TENSORS = frozenset(
 )
 
 
+_FILE_TYPES: dict[Quant, gguf.LlamaFileType] = {
+    "Q8_0": gguf.LlamaFileType.MOSTLY_Q8_0,
+    "Q4_0": gguf.LlamaFileType.MOSTLY_Q4_0,
+}
+_TENSOR_TYPES: dict[Quant, gguf.GGMLQuantizationType] = {
+    "Q8_0": gguf.GGMLQuantizationType.Q8_0,
+    "Q4_0": gguf.GGMLQuantizationType.Q4_0,
+}
+
+
 @dataclass(frozen=True)
 class _Vocab:
     tokens: list[str]
@@ -71,8 +82,10 @@ class _Vocab:
     strip_accents: bool
 
 
-def convert_bert_to_gguf(model_dir: Path, out_path: Path, *, name: str | None = None) -> None:
-    """Write the BERT encoder in `model_dir` to `out_path` as a Q8_0 GGUF, atomically.
+def convert_bert_to_gguf(
+    model_dir: Path, out_path: Path, *, name: str | None = None, quant: Quant = "Q8_0"
+) -> None:
+    """Write the BERT encoder in `model_dir` to `out_path` as a `quant` GGUF, atomically.
 
     `name`, when given, is stored as general.name.
     """
@@ -87,9 +100,9 @@ def convert_bert_to_gguf(model_dir: Path, out_path: Path, *, name: str | None = 
         try:
             if name:
                 writer.add_name(name)
-            _add_hparams(writer, config, pooling)
+            _add_hparams(writer, config, pooling, quant)
             _add_vocab(writer, model_dir, vocab)
-            _add_tensors(writer, weights, config["num_hidden_layers"])
+            _add_tensors(writer, weights, config["num_hidden_layers"], quant)
             writer.write_header_to_file()
             writer.write_kv_data_to_file()
             writer.write_tensors_to_file()
@@ -194,7 +207,7 @@ def _phantom(token: str, kind: gguf.TokenType) -> str:
 
 
 def _add_hparams(
-    writer: gguf.GGUFWriter, config: dict[str, Any], pooling: gguf.PoolingType | None
+    writer: gguf.GGUFWriter, config: dict[str, Any], pooling: gguf.PoolingType | None, quant: Quant
 ) -> None:
     writer.add_context_length(config["max_position_embeddings"])
     writer.add_embedding_length(config["hidden_size"])
@@ -206,7 +219,7 @@ def _add_hparams(
     writer.add_causal_attention(False)
     if pooling is not None:
         writer.add_pooling_type(pooling)
-    writer.add_file_type(gguf.LlamaFileType.MOSTLY_Q8_0)
+    writer.add_file_type(_FILE_TYPES[quant])
     writer.add_quantization_version(gguf.GGML_QUANT_VERSION)
 
 
@@ -225,12 +238,12 @@ def _add_vocab(writer: gguf.GGUFWriter, model_dir: Path, vocab: _Vocab) -> None:
     special.add_to_gguf(writer, quiet=True)
 
 
-def _add_tensors(writer: gguf.GGUFWriter, weights: Path, block_count: int) -> None:
+def _add_tensors(writer: gguf.GGUFWriter, weights: Path, block_count: int, quant: Quant) -> None:
     name_map = gguf.get_tensor_name_map(_ARCH, block_count)
     for hf_name, tensor in _read_tensors(weights):
         gguf_name = _gguf_tensor_name(name_map, hf_name)
         if gguf_name is not None:
-            data, qtype = _encode(gguf_name, tensor)
+            data, qtype = _encode(gguf_name, tensor, _TENSOR_TYPES[quant])
             writer.add_tensor(gguf_name, data, raw_dtype=qtype)
 
 
@@ -259,15 +272,14 @@ def _gguf_tensor_name(name_map: gguf.TensorNameMap, hf_name: str) -> str | None:
 
 
 def _encode(
-    gguf_name: str, tensor: npt.NDArray[Any]
+    gguf_name: str, tensor: npt.NDArray[Any], qtype: gguf.GGMLQuantizationType
 ) -> tuple[npt.NDArray[Any], gguf.GGMLQuantizationType]:
     data = np.ascontiguousarray(tensor, dtype=np.float32)
     if data.ndim < 2 or gguf_name.endswith("_norm.weight") or gguf_name in _F32_TENSORS:
         return data, gguf.GGMLQuantizationType.F32
     try:
-        qtype = gguf.GGMLQuantizationType.Q8_0
         return gguf.quants.quantize(data, qtype), qtype
     except gguf.QuantError:
-        # Rows whose length is not a multiple of the Q8_0 block size.
+        # Rows whose length is not a multiple of the block size (32 for both types).
         qtype = gguf.GGMLQuantizationType.F16
         return gguf.quants.quantize(data, qtype), qtype

@@ -15,7 +15,12 @@ from semfind.engine.embed.base import Embedder
 from semfind.engine.embed.llama import LlamaEmbedder
 from semfind.engine.errors import ModelError, ModelNotFoundError, UsageError
 from semfind.engine.models.checksums import cached_sha256
-from semfind.engine.models.default_embedder import DEFAULT_EMBEDDER, ensure_default_gguf
+from semfind.engine.models.default_embedder import (
+    BUILT_IN_EMBEDDERS,
+    DEFAULT_EMBEDDER,
+    ensure_default_gguf,
+    unchosen_embedder,
+)
 from semfind.engine.models.gguf_info import GGUFInfo, read_gguf_info
 
 
@@ -84,8 +89,8 @@ class Registry:
         return _registered(name, entry) if entry else None
 
     def add(self, name: str, path: Path, role: str = "embedder", sha256: str | None = None) -> None:
-        if name == DEFAULT_EMBEDDER:
-            raise UsageError(f"{name!r} is the built-in model's name; pick another with --name")
+        if name in BUILT_IN_EMBEDDERS or name == "default":
+            raise UsageError(f"{name!r} is a built-in model's name; pick another with --name")
         if role not in ROLES:
             raise UsageError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
         entry = {"path": str(path), "added_at": time.time(), "role": role, "sha256": sha256}
@@ -97,6 +102,12 @@ class Registry:
     def in_use(self, role: str) -> str | None:
         value = self._data["use"].get(role)
         return str(value) if value else None
+
+    def chosen_embedder(self) -> str:
+        """The embedder `models use` chose, else the built-in one for this data folder
+        ("default" was stored by versions with a single built-in: the same as no choice)."""
+        value = self.in_use("embedder")
+        return value if value and value != "default" else unchosen_embedder()
 
     def target(self, role: str) -> str | None:
         """The model being prepared for `role` (its vectors are being built)."""
@@ -113,7 +124,7 @@ class Registry:
 
     def switch(self, role: str, name: str) -> None:
         """Put `name` in use now, remembering the one it replaces; clears the target."""
-        current = self.in_use(role) or (DEFAULT_EMBEDDER if role == "embedder" else "default")
+        current = self.chosen_embedder() if role == "embedder" else self.in_use(role) or "default"
         if current != name:
             self._data.setdefault("previous", {})[role] = current
         self.use(role, name)
@@ -172,15 +183,16 @@ def resolve_llm_path(settings: Settings, registry: Registry | None = None) -> Pa
 def resolve_embedder(settings: Settings, registry: Registry | None = None) -> ModelSpec:
     """The embedding model the settings (or `semfind models use`) ask for."""
     registry = registry or Registry()
-    wanted = settings.embed_model or registry.in_use("embedder") or DEFAULT_EMBEDDER
-    return embedder_spec(wanted, registry)
+    return embedder_spec(settings.embed_model or registry.chosen_embedder(), registry)
 
 
 def embedder_spec(wanted: str, registry: Registry) -> ModelSpec:
-    """The embedding model called `wanted`: "default", a registered name or a .gguf path."""
-    if wanted in ("default", DEFAULT_EMBEDDER):
-        path, digest = ensure_default_gguf()
-        return ModelSpec(DEFAULT_EMBEDDER, path, digest, read_gguf_info(path), "built-in")
+    """The embedding model called `wanted`: "default", a built-in or registered name, or a
+    .gguf path."""
+    name = DEFAULT_EMBEDDER if wanted == "default" else wanted
+    if name in BUILT_IN_EMBEDDERS:
+        path, digest = ensure_default_gguf(name)
+        return ModelSpec(name, path, digest, read_gguf_info(path), "built-in")
     entry = registry.get(wanted)
     if entry is not None and entry.role != "embedder":
         raise UsageError(f"{wanted!r} was added as a chat LLM, not an embedding model")

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from semfind.engine.config import Settings
 from semfind.engine.embed.base import Embedder
 from semfind.engine.errors import UsageError
-from semfind.engine.models.default_embedder import DEFAULT_EMBEDDER
 from semfind.engine.models.registry import ModelSpec, Registry, embedder_spec
 from semfind.engine.store.store import Store
 
@@ -42,7 +41,7 @@ class Progress:
 
 
 def active_name(registry: Registry) -> str:
-    return registry.in_use(ROLE) or DEFAULT_EMBEDDER
+    return registry.chosen_embedder()
 
 
 def progress(store: Store, spec: ModelSpec) -> Progress:
