@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Embedding throughput of the default model through llama.cpp, per batching approach.
 
-    python bench/embed_speed.py [--texts N]
+    python bench/embed_speed.py [--texts N] [--model NAME_OR_GGUF] [--db BENCH_INDEX]
 
 Embeds proposition-length texts (real SciFact propositions from the benchmark index that
 bench/beir.py builds) with the default GGUF and prints propositions/s and tokens/s for:
@@ -16,6 +16,7 @@ import multiprocessing
 import statistics
 import sys
 import time
+from pathlib import Path
 
 from semfind.engine import paths
 from semfind.engine.config import Settings
@@ -28,8 +29,8 @@ from semfind.engine.store.index_facts import part_texts
 WARMUP = 64
 
 
-def propositions(limit: int) -> list[str]:
-    db = paths.cache_dir() / "bench" / "scifact-rules.sqlite3"
+def propositions(limit: int, db: Path | None = None) -> list[str]:
+    db = db or paths.cache_dir() / "bench" / "scifact-rules.sqlite3"
     if not db.exists():
         sys.exit(f"no benchmark index at {db}: run bench/beir.py first")
     with Engine(Settings(db=db)) as engine:
@@ -64,9 +65,11 @@ def _worker(args: tuple[ModelSpec, list[str], int]) -> tuple[float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--texts", type=int, default=1500)
+    parser.add_argument("--model", default="", help="model name or .gguf (default: the default)")
+    parser.add_argument("--db", type=Path, help="a SciFact index built by bench/beir.py")
     args = parser.parse_args()
-    spec = resolve_embedder(Settings())
-    texts = propositions(args.texts)
+    spec = resolve_embedder(Settings(embed_model=args.model))
+    texts = propositions(args.texts, args.db)
     n = len(texts) - WARMUP
     info = build_info()
     print(f"{n} SciFact propositions · {spec.name} · llama.cpp CPU: {info['system']}")
