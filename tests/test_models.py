@@ -133,6 +133,8 @@ def test_a_data_folder_of_the_previous_default_keeps_it_until_the_user_switches(
     assert resolve_embedder(Settings()).name == PREVIOUS_EMBEDDER
     listed = {e.name: e.in_use for e in model_catalog(Settings(), found=[]) if e.role == "embedder"}
     assert listed == {DEFAULT_EMBEDDER: False, PREVIOUS_EMBEDDER: True}
+    notes = {e.name: e.note for e in model_catalog(Settings(), found=[])}
+    assert f"semfind models use {DEFAULT_EMBEDDER}` switches" in notes[DEFAULT_EMBEDDER]
     # An explicit choice wins, by name or as "default".
     assert resolve_embedder(Settings(embed_model="default")).name == DEFAULT_EMBEDDER
     runner = CliRunner()

@@ -81,6 +81,9 @@ def _entry(role: str, name: str, source: str, path: Path, chosen: str) -> Catalo
     info, note = _read(path)
     if info is None and source == "built-in" and not path.exists():
         note = f"converted on first use; if that fails, {INSTALL_HINT}"
+    if name == DEFAULT_EMBEDDER and chosen in BUILT_IN_EMBEDDERS and chosen != name:
+        switch = f"`semfind models use {name}` switches once its vectors are built"
+        note = "; ".join(filter(None, [f"the default for new data folders: {switch}", note]))
     return CatalogEntry(role, name, source, path, info, name == chosen, note)
 
 
