@@ -178,7 +178,8 @@ def index_corpus(folder: Path, name: str, engine: Engine) -> IndexReport:
     )
 
 
-_VECTORS: dict[str, np.ndarray | None] = {}
+_VECTORS: dict[tuple[str, str], np.ndarray | None] = {}
+"""Query vectors by (model key, query id): every ranking in a run reuses them."""
 
 
 def collect_legs(
@@ -186,21 +187,24 @@ def collect_legs(
 ) -> dict[str, Legs]:
     filters, depth = Filters(units=units), depth_for(100)
     legs = {}
+    model = searcher.model.key if searcher.model is not None else ""
     for q in ids:
-        if q not in _VECTORS:
-            _VECTORS[q] = searcher.query_vector(queries[q])
+        if (model, q) not in _VECTORS:
+            _VECTORS[model, q] = searcher.query_vector(queries[q])
         keyword = searcher.keyword(queries[q], depth, filters)
-        nearest = searcher.knn(_VECTORS[q], depth, filters)
+        nearest = searcher.knn(_VECTORS[model, q], depth, filters)
         legs[q] = Legs(keyword, searcher.inherit(keyword, nearest, filters))
     return legs
 
 
-_ROWS: RowCache = {}
-"""Unit rows shared by every ranking in this run: tuning ranks the same units many times."""
+_ROWS: dict[Path, RowCache] = {}
+"""Unit rows per index, shared by every ranking in this run: tuning ranks the same units
+many times."""
 
 
 def ranked_docs(searcher: Searcher, scores: dict[int, float], k: int = 100) -> list[str]:
-    return [doc_id(hit.path) for hit in searcher.rank_files(scores, k, _ROWS)]
+    rows = _ROWS.setdefault(searcher.store.path, {})
+    return [doc_id(hit.path) for hit in searcher.rank_files(scores, k, rows)]
 
 
 def run_mode(

@@ -36,8 +36,6 @@ SIDES = ("a", "b")
 def rank(folder: Path, model: str, db: Path) -> tuple[dict[str, dict[str, float]], str]:
     """Per-query nDCG@10 of the default and RRF k=60 with `model`'s index, and how long
     building it took (empty when it was reused)."""
-    beir._VECTORS.clear()  # query vectors belong to one model
-    beir._ROWS.clear()
     base = dataclasses.replace(load_settings(), db=db, embed_model=model)
     with Engine(base, writer=True, warm=True) as engine:
         start = time.perf_counter()

@@ -25,54 +25,31 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "keyword_units": get_args(LegUnits),
 }
 """The settings limited to a few values; the CLI's options offer the same."""
-MINIMUMS: dict[str, float] = {
-    "n_threads": 0,
-    "embed_batch_tokens": 64,
-    "passage_tokens": 16,
-    "max_file_mb": 0.001,
-    "max_text_mb": 0.001,
-    "fusion_k": 0.001,
-    "fusion_vector_weight": 0.0,
-    "keyword_budget": 0,
-    "vector_min_parts": 0,
-    "multi_match_bonus": 0.0,
-    "close_match_cosine": -1.0,
-    "extract_timeout_s": 0.1,
-    "extract_memory_mb": 64,
-    "remote_timeout_s": 0.1,
-    "think_budget_s": 0.1,
-    "ask_sources": 1,
-    "ask_max_tokens": 16,
-    "ask_llm_wait_s": -1.0,
-    "ask_min_similarity": -1.0,
-    "ask_min_score": -10.0,
-    "n_gpu_layers": -1,
+BOUNDS: dict[str, tuple[float, float]] = {
+    "n_threads": (0, 4096),
+    "embed_batch_tokens": (64, 16_384),
+    "passage_tokens": (16, 16_384),
+    "max_file_mb": (0.001, 1_000_000),
+    "max_text_mb": (0.001, 1_000_000),
+    "fusion_k": (0.001, 1_000_000),
+    "fusion_vector_weight": (0.0, 1_000),
+    "keyword_budget": (0, 1_000_000_000),
+    "vector_min_parts": (0, 1_000_000),
+    "multi_match_bonus": (0.0, 1_000),
+    "close_match_cosine": (-1.0, 1.0),
+    "extract_timeout_s": (0.1, 86_400),
+    "extract_memory_mb": (64, 1_048_576),
+    "remote_timeout_s": (0.1, 86_400),
+    "think_budget_s": (0.1, 86_400),
+    "ask_sources": (1, 1_000),
+    "ask_max_tokens": (16, 131_072),
+    "ask_llm_wait_s": (-1.0, 86_400),
+    "ask_min_similarity": (-1.0, 1.0),
+    "ask_min_score": (-10.0, 1_000),
+    "n_gpu_layers": (-1, 100_000),
 }
-MAXIMUMS: dict[str, float] = {
-    "n_threads": 4096,
-    "n_gpu_layers": 100_000,
-    "embed_batch_tokens": 16_384,
-    "passage_tokens": 16_384,
-    "max_file_mb": 1_000_000,
-    "max_text_mb": 1_000_000,
-    "fusion_k": 1_000_000,
-    "fusion_vector_weight": 1_000,
-    "keyword_budget": 1_000_000_000,
-    "vector_min_parts": 1_000_000,
-    "multi_match_bonus": 1_000,
-    "close_match_cosine": 1.0,
-    "extract_timeout_s": 86_400,
-    "extract_memory_mb": 1_048_576,
-    "remote_timeout_s": 86_400,
-    "think_budget_s": 86_400,
-    "ask_sources": 1_000,
-    "ask_max_tokens": 131_072,
-    "ask_llm_wait_s": 86_400,
-    "ask_min_similarity": 1.0,
-    "ask_min_score": 1_000,
-}
-"""Upper bounds: far past any useful value, they keep absurd ones (1e300, 2**70) from
-reaching llama.cpp, SQLite or the OS as overflows."""
+"""Lowest and highest value of each number. The highs are far past any useful value: they
+keep absurd ones (1e300, 2**70) from reaching llama.cpp, SQLite or the OS as overflows."""
 
 
 @dataclass(frozen=True)
@@ -246,14 +223,14 @@ class Settings:
                 raise ConfigError(
                     f"setting {name}: {getattr(self, name)!r} is not one of {', '.join(allowed)}"
                 )
-        for name, low in MINIMUMS.items():
+        for name, (low, high) in BOUNDS.items():
             value = getattr(self, name)
             if not math.isfinite(value):
                 raise ConfigError(f"setting {name}: {value!r} is not a finite number")
             if value < low:
                 raise ConfigError(f"setting {name}: {value!r} is below {low}")
-            if value > MAXIMUMS[name]:
-                raise ConfigError(f"setting {name}: {value!r} is above {MAXIMUMS[name]:,}")
+            if value > high:
+                raise ConfigError(f"setting {name}: {value!r} is above {high:,}")
 
     @property
     def max_text_chars(self) -> int:

@@ -6,8 +6,7 @@ from pathlib import Path
 import pytest
 
 from semfind.engine.config import (
-    MAXIMUMS,
-    MINIMUMS,
+    BOUNDS,
     Settings,
     diagnose_settings,
     load_settings,
@@ -76,9 +75,9 @@ def test_every_number_has_both_bounds_and_its_default_between() -> None:
     numbers = {
         f.name for f in dataclasses.fields(Settings) if f.type in ("int", "float", int, float)
     }
-    assert set(MINIMUMS) == numbers == set(MAXIMUMS)
-    for name in numbers:
-        assert MINIMUMS[name] <= getattr(Settings(), name) <= MAXIMUMS[name], name
+    assert set(BOUNDS) == numbers
+    for name, (low, high) in BOUNDS.items():
+        assert low <= getattr(Settings(), name) <= high, name
 
 
 @pytest.mark.parametrize(("name", "value"), [("vector_min_parts", 2**70), ("fusion_k", 1e300)])

