@@ -17,12 +17,14 @@ Fusion = Literal["convex", "rrf"]
 SegmenterName = Literal["rules", "sentences", "llm", "none"]
 Units = Literal["proposition", "passage", "both"]
 LegUnits = Literal["both", "passage"]
+ComposeVectors = Literal["all", "passages", "off"]
 CHOICES: dict[str, tuple[str, ...]] = {
     "fusion": get_args(Fusion),
     "segmenter": get_args(SegmenterName),
     "units": get_args(Units),
     "vector_units": get_args(LegUnits),
     "keyword_units": get_args(LegUnits),
+    "compose_vectors": get_args(ComposeVectors),
 }
 """The settings limited to a few values; the CLI's options offer the same."""
 BOUNDS: dict[str, tuple[float, float]] = {
@@ -156,6 +158,15 @@ class Settings:
     paraphrased question then finds a short passage without pointing at its sentence, so
     it is off by default (docs/benchmarks.md). Lowering it makes the next indexing run
     embed what now needs a vector."""
+
+    compose_vectors: ComposeVectors = "all"
+    """How unit vectors are built. "all": each statement and each distinct title or heading
+    is embedded once, apart; a proposition's vector is composed from its context's and its
+    statement's, a passage's from its propositions' (2.6 times fewer tokens than "off" on
+    SciFact). "passages": propositions are embedded whole with their context, passages
+    composed from them (1.7 times fewer). "off": every unit embedded whole. Ranking on
+    SciFact and SQuAD is in docs/benchmarks.md. Vectors already built are kept when this
+    changes."""
 
     keyword_units: LegUnits = "both"
     """Keyword tables searched when every unit is searched (units = "both"): "both"

@@ -16,6 +16,7 @@ import numpy as np
 
 from semfind.engine.config import Settings
 from semfind.engine.embed.base import BackendInfo, Embedder
+from semfind.engine.embed.compose import PieceCache
 from semfind.engine.errors import (
     ExtractionError,
     FileGoneError,
@@ -25,6 +26,7 @@ from semfind.engine.errors import (
 from semfind.engine.store.hashing import bytes_hash
 from semfind.engine.store.records import FileMeta, FileState, VectorCoverage, VectorlessUnit
 from semfind.engine.store.store import Store
+from semfind.indexer.composed_vectors import composed_vectors
 from semfind.indexer.extract.document import Document
 from semfind.indexer.extract.extractors import extract, read_file
 from semfind.indexer.journal import FileEvent, FileEventKind, OnFile
@@ -365,7 +367,8 @@ class Indexer:
         self.report.phase = "vectors"
         self.report.vectors_todo += self._count_todo(whole)
         self._notify()
-        for passages_first in (True, False):
+        rounds = (True, False) if self.settings.compose_vectors == "off" else (None,)
+        for passages_first in rounds:
             for file_ids in self._due_pages(whole):
                 if not self._embed_units(file_ids, passages_first):
                     return
@@ -396,14 +399,20 @@ class Indexer:
             yield ids
             after = ids[-1]
 
-    def _embed_units(self, file_ids: list[int], passages_first: bool) -> bool:
-        """Embed the vectorless units of one page of files; False when cancelled."""
+    def _embed_units(self, file_ids: list[int], passages_first: bool | None) -> bool:
+        """Embed the vectorless units of one page of files: passages, other units, or (None)
+        all of them with vectors composed from their pieces; False when cancelled."""
+        composed = passages_first is None
+        cache = PieceCache(self.embedder)
         after = 0
         while todo := self.store.vectorless_units(
-            self.model, file_ids, passages_first, after, UNIT_PAGE
-        ):
+            self.model, file_ids, passages_first, after, UNIT_PAGE,
+            self.settings.compose_vectors if composed else "off",
+        ):  # fmt: skip
             after = todo[-1].unit_id
             fresh = list({u.embed_hash: u for u in todo}.values())
+            # A passage's statements are its propositions' too: embedded first, reused after.
+            fresh.sort(key=lambda u: u.kind != "passage")
             start = 0
             while start < len(fresh):
                 self._give_way()
@@ -412,13 +421,26 @@ class Indexer:
                     return False
                 size = self._chunk_size()
                 chunk, start = fresh[start : start + size], start + size
-                before = self.report.tokens
-                vectors = self._embed_chunk(
-                    [u.embed_hash for u in chunk], [u.embed_input for u in chunk]
-                )
+                if composed:
+                    vectors = self._compose_chunk(cache, chunk)
+                else:
+                    before = self.report.tokens
+                    vectors = self._embed_chunk(
+                        [u.embed_hash for u in chunk], [u.embed_input for u in chunk]
+                    )
+                    self._count_shares(chunk, self.report.tokens - before)
                 self.store.add_vectors(self.model, vectors)
-                self._count_shares(chunk, self.report.tokens - before)
         return True
+
+    def _compose_chunk(
+        self, cache: PieceCache, chunk: Sequence[VectorlessUnit]
+    ) -> dict[str, np.ndarray]:
+        start = time.perf_counter()
+        vectors, shares = composed_vectors(cache, chunk)
+        seconds = time.perf_counter() - start
+        self.report.shares += shares
+        self._account(len(chunk), shares.total, seconds)
+        return vectors
 
     def _count_shares(self, units: Sequence[VectorlessUnit], embedded: int) -> None:
         """Where the `embedded` tokens of one call went: the units' own text (passages,
@@ -441,12 +463,16 @@ class Indexer:
         matrix = self.embedder.embed(texts)
         tokens = self.embedder.stats.tokens - before[0]
         seconds = self.embedder.stats.seconds - before[1]
-        self.report.embedded += len(texts)
+        self._account(len(texts), tokens, seconds)
+        return dict(zip(hashes, matrix, strict=True))
+
+    def _account(self, units: int, tokens: int, seconds: float) -> None:
+        """One embedder call's work: `units` given vectors, `tokens` embedded."""
+        self.report.embedded += units
         self.report.tokens += tokens
         self.report.embed_seconds += seconds
-        self._last_chunk_s, self._last_chunk_n = seconds, len(texts)
+        self._last_chunk_s, self._last_chunk_n = seconds, units
         self._notify()
-        return dict(zip(hashes, matrix, strict=True))
 
     def _finish(self) -> IndexReport:
         if not self.report.cancelled:

@@ -95,6 +95,7 @@ def test_an_index_from_before_keeps_everything_and_finds_cjk_after_the_upgrade(
         patch.setattr(store_module, "fts_text", lambda text: text)
         with Store.open(db) as store:
             Indexer(store, FakeEmbedder(), Settings(db=db)).index_paths([docs])
+            store.conn.execute("ALTER TABLE units DROP COLUMN context_chars")  # schema 12
             store.conn.execute("ALTER TABLE embed_models DROP COLUMN part_floor")  # schema 11
             store.conn.execute("DROP INDEX files_vectors_due")  # schema 10
             store.conn.execute("ALTER TABLE files DROP COLUMN vectors_due")

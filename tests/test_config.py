@@ -131,7 +131,14 @@ def test_choices_come_from_one_literal_each() -> None:
     import click
 
     from semfind.app.cli import cli
-    from semfind.engine.config import CHOICES, Fusion, LegUnits, SegmenterName, Units
+    from semfind.engine.config import (
+        CHOICES,
+        ComposeVectors,
+        Fusion,
+        LegUnits,
+        SegmenterName,
+        Units,
+    )
     from semfind.engine.search.query import MODES, Mode
 
     assert {
@@ -140,6 +147,7 @@ def test_choices_come_from_one_literal_each() -> None:
         "units": get_args(Units),
         "vector_units": get_args(LegUnits),
         "keyword_units": get_args(LegUnits),
+        "compose_vectors": get_args(ComposeVectors),
     } == CHOICES
     assert MODES == get_args(Mode) == ("hybrid", "vector", "keyword")
     commands: dict[str, click.Command] = cli.commands  # type: ignore[attr-defined]

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from semfind.engine.embed.compose import Piece, compose
 from semfind.engine.embed.llama import LlamaEmbedder
 from semfind.engine.models.default_embedder import (
     DEFAULT_EMBEDDER,
@@ -175,3 +176,23 @@ def test_a_model_loading_in_a_worker_thread_leaves_stdout_alone(real_data_dir: P
     worker.join()
     assert loaded and targets <= {before}
     loaded[0].close()
+
+
+def test_composed_vectors_stand_for_the_whole_texts(embedder: LlamaEmbedder) -> None:
+    title = "Houseplants"
+    sentences = [
+        "Before a long trip, move the ferns away from the sunny window.",
+        "Stand the pots in a tray of wet pebbles.",
+        "A cotton wick in a jar of water keeps the soil damp for two weeks.",
+        "Sourdough needs a lively starter fed twelve hours before baking.",
+    ]
+    raw, counts = embedder.embed_pooled([title, *sentences])
+    assert counts == [embedder.count_tokens(t) for t in [title, *sentences]]
+    pieces = [Piece(vector, count) for vector, count in zip(raw, counts, strict=True)]
+    whole = embedder.embed([f"{title}\n{s}" for s in sentences])
+    composed = np.stack([compose([pieces[0], piece]) for piece in pieces[1:]])
+    similarity = composed @ whole.T
+    assert np.all(np.diag(similarity) >= 0.85)
+    assert np.all(np.argmax(similarity, axis=1) == np.arange(len(sentences))), "each its own"
+    passage = compose(pieces[:4])
+    assert float(passage @ embedder.embed_one(f"{title}\n\n{' '.join(sentences[:3])}")) >= 0.85

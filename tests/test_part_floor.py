@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from semfind.engine.config import Settings
+from semfind.engine.config import ComposeVectors, Settings
 from semfind.engine.search.searcher import Filters, Searcher, depth_for
 from semfind.engine.store.index_facts import model_vectors
 from semfind.engine.store.migrations import LATEST_VERSION
@@ -52,9 +52,11 @@ def _complete(store: Store) -> bool:
     )
 
 
+@pytest.mark.parametrize("compose", ["off", "all"])
 def test_short_passages_keep_their_propositions_unembedded_and_coverage_complete(
-    store: Store, fake: FakeEmbedder, rules: Settings, docs: Path
+    store: Store, fake: FakeEmbedder, rules: Settings, docs: Path, compose: ComposeVectors
 ) -> None:
+    rules = dataclasses.replace(rules, compose_vectors=compose)
     report = Indexer(store, fake, rules).index_paths([docs])
     units = _units(store)
     parts = [u for u in units if u[0] == "proposition"]
@@ -63,7 +65,8 @@ def test_short_passages_keep_their_propositions_unembedded_and_coverage_complete
     assert all(has == (n >= 4) for _, _, n, has in parts)
     assert ("proposition", "Sourdough needs a lively starter.", 2, False) in units
     embedded = set(fake.embedded_texts)
-    assert not any(t.splitlines()[-1] == "Sourdough needs a lively starter." for t in embedded)
+    if compose == "off":  # composed, the statement is embedded once: a piece of its passage
+        assert not any(t.splitlines()[-1] == "Sourdough needs a lively starter." for t in embedded)
     assert report.embedded == sum(1 for u in units if u[3]) and _complete(store)
     assert store.models()[0].part_floor == 4
 
@@ -102,6 +105,7 @@ def test_a_model_from_before_the_floor_keeps_every_vector(
     every = dataclasses.replace(rules, vector_min_parts=0)  # the default
     with Store.open(settings.db_path()) as store:
         Indexer(store, fake, every).index_paths([docs])
+        store.conn.execute("ALTER TABLE units DROP COLUMN context_chars")  # schema 12
         store.conn.execute("ALTER TABLE embed_models DROP COLUMN part_floor")
         store.conn.execute("PRAGMA user_version = 10")
     with Store.open(settings.db_path()) as store:

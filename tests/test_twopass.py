@@ -3,6 +3,7 @@ vectors follow in a second pass that resumes after a stop or a crash."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -13,7 +14,7 @@ from pathlib import Path
 import apsw
 import pytest
 
-from semfind.engine.config import Settings
+from semfind.engine.config import ComposeVectors, Settings
 from semfind.engine.errors import StoreError
 from semfind.engine.search.searcher import Filters, Searcher
 from semfind.engine.store.hashing import text_hash
@@ -108,7 +109,9 @@ def test_passages_of_every_file_are_embedded_before_propositions(
     tmp_path: Path, settings: Settings, store: Store
 ) -> None:
     root = _docs(tmp_path / "docs", count=6)
-    settings = Settings(db=settings.db, passage_tokens=64, segmenter="rules", units="both")
+    settings = Settings(
+        db=settings.db, passage_tokens=64, segmenter="rules", units="both", compose_vectors="off"
+    )
     embedder = FakeEmbedder()
     Indexer(store, embedder, settings).index_paths([root])
 
@@ -135,13 +138,16 @@ def _snapshot(db: Path) -> tuple[object, ...]:
     return tuple(units), tuple(vectors), due
 
 
+@pytest.mark.parametrize("compose", ["all", "off"])
 def test_a_run_stopped_in_its_vector_pass_resumes_to_what_a_clean_run_builds(
-    tmp_path: Path, settings: Settings
+    tmp_path: Path, compose: ComposeVectors
 ) -> None:
     root = _docs(tmp_path / "docs", count=12)
-    clean = Settings(db=tmp_path / "clean.db", passage_tokens=64, segmenter="rules", units="both")
-    resumed = Settings(db=tmp_path / "resumed.db", passage_tokens=64, segmenter="rules",
-                       units="both")  # fmt: skip
+    clean = Settings(
+        db=tmp_path / "clean.db", passage_tokens=64, segmenter="rules", units="both",
+        compose_vectors=compose,
+    )  # fmt: skip
+    resumed = dataclasses.replace(clean, db=tmp_path / "resumed.db")
     with Store.open(clean.db_path()) as store:
         Indexer(store, FakeEmbedder(), clean).index_paths([root])
     with Store.open(resumed.db_path()) as store:
@@ -151,8 +157,10 @@ def test_a_run_stopped_in_its_vector_pass_resumes_to_what_a_clean_run_builds(
         embedder = FakeEmbedder()
         again = Indexer(store, embedder, resumed).index_paths([root])
         assert again.unchanged == 15 and again.indexed == 0
-        assert again.embedded == len(embedder.embedded_texts) > 0
-        assert not set(embedder.embedded_texts) & set(before.embedded_texts), "embedded twice"
+        assert first.embedded + again.embedded == store.distinct_texts(), "each unit once"
+        if compose == "off":
+            assert again.embedded == len(embedder.embedded_texts) > 0
+            assert not set(embedder.embedded_texts) & set(before.embedded_texts), "twice"
 
     assert _snapshot(clean.db_path()) == _snapshot(resumed.db_path())
     for queries in ("heron river", "sourdough starter", "deduct rent office"):

@@ -11,8 +11,8 @@ import numpy as np
 
 from semfind.engine.store.quantize import from_int8
 from semfind.engine.store.records import EmbedModelRow, decode_spans
-from semfind.engine.store.rows import named_rows
-from semfind.engine.store.store import Store, in_batches
+from semfind.engine.store.rows import in_batches, named_rows
+from semfind.engine.store.store import Store
 
 
 @dataclass(frozen=True)

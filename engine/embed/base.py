@@ -57,6 +57,12 @@ class Embedder(ABC):
         """Tokens the model would see for `text`; backends with a tokenizer override this."""
         return max(1, len(text) // 4)
 
+    def embed_counted(self, texts: Sequence[str]) -> tuple[np.ndarray, list[int]]:
+        """As `embed_batch`, with the tokens of each text instead of their sum; backends that
+        know them from embedding override this, the default counts them again."""
+        vectors, _ = self.embed_batch(texts)
+        return vectors, [self.count_tokens(text) for text in texts]
+
     def backend_info(self) -> BackendInfo:
         return BackendInfo(backend=type(self).__name__, device="CPU", threads=1, n_gpu_layers=0)
 
@@ -70,6 +76,18 @@ class Embedder(ABC):
         self.stats.texts += len(texts)
         self.stats.tokens += tokens
         return normalise(np.asarray(vectors, dtype=np.float32))
+
+    def embed_pooled(self, texts: Sequence[str]) -> tuple[np.ndarray, list[int]]:
+        """Embed and account for throughput; returns the pooled vectors as the model gives
+        them (not normalised, so they can be composed) and each text's tokens."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32), []
+        start = time.perf_counter()
+        vectors, counts = self.embed_counted(texts)
+        self.stats.seconds += time.perf_counter() - start
+        self.stats.texts += len(texts)
+        self.stats.tokens += sum(counts)
+        return np.asarray(vectors, dtype=np.float32), counts
 
     def embed_one(self, text: str) -> np.ndarray:
         result: np.ndarray = self.embed([text])[0]

@@ -76,11 +76,15 @@ class LlamaEmbedder(Embedder):
         return tokens
 
     def embed_batch(self, texts: Sequence[str]) -> tuple[np.ndarray, int]:
+        vectors, counts = self.embed_counted(texts)
+        return vectors, sum(counts)
+
+    def embed_counted(self, texts: Sequence[str]) -> tuple[np.ndarray, list[int]]:
         token_lists = [self._fit(text) for text in texts]
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for group in self._groups(token_lists):
             self._decode(group, token_lists, out)
-        return out, sum(len(t) for t in token_lists)
+        return out, [len(tokens) for tokens in token_lists]
 
     def _groups(self, token_lists: list[list[int]]) -> Iterator[list[int]]:
         """Indices grouped so each group fits one llama.cpp batch; similar lengths together."""

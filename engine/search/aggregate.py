@@ -256,7 +256,7 @@ def _keys(
         return {
             i: (r.parent_id or i, _result(r.file_id, r.file_kind, r.page)) for i, r in rows.items()
         }
-    from semfind.engine.store.store import in_batches
+    from semfind.engine.store.rows import in_batches
 
     found: dict[int, tuple[int, Result]] = {}
     for part, marks in in_batches(unit_ids):
@@ -323,7 +323,7 @@ def _cached_rows(store: Store, unit_ids: Iterable[int], cache: RowCache | None) 
 
 
 def _rows(store: Store, unit_ids: Iterable[int]) -> dict[int, _Row]:
-    from semfind.engine.store.store import in_batches
+    from semfind.engine.store.rows import in_batches
 
     found: dict[int, _Row] = {}
     for part, marks in in_batches(unit_ids):

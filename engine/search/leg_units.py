@@ -13,7 +13,8 @@ import math
 from semfind.engine.config import Settings
 from semfind.engine.search.fusion import Scored
 from semfind.engine.search.query import Filters
-from semfind.engine.store.store import Store, in_batches
+from semfind.engine.store.rows import in_batches
+from semfind.engine.store.store import Store
 
 OVERFETCH = 4
 """Nearest units fetched per one kept where propositions of short passages are dropped."""

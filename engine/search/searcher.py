@@ -33,8 +33,8 @@ from semfind.engine.search.vector_index import VectorMatrix, nearest
 from semfind.engine.store.migrations import PART_SQL
 from semfind.engine.store.quantize import BitPlanes
 from semfind.engine.store.records import EmbedModelRow
-from semfind.engine.store.rows import named_columns
-from semfind.engine.store.store import Store, in_batches
+from semfind.engine.store.rows import in_batches, named_columns
+from semfind.engine.store.store import Store
 from semfind.engine.store.vector_tables import read_bits
 
 UNITS = CHOICES["units"]

@@ -238,6 +238,14 @@ def _m0011_part_floor(conn: apsw.Connection) -> None:
     conn.execute("ALTER TABLE embed_models ADD COLUMN part_floor INTEGER NOT NULL DEFAULT 0")
 
 
+def _m0012_context_chars(conn: apsw.Connection) -> None:
+    # A proposition's embedding text is its added context (title, headings), a newline and
+    # its statement; the length of that context lets its vector be composed from the two
+    # embedded apart (engine/embed/compose.py). NULL, as for older rows: not known, so the
+    # whole text is embedded as before.
+    conn.execute("ALTER TABLE units ADD COLUMN context_chars INTEGER")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _m0001_initial,
     _m0002_propositions,
@@ -250,6 +258,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _m0009_unit_labels,
     _m0010_vectors_due,
     _m0011_part_floor,
+    _m0012_context_chars,
 )
 """Migration N (1-based) brings the schema from user_version N-1 to N."""
 

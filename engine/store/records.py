@@ -38,6 +38,9 @@ class UnitDraft:
     label: str | None = None
     """Where the unit is, for formats without pages and lines ("§ Methods ¶12", "slide 7";
     `{line}` stands for the line shown); None: file:page:line."""
+    context_chars: int | None = None
+    """Characters of `embed_text` that are context added before a newline and the unit's own
+    statement (0: none added); None: not known, the embedding text is one piece."""
 
     @property
     def embed_input(self) -> str:
@@ -124,6 +127,17 @@ class EmbedModelRow:
 
 
 @dataclass(frozen=True)
+class EmbedPieces:
+    """Texts embedded apart whose vectors compose a unit's (engine/embed/compose.py)."""
+
+    context: tuple[str, ...]
+    """Added context: the title and headings a proposition carries, those of a passage's
+    propositions."""
+    own: tuple[str, ...]
+    """The unit's own text: a proposition's statement, a passage's propositions."""
+
+
+@dataclass(frozen=True)
 class VectorlessUnit:
     """A stored unit whose text the model has not embedded yet (the second pass's work)."""
 
@@ -132,6 +146,8 @@ class VectorlessUnit:
     embed_hash: str
     text: str
     embed_input: str
+    pieces: EmbedPieces | None = None
+    """What its vector can be composed from; None: embed `embed_input` whole."""
 
 
 @dataclass(frozen=True)

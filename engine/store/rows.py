@@ -3,8 +3,10 @@ caller counts positions and a new column cannot shift the others."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any, Protocol
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
 
 
 class _Cursor(Protocol):
@@ -63,3 +65,11 @@ def first_value(cursor: _Cursor, column: str) -> Any:
 def column_values(cursor: _Cursor, column: str) -> list[Any]:
     """`column` of every row, in the query's order."""
     return [row[column] for row in named_rows(cursor)]
+
+
+def in_batches(items: Iterable[T], size: int = 500) -> Iterator[tuple[list[T], str]]:
+    """`items` in lists short enough for one `IN (...)`, each with its "?,?,..." marks."""
+    pending = list(items)
+    for start in range(0, len(pending), size):
+        part = pending[start : start + size]
+        yield part, ",".join("?" * len(part))

@@ -13,7 +13,9 @@ from typing import Any, TypeVar
 import apsw
 import numpy as np
 
+from semfind.engine.config import ComposeVectors
 from semfind.engine.errors import DiskFullError, StoreError
+from semfind.engine.store import embed_pieces
 from semfind.engine.store.cjk import fts_text
 from semfind.engine.store.db import StoreCursor, disk_full_message, open_db
 from semfind.engine.store.records import (
@@ -25,7 +27,13 @@ from semfind.engine.store.records import (
     VectorlessUnit,
     titled,
 )
-from semfind.engine.store.rows import column_values, first_row, first_value, named_rows
+from semfind.engine.store.rows import (
+    column_values,
+    first_row,
+    first_value,
+    in_batches,
+    named_rows,
+)
 from semfind.engine.store.vector_tables import create_vector_tables, insert_vectors
 
 T = TypeVar("T")
@@ -238,29 +246,50 @@ class Store:
         return [int(i) for i in column_values(rows, "id")]
 
     def vectorless_units(
-        self, model: EmbedModelRow, file_ids: Sequence[int], passages: bool, after: int, limit: int
+        self,
+        model: EmbedModelRow,
+        file_ids: Sequence[int],
+        passages: bool | None,
+        after: int,
+        limit: int,
+        compose: ComposeVectors = "off",
     ) -> list[VectorlessUnit]:
         """Up to `limit` units of `file_ids` above id `after` that `model` has no vector for,
-        in id order: passages, or (`passages` False) every other kind."""
+        in id order: passages, every other kind (`passages` False), or all (None); unless
+        `compose` is "off", each with what its vector is composed from, where that is known
+        (Settings.compose_vectors)."""
         marks = ",".join("?" * len(file_ids))
+        kind = "" if passages is None else f" AND (u.kind = 'passage') = {int(passages)}"
         rows = self.conn.execute(
             f"SELECT u.id AS id, u.kind AS kind, u.embed_hash AS embed_hash, u.text AS text,"
-            f" {EMBED_TEXT} AS source FROM units u"
+            f" u.context_chars AS context_chars, {EMBED_TEXT} AS source FROM units u"
             f" JOIN files f ON f.id = u.file_id WHERE u.file_id IN ({marks}) AND u.id > ?"
-            f" AND (u.kind = 'passage') = ? AND {model.needs_vector} AND NOT EXISTS"
+            f"{kind} AND {model.needs_vector} AND NOT EXISTS"
             " (SELECT 1 FROM vectors v"
             "  WHERE v.model_id = ? AND v.text_hash = u.embed_hash) ORDER BY u.id LIMIT ?",
-            (*file_ids, after, int(passages), model.id, limit),
+            (*file_ids, after, model.id, limit),
         )
-        return [
+        units = [
             VectorlessUnit(
                 int(row["id"]),
                 str(row["kind"]),
                 str(row["embed_hash"]),
                 str(row["text"]),
                 str(row["source"]),
+                None
+                if compose == "off" or row["kind"] == "passage"
+                else embed_pieces.of_part(str(row["source"]), row["context_chars"], compose),
             )
             for row in named_rows(rows)
+        ]
+        if compose == "off":
+            return units
+        of_passages = embed_pieces.passage_pieces(
+            self.conn, [u.unit_id for u in units if u.kind == "passage"], compose
+        )
+        return [
+            replace(u, pieces=of_passages.get(u.unit_id)) if u.kind == "passage" else u
+            for u in units
         ]
 
     def settle_vectors_due(
@@ -514,8 +543,9 @@ class Store:
             parent = ids_by_ord.get(unit.parent_ord) if unit.parent_ord is not None else None
             cursor = self.conn.execute(
                 "INSERT INTO units(file_id, parent_id, kind, ord, text, embed_text, embed_hash,"
-                " page, char_start, char_end, line_start, line_end, spans, embed_titled, label)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                " page, char_start, char_end, line_start, line_end, spans, embed_titled, label,"
+                " context_chars) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " RETURNING id",
                 _unit_values(file_id, parent, unit, meta.title),
             )
             unit_id = int(_need(cursor, "id"))
@@ -578,14 +608,6 @@ class Store:
         return [(unit, vector, score) for unit, vector, score in pairs if (unit, vector) in valid]
 
 
-def in_batches(items: Iterable[T], size: int = 500) -> Iterator[tuple[list[T], str]]:
-    """`items` in lists short enough for one `IN (...)`, each with its "?,?,..." marks."""
-    pending = list(items)
-    for start in range(0, len(pending), size):
-        part = pending[start : start + size]
-        yield part, ",".join("?" * len(part))
-
-
 def _need(cursor: apsw.Cursor, column: str) -> Any:
     """`column` of a row that SQL guarantees (RETURNING, count); its absence is a broken
     database."""
@@ -617,6 +639,7 @@ def _unit_values(
         json.dumps(unit.spans) if unit.spans else None,
         int(rebuilt),
         unit.label,
+        unit.context_chars,
     )
 
 

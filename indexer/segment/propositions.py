@@ -8,6 +8,7 @@ document title, heading path and, for anaphoric openers, the previous sentence's
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -63,19 +64,20 @@ class RuleSegmenter:
         for page in doc.pages:
             parents = sorted((p for p in passages if p.page == page.number), key=_start)
             starts = [p.char_start for p in parents]
-            for spans, embed in self._page(doc, page):
+            for spans, context, body in self._page(doc, page):
                 parent = _parent(parents, starts, spans[0][0])
                 if parent is not None:
-                    units.append(
-                        span_unit(
-                            page, "proposition", next_ord + len(units), spans, embed, parent.ord
-                        )
-                    )
+                    unit = span_unit(
+                        page, "proposition", next_ord + len(units), spans, _join(context, body),
+                        parent.ord,
+                    )  # fmt: skip
+                    units.append(dataclasses.replace(unit, context_chars=len(context)))
         return units
 
-    def _page(self, doc: Document, page: Page) -> list[tuple[tuple[Span, ...], str]]:
+    def _page(self, doc: Document, page: Page) -> list[tuple[tuple[Span, ...], str, str]]:
+        """(source spans, added context, statement) of each proposition of `page`."""
         text = page.text
-        found: list[tuple[tuple[Span, ...], str]] = []
+        found: list[tuple[tuple[Span, ...], str, str]] = []
         headings: list[tuple[int, str]] = []
         previous: str | None = None
         for piece in split(text):
@@ -85,14 +87,12 @@ class RuleSegmenter:
                 continue
             context = _context(doc, headings)
             if piece.kind == "code":
-                found.append(
-                    (((piece.start, piece.end),), _join(context, text[piece.start : piece.end]))
-                )
+                found.append((((piece.start, piece.end),), context, text[piece.start : piece.end]))
                 continue
             sentence = text[piece.start : piece.end]
             hint = _subject(previous) if previous and _ANAPHOR.match(sentence) else ""
             for spans, body in self.statements(text, piece):
-                found.append((spans, _join(context, f"{hint}{body}")))
+                found.append((spans, context, f"{hint}{body}"))
                 hint = ""
             previous = sentence
         return found
