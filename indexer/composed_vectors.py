@@ -8,7 +8,7 @@ twice: the whole passage and then each of its sentences again, with the title ea
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -29,12 +29,35 @@ def composed_vectors(
     """Normalised vectors of `units` by embedding hash, embedding only the pieces `cache`
     lacks, and where the tokens embedded went."""
     recipes = [(unit, pieces_of(unit)) for unit in units]
-    context = cache.add([text for _, p in recipes for text in p.context])
-    unsplit = [p for unit, p in recipes if unit.kind == "passage" and not unit.pieces]
-    whole = cache.add([text for p in unsplit for text in p.own])
-    parts = cache.add([text for _, p in recipes for text in p.own])
+    fresh = cache.add([text for _, p in recipes for text in (*p.context, *p.own)])
     vectors = {
         unit.embed_hash: compose([cache[text] for text in (*p.context, *p.own)])
         for unit, p in recipes
     }
-    return vectors, TokenShares(whole, parts, context)
+    return vectors, _shares(recipes, fresh, cache.embedder.count_tokens)
+
+
+def _shares(
+    recipes: Sequence[tuple[VectorlessUnit, EmbedPieces]],
+    fresh: dict[str, int],
+    count: Callable[[str], int],
+) -> TokenShares:
+    """Where the tokens of the `fresh` pieces went: contexts, whole passages, statements;
+    a proposition embedded whole with its context splits as when nothing is composed."""
+    contexts = {text for _, p in recipes for text in p.context}
+    passages = {u.embed_input for u, p in recipes if u.kind == "passage" and not u.pieces}
+    whole_parts = {
+        u.embed_input: u.text for u, p in recipes if u.kind != "passage" and not p.context
+    }
+    shares = TokenShares()
+    for text, tokens in fresh.items():
+        if text in contexts:
+            shares += TokenShares(context=tokens)
+        elif text in passages:
+            shares += TokenShares(passages=tokens)
+        elif text in whole_parts and whole_parts[text] != text:
+            own = min(tokens, count(whole_parts[text]))
+            shares += TokenShares(parts=own, context=tokens - own)
+        else:
+            shares += TokenShares(parts=tokens)
+    return shares

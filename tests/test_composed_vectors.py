@@ -71,10 +71,11 @@ def test_a_proposition_splits_at_its_context_and_a_passage_gathers_its_propositi
 def test_the_cache_embeds_each_piece_once_and_counts_its_tokens() -> None:
     fake = FakeEmbedder()
     cache = PieceCache(fake, limit=3)
-    assert cache.add(["alpha beta", "gamma", "alpha beta"]) == fake.count_tokens(
-        "alpha beta"
-    ) + fake.count_tokens("gamma")
-    assert cache.add(["gamma"]) == 0
+    assert cache.add(["alpha beta", "gamma", "alpha beta"]) == {
+        "alpha beta": fake.count_tokens("alpha beta"),
+        "gamma": fake.count_tokens("gamma"),
+    }
+    assert cache.add(["gamma"]) == {}
     assert fake.embedded_texts == ["alpha beta", "gamma"]
     assert cache["gamma"].tokens == fake.count_tokens("gamma")
     cache.add(["delta", "epsilon"])  # past the limit: starts again, keeping what is asked
@@ -190,6 +191,8 @@ def test_passages_mode_embeds_propositions_whole_and_composes_passages(tmp_path:
             )
         ]
         assert sorted(texts) == sorted(set(parts)), "each proposition whole, no passage"
+        assert report.shares.total == sum(fake.count_tokens(t) for t in texts)
+        assert report.shares.passages == 0 and report.shares.parts > report.shares.context > 0
         assert report.coverage is not None and report.coverage.without == 0
         vectors = _vectors(store)
         raw = dict(zip(texts, fake.embed_batch(texts)[0], strict=True))

@@ -54,17 +54,17 @@ class PieceCache:
     def __getitem__(self, text: str) -> Piece:
         return self._pieces[text]
 
-    def add(self, texts: Sequence[str]) -> int:
-        """Embed the texts not held yet; returns the tokens embedded."""
+    def add(self, texts: Sequence[str]) -> dict[str, int]:
+        """Embed the texts not held yet; returns those it embedded with their tokens."""
         fresh = list(dict.fromkeys(t for t in texts if t not in self._pieces))
         if not fresh:
-            return 0
+            return {}
         if len(self._pieces) + len(fresh) > self.limit:
             self._pieces = {t: self._pieces[t] for t in texts if t in self._pieces}
         vectors, counts = self.embedder.embed_pooled(fresh)
         for text, vector, count in zip(fresh, vectors, counts, strict=True):
             self._pieces[text] = Piece(vector, count)
-        return sum(counts)
+        return dict(zip(fresh, counts, strict=True))
 
     def clear(self) -> None:
         self._pieces.clear()
