@@ -43,11 +43,13 @@ def _shares(
     count: Callable[[str], int],
 ) -> TokenShares:
     """Where the tokens of the `fresh` pieces went: contexts, whole passages, statements;
-    a proposition embedded whole with its context splits as when nothing is composed."""
+    a proposition embedded whole with its context splits at the context's end."""
     contexts = {text for _, p in recipes for text in p.context}
     passages = {u.embed_input for u, p in recipes if u.kind == "passage" and not u.pieces}
-    whole_parts = {
-        u.embed_input: u.text for u, p in recipes if u.kind != "passage" and not p.context
+    opening = {
+        text: chars
+        for _, p in recipes
+        for text, chars in zip(p.own, p.own_context or (0,) * len(p.own), strict=True)
     }
     shares = TokenShares()
     for text, tokens in fresh.items():
@@ -55,8 +57,8 @@ def _shares(
             shares += TokenShares(context=tokens)
         elif text in passages:
             shares += TokenShares(passages=tokens)
-        elif text in whole_parts and whole_parts[text] != text:
-            own = min(tokens, count(whole_parts[text]))
+        elif opening.get(text, 0) > 0:
+            own = min(tokens, count(text[opening[text] + 1 :]))
             shares += TokenShares(parts=own, context=tokens - own)
         else:
             shares += TokenShares(parts=tokens)

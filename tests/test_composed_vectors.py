@@ -57,10 +57,12 @@ def test_a_proposition_splits_at_its_context_and_a_passage_gathers_its_propositi
     assert of_part(titled, len("Garden notes > Tomatoes"), "all") == EmbedPieces(
         ("Garden notes > Tomatoes",), ("Tomatoes need sun.",)
     )
-    assert of_part(titled, len("Garden notes > Tomatoes"), "passages") == EmbedPieces((), (titled,))
+    assert of_part(titled, len("Garden notes > Tomatoes"), "passages") == EmbedPieces(
+        (), (titled,), (len("Garden notes > Tomatoes"),)
+    )
     assert of_part("Plain statement.", 0, "all") == EmbedPieces((), ("Plain statement.",))
     assert of_part("Unknown split.", None, "all") is None  # rows from before the column
-    assert of_part("Unknown split.", None, "passages") == EmbedPieces((), ("Unknown split.",))
+    assert of_part("Unknown split.", None, "passages") == EmbedPieces((), ("Unknown split.",), (0,))
     first = EmbedPieces(("T > A",), ("One.",))
     second = EmbedPieces(("T > A",), ("Two.",))
     assert of_passage([first, second]) == EmbedPieces(("T > A",), ("One.", "Two."))
@@ -192,7 +194,9 @@ def test_passages_mode_embeds_propositions_whole_and_composes_passages(tmp_path:
         ]
         assert sorted(texts) == sorted(set(parts)), "each proposition whole, no passage"
         assert report.shares.total == sum(fake.count_tokens(t) for t in texts)
-        assert report.shares.passages == 0 and report.shares.parts > report.shares.context > 0
+        own = sum(fake.count_tokens(t.split("\n", 1)[1]) for t in texts)
+        assert report.shares.passages == 0 and report.shares.parts == own
+        assert report.shares.context == report.shares.total - own > 0
         assert report.coverage is not None and report.coverage.without == 0
         vectors = _vectors(store)
         raw = dict(zip(texts, fake.embed_batch(texts)[0], strict=True))

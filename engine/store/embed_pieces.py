@@ -23,7 +23,7 @@ def of_part(source: str, context_chars: int | None, mode: ComposeVectors) -> Emb
     """A proposition's pieces: its context and its statement ("all"), or its whole text as
     one piece ("passages"); None when its split is not known ("all" on older rows)."""
     if mode == "passages":
-        return EmbedPieces((), (source,))
+        return EmbedPieces((), (source,), (context_chars or 0,))
     if context_chars is None or context_chars >= len(source):
         return None
     if context_chars == 0:
@@ -38,7 +38,9 @@ def of_passage(parts: Sequence[EmbedPieces | None]) -> EmbedPieces | None:
         return None
     known = [part for part in parts if part is not None]
     context = dict.fromkeys(text for part in known for text in part.context)
-    return EmbedPieces(tuple(context), tuple(text for part in known for text in part.own))
+    own = tuple(text for part in known for text in part.own)
+    marks = tuple(chars for part in known for chars in part.own_context)
+    return EmbedPieces(tuple(context), own, marks if len(marks) == len(own) else ())
 
 
 def passage_pieces(

@@ -135,6 +135,9 @@ class EmbedPieces:
     propositions."""
     own: tuple[str, ...]
     """The unit's own text: a proposition's statement, a passage's propositions."""
+    own_context: tuple[int, ...] = ()
+    """Per `own` piece, the characters of context it opens with (a proposition embedded
+    whole with its title), for counting where tokens went; empty: none."""
 
 
 @dataclass(frozen=True)
