@@ -52,7 +52,7 @@ def _complete(store: Store) -> bool:
     )
 
 
-@pytest.mark.parametrize("compose", ["off", "all"])
+@pytest.mark.parametrize("compose", ["off", "passages", "all"])
 def test_short_passages_keep_their_propositions_unembedded_and_coverage_complete(
     store: Store, fake: FakeEmbedder, rules: Settings, docs: Path, compose: ComposeVectors
 ) -> None:
@@ -65,8 +65,8 @@ def test_short_passages_keep_their_propositions_unembedded_and_coverage_complete
     assert all(has == (n >= 4) for _, _, n, has in parts)
     assert ("proposition", "Sourdough needs a lively starter.", 2, False) in units
     embedded = set(fake.embedded_texts)
-    if compose == "off":  # composed, the statement is embedded once: a piece of its passage
-        assert not any(t.splitlines()[-1] == "Sourdough needs a lively starter." for t in embedded)
+    # Composed or not, a short passage is embedded whole: less than its propositions.
+    assert not any(t.splitlines()[-1] == "Sourdough needs a lively starter." for t in embedded)
     assert report.embedded == sum(1 for u in units if u[3]) and _complete(store)
     assert store.models()[0].part_floor == 4
 

@@ -65,6 +65,3 @@ class PieceCache:
         for text, vector, count in zip(fresh, vectors, counts, strict=True):
             self._pieces[text] = Piece(vector, count)
         return dict(zip(fresh, counts, strict=True))
-
-    def clear(self) -> None:
-        self._pieces.clear()

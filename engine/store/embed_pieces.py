@@ -10,10 +10,13 @@ from semfind.engine.config import ComposeVectors
 from semfind.engine.store.records import EmbedPieces
 from semfind.engine.store.rows import in_batches, named_rows
 
+EMBED_TEXT = (
+    "CASE WHEN u.embed_titled THEN f.title || char(10, 10) || u.text"
+    " ELSE coalesce(u.embed_text, u.text) END"
+)
+"""The text a unit was embedded from, in a query over units u joined with their files f."""
 PART_SQL = (
-    "SELECT u.parent_id AS parent, u.context_chars AS context_chars,"
-    " CASE WHEN u.embed_titled THEN f.title || char(10, 10) || u.text"
-    " ELSE coalesce(u.embed_text, u.text) END AS source"
+    f"SELECT u.parent_id AS parent, u.context_chars AS context_chars, {EMBED_TEXT} AS source"
     " FROM units u JOIN files f ON f.id = u.file_id"
     " WHERE u.parent_id IN ({marks}) ORDER BY u.parent_id, u.ord"
 )
@@ -31,10 +34,12 @@ def of_part(source: str, context_chars: int | None, mode: ComposeVectors) -> Emb
     return EmbedPieces((source[:context_chars],), (source[context_chars + 1 :],))
 
 
-def of_passage(parts: Sequence[EmbedPieces | None]) -> EmbedPieces | None:
+def of_passage(parts: Sequence[EmbedPieces | None], floor: int = 0) -> EmbedPieces | None:
     """A passage from its propositions: their distinct contexts and their statements; None
-    (embed it whole) without propositions or when one of them cannot be split."""
-    if not parts or any(part is None for part in parts):
+    (embed it whole) without propositions, when one of them cannot be split, or when they
+    are fewer than `floor` (they need no vector of their own: the passage alone is less to
+    embed)."""
+    if not parts or len(parts) < floor or any(part is None for part in parts):
         return None
     known = [part for part in parts if part is not None]
     context = dict.fromkeys(text for part in known for text in part.context)
@@ -44,7 +49,7 @@ def of_passage(parts: Sequence[EmbedPieces | None]) -> EmbedPieces | None:
 
 
 def passage_pieces(
-    conn: apsw.Connection, passage_ids: Sequence[int], mode: ComposeVectors
+    conn: apsw.Connection, passage_ids: Sequence[int], mode: ComposeVectors, floor: int = 0
 ) -> dict[int, EmbedPieces]:
     """The pieces of those of `passage_ids` whose propositions all have theirs."""
     parts: dict[int, list[EmbedPieces | None]] = {}
@@ -53,5 +58,5 @@ def passage_pieces(
             context = row["context_chars"]
             piece = of_part(str(row["source"]), None if context is None else int(context), mode)
             parts.setdefault(int(row["parent"]), []).append(piece)
-    found = {parent: of_passage(pieces) for parent, pieces in parts.items()}
+    found = {parent: of_passage(pieces, floor) for parent, pieces in parts.items()}
     return {parent: pieces for parent, pieces in found.items() if pieces is not None}

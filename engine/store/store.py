@@ -18,6 +18,7 @@ from semfind.engine.errors import DiskFullError, StoreError
 from semfind.engine.store import embed_pieces
 from semfind.engine.store.cjk import fts_text
 from semfind.engine.store.db import StoreCursor, disk_full_message, open_db
+from semfind.engine.store.embed_pieces import EMBED_TEXT
 from semfind.engine.store.records import (
     EmbedModelRow,
     FileMeta,
@@ -39,11 +40,6 @@ from semfind.engine.store.vector_tables import create_vector_tables, insert_vect
 T = TypeVar("T")
 FTS_TABLES = ("units_fts", "parts_fts")
 """Keyword tables: one for passages, one for their parts (propositions or sentences)."""
-EMBED_TEXT = (
-    "CASE WHEN u.embed_titled THEN f.title || char(10, 10) || u.text"
-    " ELSE coalesce(u.embed_text, u.text) END"
-)
-"""The text a unit was embedded from, in a query over units u joined with their files f."""
 _FILE_FIELDS = ("id", "path", "size", "mtime_ns", "content_hash", "status", "error", "kind",
                 "segmenter")  # fmt: skip
 _FILE_COLUMNS = ", ".join(_FILE_FIELDS)
@@ -285,7 +281,7 @@ class Store:
         if compose == "off":
             return units
         of_passages = embed_pieces.passage_pieces(
-            self.conn, [u.unit_id for u in units if u.kind == "passage"], compose
+            self.conn, [u.unit_id for u in units if u.kind == "passage"], compose, model.part_floor
         )
         return [
             replace(u, pieces=of_passages.get(u.unit_id)) if u.kind == "passage" else u
