@@ -355,10 +355,11 @@ class Indexer:
         return self._finish()
 
     def _vector_pass(self, backlog: bool | None = None) -> None:
-        """Embed the units of due files that lack vectors: every file's passages first (so
-        each file is soon found by meaning at passage level), then the other units; each
-        chunk of vectors is committed on its own, so a stop or a crash loses at most one.
-        `backlog`: every due file of the index, else only those this run committed."""
+        """Embed the units of due files that lack vectors. Composed (settings.compose_vectors),
+        file by file; whole ("off"), every file's passages first (so each file is soon found
+        by meaning at passage level), then the other units. Each chunk of vectors is
+        committed on its own, so a stop or a crash loses at most one. `backlog`: every due
+        file of the index, else only those this run committed."""
         if self.report.pass1_s is None:
             self.report.pass1_s = time.perf_counter() - self.report.started
         whole = self.backlog if backlog is None else backlog
@@ -410,9 +411,10 @@ class Indexer:
             self.settings.compose_vectors if composed else "off",
         ):  # fmt: skip
             after = todo[-1].unit_id
+            # In id order a file's passages come before its propositions: composed, the
+            # pieces a passage embeds are its propositions', reused from the cache after,
+            # and each file is complete soon after it starts.
             fresh = list({u.embed_hash: u for u in todo}.values())
-            # A passage's statements are its propositions' too: embedded first, reused after.
-            fresh.sort(key=lambda u: u.kind != "passage")
             start = 0
             while start < len(fresh):
                 self._give_way()
