@@ -72,9 +72,7 @@ class Embedder(ABC):
             return np.zeros((0, self.dim), dtype=np.float32)
         start = time.perf_counter()
         vectors, tokens = self.embed_batch(texts)
-        self.stats.seconds += time.perf_counter() - start
-        self.stats.texts += len(texts)
-        self.stats.tokens += tokens
+        self._account(len(texts), tokens, start)
         return normalise(np.asarray(vectors, dtype=np.float32))
 
     def embed_pooled(self, texts: Sequence[str]) -> tuple[np.ndarray, list[int]]:
@@ -84,10 +82,13 @@ class Embedder(ABC):
             return np.zeros((0, self.dim), dtype=np.float32), []
         start = time.perf_counter()
         vectors, counts = self.embed_counted(texts)
-        self.stats.seconds += time.perf_counter() - start
-        self.stats.texts += len(texts)
-        self.stats.tokens += sum(counts)
+        self._account(len(texts), sum(counts), start)
         return np.asarray(vectors, dtype=np.float32), counts
+
+    def _account(self, texts: int, tokens: int, start: float) -> None:
+        self.stats.seconds += time.perf_counter() - start
+        self.stats.texts += texts
+        self.stats.tokens += tokens
 
     def embed_one(self, text: str) -> np.ndarray:
         result: np.ndarray = self.embed([text])[0]

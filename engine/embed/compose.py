@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from semfind.engine.embed.base import Embedder
+from semfind.engine.embed.base import Embedder, normalise
 
 
 @dataclass(frozen=True)
@@ -30,10 +30,7 @@ def compose(pieces: Sequence[Piece]) -> np.ndarray:
     total = np.zeros_like(pieces[0].vector, dtype=np.float32)
     for piece in pieces:
         total += piece.tokens * piece.vector
-    norm = float(np.linalg.norm(total))
-    if norm == 0.0:
-        return total
-    result: np.ndarray = total / norm
+    result: np.ndarray = normalise(total[np.newaxis])[0]
     return result
 
 
