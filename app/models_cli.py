@@ -222,6 +222,7 @@ def build(obj: Context, quiet: bool) -> None:
                     embedder,
                     on_progress=lambda d, t: bar.update(task, completed=d, total=t),
                     part_floor=settings.vector_min_parts,
+                    compose=settings.compose_vectors,
                 )
         finally:
             embedder.close()

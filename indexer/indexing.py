@@ -17,6 +17,8 @@ import numpy as np
 from semfind.engine.config import Settings
 from semfind.engine.embed.base import BackendInfo, Embedder
 from semfind.engine.embed.compose import PieceCache
+from semfind.engine.embed.composed_vectors import composed_vectors
+from semfind.engine.embed.token_shares import TokenShares
 from semfind.engine.errors import (
     ExtractionError,
     FileGoneError,
@@ -26,7 +28,6 @@ from semfind.engine.errors import (
 from semfind.engine.store.hashing import bytes_hash
 from semfind.engine.store.records import FileMeta, FileState, VectorCoverage, VectorlessUnit
 from semfind.engine.store.store import Store
-from semfind.indexer.composed_vectors import composed_vectors
 from semfind.indexer.extract.document import Document
 from semfind.indexer.extract.extractors import extract, read_file
 from semfind.indexer.journal import FileEvent, FileEventKind, OnFile
@@ -35,7 +36,6 @@ from semfind.indexer.segment.llm_segmenter import Chat as ChatLike
 from semfind.indexer.segment.llm_segmenter import LLMSegmenter
 from semfind.indexer.segment.passages import passages
 from semfind.indexer.segment.propositions import Segmenter, make_segmenter
-from semfind.indexer.token_shares import TokenShares
 from semfind.indexer.walk import Candidate, Rejected, Unreadable, walk
 
 log = logging.getLogger(__name__)

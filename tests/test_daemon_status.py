@@ -17,12 +17,12 @@ from rich.console import Console
 from semfind.app.daemon_render import print_status
 from semfind.app.render import print_report
 from semfind.engine.config import Settings
+from semfind.engine.embed.token_shares import TokenShares
 from semfind.engine.store.store import Store
 from semfind.indexer.daemon.daemon import Daemon
 from semfind.indexer.daemon.protocol import Coverage, DaemonStatus, Shares
 from semfind.indexer.daemon.runtime import DaemonFiles
 from semfind.indexer.indexing import IndexReport
-from semfind.indexer.token_shares import TokenShares
 
 from .fakes import FakeEmbedder
 from .helpers import daemon_thread, wait_until

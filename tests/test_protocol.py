@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from semfind.engine.embed.token_shares import TokenShares
 from semfind.engine.errors import DaemonError
 from semfind.indexer.daemon.protocol import (
     Coverage,
@@ -20,7 +21,6 @@ from semfind.indexer.daemon.protocol import (
     VectorPass,
     event_from_json,
 )
-from semfind.indexer.token_shares import TokenShares
 
 # `semfind daemon status --json` of a real daemon before the status was typed ("running" is
 # the CLI's own key).

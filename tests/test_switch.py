@@ -11,9 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from semfind.engine.models.default_embedder import DEFAULT_EMBEDDER
+from semfind.engine.store.quantize import from_int8
 from semfind.engine.store.store import Store
 from semfind.indexer.daemon import control
 from semfind.indexer.daemon.runtime import DaemonFiles
@@ -69,6 +71,19 @@ def _vectors(env: dict[str, str]) -> dict[str, int]:
         return {model.name: store.vector_count(model) for model in store.models()}
 
 
+def _codes(env: dict[str, str], name: str) -> dict[str, np.ndarray]:
+    """text hash -> the model's stored vector, unit length."""
+    with Store.open(Path(env["SEMFIND_DB"]), readonly=True) as store:
+        model = next(m for m in store.models() if m.name == name)
+        rows = store.conn.execute(
+            f"SELECT v.text_hash, c.code FROM vectors v JOIN {model.codes_table} c"
+            " ON c.id = v.id WHERE v.model_id = ?",
+            (model.id,),
+        )
+        vectors = {h: from_int8(np.frombuffer(code, dtype=np.int8)[None, :])[0] for h, code in rows}
+    return {h: v / np.linalg.norm(v) for h, v in vectors.items()}
+
+
 def _status(env: dict[str, str]) -> dict[str, Any]:
     files = DaemonFiles.for_db(Path(env["SEMFIND_DB"]))
     status: dict[str, Any] = control.request(files.socket, {"cmd": "status"})["status"]
@@ -114,6 +129,10 @@ def test_a_new_embedder_is_built_in_the_background_switched_and_rolled_back(
     assert counts["other"] == counts[DEFAULT_EMBEDDER] == before[DEFAULT_EMBEDDER]
     assert _registry(home)["target"]["embedder"] is None
     assert _registry(home)["previous"]["embedder"] == DEFAULT_EMBEDDER
+    # The same weights: the switch composes passage vectors as indexing did, not whole.
+    ours, theirs = _codes(home, DEFAULT_EMBEDDER), _codes(home, "other")
+    assert ours.keys() == theirs.keys()
+    assert min(float(ours[h] @ theirs[h]) for h in ours) > 0.999
 
     said = _cli(home, "models", "rollback")
     assert f"embedding model in use: {DEFAULT_EMBEDDER} (its vectors are complete)" in said

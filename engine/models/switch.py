@@ -11,14 +11,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from semfind.engine.config import Settings
+from semfind.engine.config import ComposeVectors, Settings
 from semfind.engine.embed.base import Embedder
+from semfind.engine.embed.compose import PieceCache
+from semfind.engine.embed.composed_vectors import composed_vectors
 from semfind.engine.errors import UsageError
 from semfind.engine.models.registry import ModelSpec, Registry, embedder_spec
 from semfind.engine.store.store import Store
 
 CHUNK = 256
-"""Texts embedded and committed together: a stop loses at most one chunk's work."""
+"""Units given vectors and committed together: a stop loses at most one chunk's work."""
+FILE_PAGE = 64
+"""Files whose units are read together, so a passage and its propositions meet."""
+UNIT_PAGE = 4096
 
 ROLE = "embedder"
 
@@ -89,21 +94,35 @@ def build(
     on_progress: Callable[[int, int], None] | None = None,
     *,
     part_floor: int,
+    compose: ComposeVectors = "off",
 ) -> bool:
     """Embed every stored unit text `embedder` has no vector for (but the parts of passages
-    under `part_floor` parts, Settings.vector_min_parts), a chunk per transaction; True when
-    none is left (False when cancelled first)."""
+    under `part_floor` parts, Settings.vector_min_parts), file by file, a chunk per
+    transaction, composing vectors from their pieces as the indexer does (`compose`,
+    Settings.compose_vectors); True when none is left (False when cancelled first)."""
     model = store.ensure_model(embedder.key, embedder.name, embedder.dim, part_floor)
     model = store.set_part_floor(model, part_floor)
-    todo = store.units_without_vectors(model)
-    for start in range(0, len(todo), CHUNK):
-        if cancelled():
-            return False
-        hashes, texts = zip(*todo[start : start + CHUNK], strict=True)
-        vectors = embedder.embed(list(texts))
-        store.add_vectors(model, dict(zip(hashes, vectors, strict=True)))
-        if on_progress is not None:
-            on_progress(start + len(hashes), len(todo))
+    total, done = len(store.units_without_vectors(model)), 0
+    cache = PieceCache(embedder)
+    after_file = 0
+    while file_ids := store.file_ids(after_file, FILE_PAGE):
+        after_file, after = file_ids[-1], 0
+        while todo := store.vectorless_units(model, file_ids, None, after, UNIT_PAGE, compose):
+            after = todo[-1].unit_id
+            fresh = list({u.embed_hash: u for u in todo}.values())
+            for start in range(0, len(fresh), CHUNK):
+                if cancelled():
+                    return False
+                chunk = fresh[start : start + CHUNK]
+                if compose == "off":
+                    matrix = embedder.embed([u.embed_input for u in chunk])
+                    vectors = dict(zip([u.embed_hash for u in chunk], matrix, strict=True))
+                else:
+                    vectors, _ = composed_vectors(cache, chunk)
+                store.add_vectors(model, vectors)
+                done = min(total, done + len(chunk))
+                if on_progress is not None:
+                    on_progress(done, total)
     return not store.units_without_vectors(model)
 
 

@@ -234,6 +234,13 @@ class Store:
 
     # -- the second pass: files committed before their vectors ------------------
 
+    def file_ids(self, after: int, limit: int) -> list[int]:
+        """Ids above `after` of every file, in id order."""
+        rows = self.conn.execute(
+            "SELECT id FROM files WHERE id > ? ORDER BY id LIMIT ?", (after, limit)
+        )
+        return [int(i) for i in column_values(rows, "id")]
+
     def due_files(self, after: int, limit: int) -> list[int]:
         """Ids above `after` of files whose units may lack vectors, in id order."""
         rows = self.conn.execute(

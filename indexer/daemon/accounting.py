@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from semfind.engine.embed.token_shares import TokenShares
 from semfind.indexer.indexing import IndexReport
-from semfind.indexer.token_shares import TokenShares
 
 
 @dataclass

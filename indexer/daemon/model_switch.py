@@ -61,7 +61,13 @@ class EmbedderKeeper:
         changed = False
         if active_name(registry) != self.embedder.name:  # switched or rolled back elsewhere
             self._replace(self._named(active_name(registry)))
-            build(store, self.embedder, cancelled, part_floor=self.settings.vector_min_parts)
+            build(
+                store,
+                self.embedder,
+                cancelled,
+                part_floor=self.settings.vector_min_parts,
+                compose=self.settings.compose_vectors,
+            )
             changed = True
         target = registry.target(ROLE)
         if target is None:
@@ -77,6 +83,7 @@ class EmbedderKeeper:
             cancelled,
             self._count(target),
             part_floor=self.settings.vector_min_parts,
+            compose=self.settings.compose_vectors,
         )
         if complete and Registry().target(ROLE) == target:
             finish(Registry(), target)

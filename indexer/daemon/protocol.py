@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args
 
+from semfind.engine.embed.token_shares import TokenShares
 from semfind.engine.errors import DaemonError
 from semfind.engine.search.aggregate import Hit, Match, Passage
 from semfind.engine.search.query import MODES, Expansion, Filters, Mode
-from semfind.indexer.token_shares import TokenShares
 
 if TYPE_CHECKING:
     from semfind.engine.config import Settings

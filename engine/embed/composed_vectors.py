@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from semfind.engine.embed.compose import PieceCache, compose
+from semfind.engine.embed.token_shares import TokenShares
 from semfind.engine.store.records import EmbedPieces, VectorlessUnit
-from semfind.indexer.token_shares import TokenShares
 
 
 def pieces_of(unit: VectorlessUnit) -> EmbedPieces:
