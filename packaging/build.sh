@@ -34,12 +34,6 @@ rm -rf "$WORK/models"
 SEMFIND_MODELS="$PWD/$WORK/models" "$VENV/bin/pyinstaller" --noconfirm --clean --log-level WARN \
   --distpath "$DIST" --workpath "$WORK/pyinstaller" packaging/semfind.spec
 
-# The AMX variant (sapphirerapids) is left out: a virtual machine may report AMX in CPUID
-# and grant it through arch_prctl, yet stop the process with SIGILL at its first tile
-# instruction (seen on our CI machine). The AVX-512 VNNI/BF16 variants run there and on
-# real AMX machines alike.
-find "$DIST/semfind" -name '*ggml-cpu-sapphirerapids*' -delete
-
 version=$("$VENV/bin/python" -c 'from importlib.metadata import version; print(version("semfind"))')
 os=$(uname -s | tr '[:upper:]' '[:lower:]')
 archive="$DIST/semfind-$version-$os-$(uname -m).tar.gz"

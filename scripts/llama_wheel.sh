@@ -5,7 +5,8 @@
 #
 # The wheel is cached per version, flags, patches, Python and platform in
 # ~/.cache/semfind-build, so a GPU build never silently reuses a CPU one and CI does not
-# rebuild every run. A build with AMX is made from the source release with
+# rebuild every run. A build with AMX (named, or as the sapphirerapids variant of a
+# GGML_CPU_ALL_VARIANTS build) is made from the source release with
 # scripts/patches/llama-cpp-python-$LLAMA_VERSION-amx.patch applied (ggml's AMX code as
 # released loads its tile configuration from a stack copy the compiler may drop: SIGILL).
 set -euo pipefail
@@ -19,7 +20,8 @@ esac
 PIP=("$VENV/bin/python" -m pip --disable-pip-version-check -q)
 PATCH=""
 case " $CMAKE_ARGS " in
-  *GGML_AMX_INT8=ON*|*GGML_AMX_INT8=on*) PATCH="$(cd "$(dirname "$0")" && pwd)/patches/llama-cpp-python-$LLAMA_VERSION-amx.patch" ;;
+  *GGML_AMX_INT8=[Oo][Nn]*|*GGML_CPU_ALL_VARIANTS=[Oo][Nn]*)
+    PATCH="$(cd "$(dirname "$0")" && pwd)/patches/llama-cpp-python-$LLAMA_VERSION-amx.patch" ;;
 esac
 patch_sum=""
 [ -z "$PATCH" ] || patch_sum=$("$VENV/bin/python" -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest()[:16])' "$PATCH")
