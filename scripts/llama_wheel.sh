@@ -40,6 +40,7 @@ if [ "$(cat "$VENV/.llama-build" 2>/dev/null)" != "$key" ]; then
       "${PIP[@]}" download --no-deps --no-binary :all: -d "$wheels.tmp/sdist" "$source"
       tar xzf "$wheels.tmp"/sdist/llama_cpp_python-*.tar.gz -C "$wheels.tmp/sdist"
       source=$(echo "$wheels.tmp"/sdist/llama_cpp_python-"$LLAMA_VERSION")
+      echo "applying $(basename "$PATCH") (ggml's AMX tile configuration)"
       patch -p1 -s -d "$source" < "$PATCH"
     fi
     "${PIP[@]}" wheel --no-deps --no-cache-dir -w "$wheels.tmp" "$source"
