@@ -144,12 +144,17 @@ def test_a_daemon_that_stops_mid_search_leaves_the_search_to_this_process(
     db = served.settings.db_path()
     expected = search(db, "water ferns").stdout
 
+    handlers: list[threading.Thread] = []
+
     def dies(request: SearchRequest) -> SearchReply:
+        handlers.append(threading.current_thread())
         served.stop()
         raise SystemExit  # the handler thread ends: its connection closes unanswered
 
     served.daemon.commands._searcher = dies
     fell_back = search(db, "water ferns")
+    for handler in handlers:  # its exit is reported in this test, not in the next one
+        handler.join(5)
     assert "the daemon did not: the daemon closed the connection" in fell_back.stderr
     assert "searched here" in fell_back.stderr
     assert "loaded here" in fell_back.stderr
