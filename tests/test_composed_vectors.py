@@ -33,9 +33,10 @@ def _settings(db: Path, compose: ComposeVectors) -> Settings:
     )
 
 
-def _vectors(store: Store) -> dict[str, np.ndarray]:
-    """Every unit's stored vector (int8 codes, dequantised) by its embedding hash."""
-    model = store.models()[0]
+def _vectors(store: Store, key: str | None = None) -> dict[str, np.ndarray]:
+    """Every unit's stored vector (int8 codes, dequantised) by its embedding hash, of the
+    model with `key` (else the first)."""
+    model = next(m for m in store.models() if key in (None, m.key))
     rows = store.conn.execute(
         "SELECT v.id, v.text_hash FROM vectors v WHERE v.model_id = ?", (model.id,)
     ).fetchall()
@@ -211,3 +212,27 @@ def test_passages_mode_embeds_propositions_whole_and_composes_passages(tmp_path:
         ]
         want = compose([Piece(raw[t], fake.count_tokens(t)) for t in children])
         assert _cosine(vectors[str(passage_hash)], want) > 0.999
+
+
+@pytest.mark.parametrize("mode", ["passages", "all"])
+def test_a_new_model_builds_its_vectors_as_indexing_composes_them(
+    tmp_path: Path, mode: ComposeVectors
+) -> None:
+    from semfind.engine.models import switch
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "garden.md").write_text(NOTE)
+    first, second, whole = FakeEmbedder(), FakeEmbedder(key="fake-v2"), FakeEmbedder(key="v3")
+    settings = _settings(tmp_path / "index.sqlite3", mode)
+    with Store.open(settings.db_path()) as store:
+        Indexer(store, first, settings).index_paths([tmp_path / "docs"])
+        floor = settings.vector_min_parts
+        assert switch.build(store, second, part_floor=floor, compose=mode)
+        assert switch.build(store, whole, part_floor=floor, compose="off")
+        by_model = {model.key: _vectors(store, model.key) for model in store.models()}
+    assert sorted(second.embedded_texts) == sorted(first.embedded_texts)
+    tokens = [sum(map(fake.count_tokens, fake.embedded_texts)) for fake in (second, whole)]
+    assert tokens[0] < tokens[1], "whole units embed the title and each sentence again"
+    ours, theirs = by_model["fake-v1"], by_model["fake-v2"]
+    assert ours.keys() == theirs.keys() == by_model["v3"].keys()
+    assert min(_cosine(ours[h], theirs[h]) for h in ours) > 0.999

@@ -8,8 +8,9 @@ The old vectors stay, so `semfind models rollback` switches back at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from semfind.engine.config import ComposeVectors, Settings
 from semfind.engine.embed.base import Embedder
@@ -19,11 +20,17 @@ from semfind.engine.errors import UsageError
 from semfind.engine.models.registry import ModelSpec, Registry, embedder_spec
 from semfind.engine.store.store import Store
 
+if TYPE_CHECKING:
+    import numpy as np
+
+    from semfind.engine.store.records import VectorlessUnit
+
 CHUNK = 256
 """Units given vectors and committed together: a stop loses at most one chunk's work."""
 FILE_PAGE = 64
 """Files whose units are read together, so a passage and its propositions meet."""
 UNIT_PAGE = 4096
+"""Vectorless units read from those files at a time."""
 
 ROLE = "embedder"
 
@@ -114,16 +121,22 @@ def build(
                 if cancelled():
                     return False
                 chunk = fresh[start : start + CHUNK]
-                if compose == "off":
-                    matrix = embedder.embed([u.embed_input for u in chunk])
-                    vectors = dict(zip([u.embed_hash for u in chunk], matrix, strict=True))
-                else:
-                    vectors, _ = composed_vectors(cache, chunk)
-                store.add_vectors(model, vectors)
+                store.add_vectors(model, _vectors(cache, chunk, compose))
                 done = min(total, done + len(chunk))
                 if on_progress is not None:
                     on_progress(done, total)
     return not store.units_without_vectors(model)
+
+
+def _vectors(
+    cache: PieceCache, units: Sequence[VectorlessUnit], compose: ComposeVectors
+) -> dict[str, np.ndarray]:
+    """Normalised vectors of `units` by embedding hash: each embedded whole ("off"), or
+    composed from the pieces `cache` holds or embeds."""
+    if compose == "off":
+        matrix = cache.embedder.embed([u.embed_input for u in units])
+        return dict(zip([u.embed_hash for u in units], matrix, strict=True))
+    return composed_vectors(cache, units)[0]
 
 
 def finish(registry: Registry, name: str) -> None:
