@@ -11,6 +11,7 @@ import pytest
 
 from semfind.engine.config import ComposeVectors, Settings
 from semfind.engine.embed.compose import Piece, PieceCache, compose
+from semfind.engine.models import switch
 from semfind.engine.search.searcher import Filters, Searcher
 from semfind.engine.store.embed_pieces import of_part, of_passage
 from semfind.engine.store.records import EmbedPieces
@@ -31,6 +32,14 @@ def _settings(db: Path, compose: ComposeVectors) -> Settings:
     return Settings(
         db=db, passage_tokens=256, segmenter="rules", units="both", compose_vectors=compose
     )
+
+
+def _garden(folder: Path) -> Path:
+    """A docs folder under `folder` holding the garden note."""
+    docs = folder / "docs"
+    docs.mkdir(parents=True)
+    (docs / "garden.md").write_text(NOTE)
+    return docs
 
 
 def _vectors(store: Store, key: str | None = None) -> dict[str, np.ndarray]:
@@ -86,12 +95,11 @@ def test_the_cache_embeds_each_piece_once_and_counts_its_tokens() -> None:
 
 
 def test_indexing_embeds_every_statement_and_heading_once(tmp_path: Path) -> None:
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "garden.md").write_text(NOTE)
+    docs = _garden(tmp_path)
     fake = FakeEmbedder()
     with Store.open(tmp_path / "index.sqlite3") as store:
         report = Indexer(store, fake, _settings(tmp_path / "index.sqlite3", "all")).index_paths(
-            [tmp_path / "docs"]
+            [docs]
         )
         texts = fake.embedded_texts
         assert len(texts) == len(set(texts)), "no text is embedded twice"
@@ -131,11 +139,10 @@ def test_search_by_meaning_finds_the_sentence_and_matches_whole_embedding(tmp_pa
     results = {}
     for compose_on in ("all", "off"):
         folder = tmp_path / f"run-{compose_on}"
-        (folder / "docs").mkdir(parents=True)
-        (folder / "docs" / "garden.md").write_text(NOTE)
+        docs = _garden(folder)
         settings = _settings(folder / "index.sqlite3", compose_on)
         with Store.open(settings.db_path()) as store:
-            Indexer(store, FakeEmbedder(), settings).index_paths([folder / "docs"])
+            Indexer(store, FakeEmbedder(), settings).index_paths([docs])
             searcher = Searcher(store, FakeEmbedder(), settings)
             hits = searcher.search(
                 "compost kitchen scraps soil", k=3, mode="vector", filters=Filters(units="both")
@@ -149,11 +156,10 @@ def test_search_by_meaning_finds_the_sentence_and_matches_whole_embedding(tmp_pa
 def test_old_rows_without_a_known_split_are_embedded_whole(
     tmp_path: Path, compose_on: ComposeVectors
 ) -> None:
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "garden.md").write_text(NOTE)
+    docs = _garden(tmp_path)
     settings = _settings(tmp_path / "index.sqlite3", compose_on)
     with Store.open(settings.db_path()) as store:
-        Indexer(store, FakeEmbedder(), settings).index_paths([tmp_path / "docs"])
+        Indexer(store, FakeEmbedder(), settings).index_paths([docs])
         model = store.models()[0]
         with store._writing():
             store.conn.execute("UPDATE units SET context_chars = NULL")
@@ -180,12 +186,11 @@ def _cosine(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def test_passages_mode_embeds_propositions_whole_and_composes_passages(tmp_path: Path) -> None:
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "garden.md").write_text(NOTE)
+    docs = _garden(tmp_path)
     fake = FakeEmbedder()
     settings = _settings(tmp_path / "index.sqlite3", "passages")
     with Store.open(settings.db_path()) as store:
-        report = Indexer(store, fake, settings).index_paths([tmp_path / "docs"])
+        report = Indexer(store, fake, settings).index_paths([docs])
         texts = fake.embedded_texts
         parts = [
             str(text)
@@ -218,14 +223,11 @@ def test_passages_mode_embeds_propositions_whole_and_composes_passages(tmp_path:
 def test_a_new_model_builds_its_vectors_as_indexing_composes_them(
     tmp_path: Path, mode: ComposeVectors
 ) -> None:
-    from semfind.engine.models import switch
-
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "garden.md").write_text(NOTE)
+    docs = _garden(tmp_path)
     first, second, whole = FakeEmbedder(), FakeEmbedder(key="fake-v2"), FakeEmbedder(key="v3")
     settings = _settings(tmp_path / "index.sqlite3", mode)
     with Store.open(settings.db_path()) as store:
-        Indexer(store, first, settings).index_paths([tmp_path / "docs"])
+        Indexer(store, first, settings).index_paths([docs])
         floor = settings.vector_min_parts
         assert switch.build(store, second, part_floor=floor, compose=mode)
         assert switch.build(store, whole, part_floor=floor, compose="off")

@@ -110,6 +110,8 @@ def build(
     model = store.ensure_model(embedder.key, embedder.name, embedder.dim, part_floor)
     model = store.set_part_floor(model, part_floor)
     total, done = len(store.units_without_vectors(model)), 0
+    if not total:
+        return True
     cache = PieceCache(embedder)
     after_file = 0
     while file_ids := store.file_ids(after_file, FILE_PAGE):
